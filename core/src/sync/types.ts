@@ -1,6 +1,11 @@
 /** Options, plan and report of a folder sync, shared by the engine and its adapters. */
 
-/** A deletion budget: the prune stops the run when it would trash more than this. */
+/**
+ * A deletion budget: the run stops before any write when its plan would trash more owned assets
+ * than this. `percent` is a share of the owned assets (0 to 100). When `maxDeletes` is omitted,
+ * the budget is 25% of the owned assets, but never less than 10 assets, so that a small library
+ * can still lose a few files (see `DEFAULT_DELETION_PERCENT` and `DEFAULT_DELETION_FLOOR`).
+ */
 export type DeletionBudget = { count: number } | { percent: number };
 
 export interface SyncOptions {
@@ -25,10 +30,21 @@ export interface SyncOptions {
   syncId?: string;
   /** Extra tags for every uploaded asset. */
   tags?: string[];
-  /** Upload batches and tag calls in flight at once. */
+  /** Upload batches and tag calls in flight at once; 4 by default. */
   concurrency?: number;
   /** Wait until the run's own uploads appear in listings; true by default. */
   waitForListing?: boolean;
+  /** Longest wait for the run's uploads to appear in listings, in milliseconds; 60,000 by default. */
+  waitForListingTimeoutMs?: number;
+  /**
+   * Longest wait, in milliseconds, for the assets of an upload whose response was lost to appear
+   * in the listing before the files are sent again; 15,000 by default.
+   */
+  reconcileTimeoutMs?: number;
+  /** Per-file size limit checked before upload, in bytes; 100 MiB by default. */
+  maxFileSize?: number;
+  /** Byte budget of one upload batch; 64 MiB by default. A larger file goes alone. */
+  batchBytes?: number;
   signal?: AbortSignal;
   logger?: SyncLogger;
   onEvent?: (event: SyncEvent) => void;
@@ -51,7 +67,10 @@ export type SyncEvent =
 export type FileStatus = 'uploaded' | 'unchanged' | 'pruned' | 'skipped' | 'failed';
 
 export interface FileOutcome {
-  /** Path relative to the sync root, with `/` separators and in Unicode NFC. */
+  /**
+   * Path relative to the sync root, with `/` separators and in Unicode NFC. A pruned asset's
+   * path is not stored in the library, so for `pruned` this is the asset's name.
+   */
   path: string;
   status: FileStatus;
   assetId?: string;
@@ -68,6 +87,13 @@ export interface SyncPlan {
   skipped: Array<{ path: string; reason: string }>;
   /** Assets in the library without this sync's owner tag: reported, never touched. */
   foreignCount: number;
+  /**
+   * Groups of local files whose paths are equal after Unicode NFC normalisation or differ only
+   * by case. They cannot be told apart on every file system, so each member is also in `skipped`.
+   */
+  collisions?: Array<{ kind: 'unicode' | 'case'; paths: string[] }>;
+  /** Owned assets listed before planning. */
+  ownedCount?: number;
 }
 
 export type SyncOutcome = 'success' | 'partial' | 'guard' | 'failed';

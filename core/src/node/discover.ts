@@ -1,0 +1,195 @@
+/**
+ * Discovery: walks the sync root and lists the files that take part in the sync, with paths in
+ * the canonical form (relative, `/` separators, Unicode NFC).
+ */
+
+import type { Dirent } from 'node:fs';
+import { opendir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+import { canonicalRelativePath } from '../sync/paths';
+import { FileFilter } from './patterns';
+
+export interface DiscoverOptions {
+  include?: string[] | undefined;
+  exclude?: string[] | undefined;
+  /** Walk files and folders whose name starts with `.`; false by default. */
+  includeHidden?: boolean | undefined;
+  /**
+   * Follow symbolic links whose target is inside the root; false by default. A link that points
+   * outside the root is never followed, and a link back to one of its own parent folders is
+   * reported as a loop.
+   */
+  followSymlinks?: boolean | undefined;
+}
+
+/** A file found under the root. */
+export interface DiscoveredFile {
+  /** Canonical relative path. */
+  path: string;
+  /** Path to read the bytes from (the link's own path when a symbolic link was followed). */
+  absolutePath: string;
+  size: number;
+  /** Why the file takes no part in the sync, when it cannot. */
+  skipReason?: string;
+}
+
+export type DiscoveryResult =
+  | { found: true; files: DiscoveredFile[] }
+  | { found: false; reason: string };
+
+interface WalkState {
+  root: string;
+  realRoot: string;
+  filter: FileFilter;
+  options: DiscoverOptions;
+  files: DiscoveredFile[];
+}
+
+/** Returns true when `target` is `root` or inside it. */
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
+/**
+ * Lists the files under `root` that the include and exclude patterns select, sorted by path.
+ * Files that are selected but cannot take part (unfollowed links, links out of the root, loops,
+ * unreadable folders, special files) come back with a `skipReason`. Resolves with
+ * `{ found: false }` when the root is missing or is not a folder.
+ */
+export async function discoverFiles(root: string, options: DiscoverOptions = {}): Promise<DiscoveryResult> {
+  const absoluteRoot = path.resolve(root);
+
+  let rootStats;
+  try {
+    rootStats = await stat(absoluteRoot);
+  } catch (error) {
+    return { found: false, reason: `The folder ${absoluteRoot} does not exist (${errorCode(error)}).` };
+  }
+  if (!rootStats.isDirectory()) {
+    return { found: false, reason: `${absoluteRoot} is not a folder.` };
+  }
+
+  const state: WalkState = {
+    root: absoluteRoot,
+    realRoot: await realpath(absoluteRoot),
+    filter: new FileFilter(options.include, options.exclude),
+    options,
+    files: [],
+  };
+  await walk(state, absoluteRoot, new Set([state.realRoot]));
+
+  state.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { found: true, files: state.files };
+}
+
+async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<string>): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = [];
+    for await (const entry of await opendir(folder)) entries.push(entry);
+  } catch (error) {
+    const relative = path.relative(state.root, folder);
+    state.files.push({
+      path: relative === '' ? './' : `${canonicalRelativePath(relative)}/`,
+      absolutePath: folder,
+      size: 0,
+      skipReason: `The folder cannot be read (${errorCode(error)}).`,
+    });
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  for (const entry of entries) {
+    if (!state.options.includeHidden && entry.name.startsWith('.')) continue;
+
+    const absolutePath = path.join(folder, entry.name);
+    const relativePath = canonicalRelativePath(path.relative(state.root, absolutePath));
+
+    if (entry.isSymbolicLink()) {
+      await visitLink(state, absolutePath, relativePath, ancestors);
+    } else if (entry.isDirectory()) {
+      await walk(state, absolutePath, new Set([...ancestors, await realpath(absolutePath)]));
+    } else if (state.filter.accepts(relativePath)) {
+      await addFile(state, absolutePath, relativePath, entry.isFile());
+    }
+  }
+}
+
+async function visitLink(state: WalkState, linkPath: string, relativePath: string, ancestors: ReadonlySet<string>): Promise<void> {
+  if (!state.options.followSymlinks) {
+    if (state.filter.accepts(relativePath)) {
+      state.files.push({
+        path: relativePath,
+        absolutePath: linkPath,
+        size: 0,
+        skipReason: 'It is a symbolic link, and symbolic links are not followed unless follow-symlinks is on.',
+      });
+    }
+    return;
+  }
+
+  let target: string;
+  try {
+    target = await realpath(linkPath);
+  } catch (error) {
+    if (state.filter.accepts(relativePath)) {
+      state.files.push({ path: relativePath, absolutePath: linkPath, size: 0, skipReason: `The symbolic link is broken (${errorCode(error)}).` });
+    }
+    return;
+  }
+
+  if (!isInside(state.realRoot, target)) {
+    if (state.filter.accepts(relativePath)) {
+      state.files.push({
+        path: relativePath,
+        absolutePath: linkPath,
+        size: 0,
+        skipReason: 'The symbolic link points outside the synced folder, so it is not followed.',
+      });
+    }
+    return;
+  }
+
+  let targetStats;
+  try {
+    targetStats = await stat(target);
+  } catch (error) {
+    state.files.push({ path: relativePath, absolutePath: linkPath, size: 0, skipReason: `The link target cannot be read (${errorCode(error)}).` });
+    return;
+  }
+  if (targetStats.isDirectory()) {
+    if (ancestors.has(target)) {
+      state.files.push({
+        path: `${relativePath}/`,
+        absolutePath: linkPath,
+        size: 0,
+        skipReason: 'The symbolic link points to one of its own parent folders (a loop), so it is not followed.',
+      });
+      return;
+    }
+    await walk(state, linkPath, new Set([...ancestors, target]));
+  } else if (state.filter.accepts(relativePath)) {
+    await addFile(state, linkPath, relativePath, targetStats.isFile());
+  }
+}
+
+async function addFile(state: WalkState, absolutePath: string, relativePath: string, isRegular: boolean): Promise<void> {
+  if (!isRegular) {
+    state.files.push({ path: relativePath, absolutePath, size: 0, skipReason: 'It is not a regular file.' });
+    return;
+  }
+
+  try {
+    const stats = await stat(absolutePath);
+    state.files.push({ path: relativePath, absolutePath, size: stats.size });
+  } catch (error) {
+    state.files.push({ path: relativePath, absolutePath, size: 0, skipReason: `The file cannot be read (${errorCode(error)}).` });
+  }
+}
+

@@ -1,0 +1,75 @@
+/**
+ * Guards: checks that stop a run before its first write, because going on would more likely
+ * destroy work than sync it.
+ */
+
+import type { DeletionBudget, SyncPlan } from './types';
+
+/** Share of the owned assets a run may trash when `maxDeletes` is omitted. */
+export const DEFAULT_DELETION_PERCENT = 25;
+
+/**
+ * Smallest default budget, in assets. Without it, a sync of 3 files could never delete one
+ * (25% of 3 rounds down to 0), and each small cleanup would need `maxDeletes`.
+ */
+export const DEFAULT_DELETION_FLOOR = 10;
+
+/** Returns how many owned assets a run may trash under `budget`. */
+export function deletionLimit(budget: DeletionBudget | undefined, ownedCount: number): number {
+  if (budget === undefined) {
+    return Math.max(DEFAULT_DELETION_FLOOR, Math.floor((ownedCount * DEFAULT_DELETION_PERCENT) / 100));
+  }
+  if ('count' in budget) return budget.count;
+  return Math.floor((ownedCount * budget.percent) / 100);
+}
+
+/** Describes a budget in words, for guard messages. */
+export function describeBudget(budget: DeletionBudget | undefined, ownedCount: number): string {
+  const limit = deletionLimit(budget, ownedCount);
+  if (budget === undefined) {
+    return `${limit} (the default: ${DEFAULT_DELETION_PERCENT}% of ${ownedCount} owned assets, at least ${DEFAULT_DELETION_FLOOR})`;
+  }
+  if ('count' in budget) return `${limit}`;
+  return `${limit} (${budget.percent}% of ${ownedCount} owned assets)`;
+}
+
+export interface GuardInput {
+  plan: SyncPlan;
+  prune: boolean;
+  maxDeletes: DeletionBudget | undefined;
+  /** Files discovered under the root, skipped ones included. */
+  discoveredCount: number;
+}
+
+/**
+ * Returns why the plan must not run, or null when it may. Checks, in order: a folder with no
+ * file that could be synced while prune is on (which would empty the library of this sync's
+ * assets, as happens when `path` points at the wrong folder), then the deletion budget.
+ * The missing folder guard runs earlier, before the listing.
+ */
+export function checkGuards(input: GuardInput): string | null {
+  const { plan } = input;
+  const syncableCount = plan.upload.length + plan.unchanged.length;
+
+  if (input.prune && syncableCount === 0) {
+    const found = input.discoveredCount === 0
+      ? 'The folder matches no files'
+      : `None of the ${input.discoveredCount} files in the folder can be uploaded`;
+    return `${found} while prune is on, so the run would trash every asset this sync owns. ` +
+      'Check the path and the include and exclude patterns, or turn prune off.';
+  }
+
+  if (input.prune) {
+    const ownedCount = plan.ownedCount ?? plan.prune.length + plan.unchanged.length;
+    const limit = deletionLimit(input.maxDeletes, ownedCount);
+    if (plan.prune.length > limit) {
+      const listed = plan.prune.slice(0, 20).map((entry) => `${entry.name ?? '(no name)'} (${entry.assetId})`);
+      const more = plan.prune.length > listed.length ? `, and ${plan.prune.length - listed.length} more` : '';
+      return `The plan would trash ${plan.prune.length} assets, more than the deletion budget of ` +
+        `${describeBudget(input.maxDeletes, ownedCount)}: ${listed.join(', ')}${more}. ` +
+        'Raise max-deletes if this is intended.';
+    }
+  }
+
+  return null;
+}

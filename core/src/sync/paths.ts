@@ -1,0 +1,49 @@
+/**
+ * Canonical relative paths. The plan compares paths across machines, so every path the engine
+ * sees is relative to the sync root, uses `/` separators and is in Unicode NFC: the same folder
+ * then gives the same plan on Linux, on macOS (whose file systems may return NFD names) and on
+ * Windows (whose paths use `\`).
+ */
+
+/**
+ * Converts a relative path written with `/` or `\` separators (as on Windows) into the canonical
+ * form: `/` separators, Unicode NFC, no `.` segments, no empty segments. Throws on an absolute
+ * path or one that climbs out of the root with `..`, because such a path cannot belong to the
+ * synced folder.
+ */
+export function canonicalRelativePath(path: string): string {
+  const segments = path.normalize('NFC').split(/[\\/]+/);
+
+  if (/^[A-Za-z]:$/.test(segments[0] ?? '') || path.startsWith('/') || path.startsWith('\\')) {
+    throw new Error(`Expected a path relative to the sync root, got the absolute path "${path}".`);
+  }
+
+  const kept = segments.filter((segment) => segment !== '' && segment !== '.');
+  if (kept.includes('..')) {
+    throw new Error(`The path "${path}" climbs out of the sync root with "..".`);
+  }
+  if (kept.length === 0) {
+    throw new Error(`The path "${path}" names the sync root itself, not a file in it.`);
+  }
+
+  return kept.join('/');
+}
+
+/**
+ * Returns the key under which two paths collide on a case-insensitive file system (macOS and
+ * Windows defaults): NFC, then lower case.
+ */
+export function caseFoldedPath(canonicalPath: string): string {
+  return canonicalPath.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Returns the asset name Raster gives a file: the file name without its directory and without
+ * its last extension; a name that is only an extension, such as `.png`, stays whole. The engine
+ * uses it to check that each returned asset belongs to the file sent in the same position.
+ */
+export function assetNameFor(path: string): string {
+  const fileName = path.split(/[\\/]/).pop() ?? path;
+  const dot = fileName.lastIndexOf('.');
+  return dot > 0 ? fileName.slice(0, dot) : fileName;
+}

@@ -1,0 +1,177 @@
+/**
+ * The planner: compares the local files with the owned assets and decides, without any I/O, what
+ * to upload, what is unchanged and what to prune.
+ */
+
+import type { Asset } from '../api/types';
+import type { FileSource } from '../transport';
+import { canonicalRelativePath, caseFoldedPath } from './paths';
+import { fingerprintFor, fingerprintsIn } from './tags';
+import type { SyncPlan } from './types';
+
+/** One file found under the sync root. */
+export interface LocalFile {
+  /** Path relative to the root, with `/` or `\` separators, in any Unicode normalisation. */
+  path: string;
+  size: number;
+  /** SHA-256 of the bytes as 64 hex digits; absent when the file was skipped before hashing. */
+  sha256?: string;
+  /** Why the file cannot be uploaded (unsupported type, too large, empty, unreadable). */
+  skipReason?: string;
+  /** Content type detected from the file's first bytes. */
+  contentType?: string;
+  /** Where a transport reads the bytes from. */
+  source?: FileSource;
+}
+
+/** A local file the plan uploads, with the data the executor needs. */
+export interface PlannedUpload {
+  path: string;
+  size: number;
+  fingerprint: string;
+  file: LocalFile;
+}
+
+export interface PlanInput {
+  syncId: string;
+  ownerTag: string;
+  files: readonly LocalFile[];
+  /** Every asset listed with the owner tag. */
+  owned: readonly Asset[];
+  foreignCount: number;
+}
+
+export interface PlanResult {
+  plan: SyncPlan;
+  uploads: PlannedUpload[];
+}
+
+function comparePaths(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/**
+ * Computes the plan. Deterministic: the same files (in any order, with either separator and in
+ * either Unicode normalisation) and the same owned assets give the same plan.
+ */
+export function planSync(input: PlanInput): PlanResult {
+  const skipped: SyncPlan['skipped'] = [];
+  const collisions: NonNullable<SyncPlan['collisions']> = [];
+
+  // Canonical paths first: a path that cannot be made canonical cannot be synced.
+  const candidates: Array<{ path: string; file: LocalFile }> = [];
+  for (const file of input.files) {
+    try {
+      candidates.push({ path: canonicalRelativePath(file.path), file });
+    } catch (error) {
+      skipped.push({ path: file.path, reason: file.skipReason ?? (error as Error).message });
+    }
+  }
+
+  // Names that collide after NFC normalisation or by case cannot be told apart on every file
+  // system, so the plan would differ between machines: skip every member of such a group, but
+  // keep the assets already uploaded for them (see `protectedFingerprints`).
+  const byFolded = new Map<string, Array<{ path: string; file: LocalFile }>>();
+  for (const candidate of candidates) {
+    const key = caseFoldedPath(candidate.path);
+    const group = byFolded.get(key);
+    if (group) group.push(candidate);
+    else byFolded.set(key, [candidate]);
+  }
+
+  const protectedFingerprints = new Set<string>();
+  const syncable: Array<{ path: string; file: LocalFile }> = [];
+  for (const group of byFolded.values()) {
+    if (group.length === 1) {
+      syncable.push(group[0]!);
+      continue;
+    }
+
+    const paths = group.map((member) => member.path).sort();
+    const kind = new Set(paths).size < paths.length ? 'unicode' : 'case';
+    collisions.push({ kind, paths });
+    for (const member of group) {
+      const others = group.filter((other) => other !== member).map((other) => `"${other.file.path}"`);
+      const rule = kind === 'unicode' ? 'after Unicode NFC normalisation' : 'when case is ignored';
+      skipped.push({ path: member.path, reason: `Its name equals ${others.join(', ')} ${rule}; rename one of them.` });
+      if (member.file.sha256 && !member.file.skipReason) {
+        protectedFingerprints.add(fingerprintFor(input.syncId, member.path, member.file.sha256));
+      }
+    }
+  }
+
+  // Index the owned assets by fingerprint. Several assets with one fingerprint (left by an
+  // interrupted run of an older tool) keep the oldest and prune the rest.
+  const ownedByFingerprint = new Map<string, Asset[]>();
+  for (const asset of input.owned) {
+    for (const fingerprint of fingerprintsIn(asset.tags, input.ownerTag)) {
+      const group = ownedByFingerprint.get(fingerprint);
+      if (group) group.push(asset);
+      else ownedByFingerprint.set(fingerprint, [asset]);
+    }
+  }
+
+  const uploads: PlannedUpload[] = [];
+  const unchanged: SyncPlan['unchanged'] = [];
+  const keptIds = new Set<string>();
+
+  for (const { path, file } of syncable) {
+    if (file.skipReason !== undefined) {
+      skipped.push({ path, reason: file.skipReason });
+      continue;
+    }
+    if (file.sha256 === undefined) {
+      skipped.push({ path, reason: 'The file was not hashed.' });
+      continue;
+    }
+
+    const fingerprint = fingerprintFor(input.syncId, path, file.sha256);
+    const matches = ownedByFingerprint.get(fingerprint);
+    if (matches && matches.length > 0) {
+      const kept = oldest(matches);
+      keptIds.add(kept.id);
+      unchanged.push({ path, assetId: kept.id, url: kept.url });
+    } else {
+      uploads.push({ path, size: file.size, fingerprint, file });
+    }
+  }
+
+  for (const fingerprint of protectedFingerprints) {
+    const matches = ownedByFingerprint.get(fingerprint);
+    if (matches && matches.length > 0) keptIds.add(oldest(matches).id);
+  }
+
+  const prune: SyncPlan['prune'] = [];
+  const seen = new Set<string>();
+  for (const asset of input.owned) {
+    if (keptIds.has(asset.id) || seen.has(asset.id)) continue;
+    seen.add(asset.id);
+    prune.push({ assetId: asset.id, name: asset.name, path: null, url: asset.url });
+  }
+
+  uploads.sort(comparePaths);
+  unchanged.sort(comparePaths);
+  skipped.sort(comparePaths);
+  collisions.sort((a, b) => comparePaths({ path: a.paths[0]! }, { path: b.paths[0]! }));
+  prune.sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
+
+  const plan: SyncPlan = {
+    upload: uploads.map(({ path, size, fingerprint }) => ({ path, size, fingerprint })),
+    unchanged,
+    prune,
+    skipped,
+    foreignCount: input.foreignCount,
+    collisions,
+    ownedCount: new Set(input.owned.map((asset) => asset.id)).size,
+  };
+  return { plan, uploads };
+}
+
+/** Returns the asset created first, by `created` and then by id. */
+function oldest(assets: readonly Asset[]): Asset {
+  return [...assets].sort((a, b) => {
+    const byCreated = (a.created ?? 0) - (b.created ?? 0);
+    if (byCreated !== 0) return byCreated;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  })[0]!;
+}

@@ -1,0 +1,73 @@
+/**
+ * Tags that identify a sync's assets. Raster has no field for a path or a checksum, so the engine
+ * records both in tags:
+ *
+ * - the owner tag, `raster-sync:<owner>`, on every asset the sync uploaded. `<owner>` is the
+ *   first 16 hex digits of the SHA-256 of the sync id. The sync lists, and ever deletes, only
+ *   assets that carry it.
+ * - the fingerprint tag, `raster-sync:<owner>:<fingerprint>`. `<fingerprint>` is the first 32 hex
+ *   digits of the SHA-256 of the sync id, the canonical relative path and the SHA-256 of the
+ *   file's bytes, joined by NUL characters. An owned asset whose fingerprint matches no local
+ *   file is stale.
+ *
+ * The owner tag is 28 characters long and the fingerprint tag 61, well within Raster's tag rules (1 to 100 characters,
+ * no comma, no control characters, not `index` or `trash`).
+ */
+
+import { sha256Hex } from './sha256';
+
+export const TAG_PREFIX = 'raster-sync';
+
+/** Longest tag Raster accepts, after trimming. */
+export const MAX_TAG_LENGTH = 100;
+
+/** Tags Raster reserves for itself; tagging with them fails with 400 `BAD_USER_INPUT`. */
+export const RESERVED_TAGS: readonly string[] = ['index', 'trash'];
+
+const OWNER_HASH_LENGTH = 16;
+const FINGERPRINT_LENGTH = 32;
+
+/** Returns the owner tag of a sync id. */
+export function ownerTagFor(syncId: string): string {
+  return `${TAG_PREFIX}:${sha256Hex(syncId.normalize('NFC')).slice(0, OWNER_HASH_LENGTH)}`;
+}
+
+/**
+ * Returns the fingerprint of one file: a hash of the sync id, its canonical relative path and the
+ * SHA-256 of its bytes (64 hex digits), so that a moved, renamed or edited file gets a new one.
+ */
+export function fingerprintFor(syncId: string, canonicalPath: string, contentSha256: string): string {
+  const input = [syncId.normalize('NFC'), canonicalPath.normalize('NFC'), contentSha256.toLowerCase()].join('\u0000');
+  return sha256Hex(input).slice(0, FINGERPRINT_LENGTH);
+}
+
+/** Returns the tag that records `fingerprint` under `ownerTag`. */
+export function fingerprintTagFor(ownerTag: string, fingerprint: string): string {
+  return `${ownerTag}:${fingerprint}`;
+}
+
+/** Returns the fingerprints recorded on an asset's tags under `ownerTag`. */
+export function fingerprintsIn(tags: readonly string[], ownerTag: string): string[] {
+  const prefix = `${ownerTag}:`;
+  return tags.filter((tag) => tag.startsWith(prefix)).map((tag) => tag.slice(prefix.length));
+}
+
+/**
+ * Returns why `tag` breaks Raster's tag rules, or null when it is valid. The rules: 1 to 100
+ * characters after trimming, no comma (the list filter splits on commas), no control characters,
+ * and not a reserved tag.
+ */
+export function tagProblem(tag: string): string | null {
+  const trimmed = tag.trim();
+
+  if (trimmed.length === 0) return 'is empty';
+  if (trimmed.length > MAX_TAG_LENGTH) return `is longer than ${MAX_TAG_LENGTH} characters`;
+  if (trimmed.includes(',')) return 'contains a comma';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) return 'contains a control character';
+  if (RESERVED_TAGS.includes(trimmed)) return `is reserved by Raster`;
+  if (trimmed === TAG_PREFIX || trimmed.startsWith(`${TAG_PREFIX}:`)) {
+    return `starts with "${TAG_PREFIX}:", which the sync keeps for its own tags`;
+  }
+  return null;
+}

@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+
+import { describe, expect, it } from 'vitest';
+
+import type { Asset } from '@raster-toolkit/core';
+import { checkGuards, deletionLimit } from '../../core/src/sync/guards';
+import { detectMediaType } from '../../core/src/sync/media-type';
+import { assetNameFor, canonicalRelativePath } from '../../core/src/sync/paths';
+import { planSync, type LocalFile } from '../../core/src/sync/plan';
+import { sha256Hex } from '../../core/src/sync/sha256';
+import { fingerprintFor, fingerprintTagFor, ownerTagFor, tagProblem } from '../../core/src/sync/tags';
+
+const SYNC_ID = 'octo/site:images';
+const OWNER = ownerTagFor(SYNC_ID);
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function file(path: string, content = path): LocalFile {
+  return { path, size: content.length, sha256: digest(content) };
+}
+
+function asset(id: string, tags: string[], created = 1): Asset {
+  return {
+    id, name: id, libraryId: 'lib', description: null, type: 'main', contentType: 'image/png',
+    url: `https://example.test/${id}`, thumbUrl: null, thumbHighUrl: null, thumbUrlBlurred: null,
+    blurhash: null, width: null, height: null, size: 1, created, updated: created, tags, views: [],
+    uploadedBy: null,
+  };
+}
+
+function ownedAssetFor(id: string, path: string, content = path, created = 1): Asset {
+  const fingerprint = fingerprintFor(SYNC_ID, path, digest(content));
+  return asset(id, [OWNER, fingerprintTagFor(OWNER, fingerprint)], created);
+}
+
+describe('sha256Hex', () => {
+  it.each(['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'café 🎨 スクリーン', 'x'.repeat(1000)])(
+    'matches node:crypto for %#', (text) => {
+      expect(sha256Hex(text)).toBe(digest(text));
+    },
+  );
+});
+
+describe('tags', () => {
+  it('derives a stable owner tag within the tag rules', () => {
+    expect(OWNER).toBe(ownerTagFor(SYNC_ID));
+    expect(OWNER).toMatch(/^raster-sync:[0-9a-f]{16}$/);
+    expect(ownerTagFor('other')).not.toBe(OWNER);
+  });
+
+  it('derives fingerprints from id, path and content', () => {
+    const base = fingerprintFor(SYNC_ID, 'a/b.png', digest('x'));
+    expect(base).toMatch(/^[0-9a-f]{32}$/);
+    expect(fingerprintFor(SYNC_ID, 'a/c.png', digest('x'))).not.toBe(base);
+    expect(fingerprintFor(SYNC_ID, 'a/b.png', digest('y'))).not.toBe(base);
+    expect(fingerprintFor('other', 'a/b.png', digest('x'))).not.toBe(base);
+    // NFD and NFC spellings of one name give one fingerprint.
+    expect(fingerprintFor(SYNC_ID, 'cafe\u0301.png', digest('x'))).toBe(fingerprintFor(SYNC_ID, 'café.png', digest('x')));
+  });
+
+  it('keeps generated tags valid', () => {
+    const tag = fingerprintTagFor(OWNER, fingerprintFor(SYNC_ID, 'a.png', digest('x')));
+    expect(tag.length).toBeLessThanOrEqual(100);
+    expect(tag).not.toMatch(/[,\u0000-\u001f]/);
+  });
+
+  it.each([
+    ['', 'is empty'],
+    ['a,b', 'contains a comma'],
+    ['x'.repeat(101), 'is longer than 100 characters'],
+    ['tab\there', 'contains a control character'],
+    ['index', 'is reserved by Raster'],
+    ['trash', 'is reserved by Raster'],
+    ['raster-sync:abc', expect.stringContaining('keeps for its own tags')],
+  ])('tagProblem rejects %j', (tag, problem) => {
+    expect(tagProblem(tag)).toEqual(problem);
+  });
+
+  it('tagProblem accepts an ordinary tag', () => {
+    expect(tagProblem('release 2.0')).toBeNull();
+  });
+});
+
+describe('canonicalRelativePath', () => {
+  it.each([
+    ['docs\\screens\\home.png', 'docs/screens/home.png'],
+    ['./docs//home.png', 'docs/home.png'],
+    ['cafe\u0301\\menu.png', 'café/menu.png'],
+  ])('turns %j into %j', (input, expected) => {
+    expect(canonicalRelativePath(input)).toBe(expected);
+  });
+
+  it.each(['/etc/passwd', 'C:\\images\\a.png', '\\\\server\\share\\a.png', '../a.png', 'a/../../b.png', '.'])(
+    'rejects %j', (input) => {
+      expect(() => canonicalRelativePath(input)).toThrow();
+    },
+  );
+
+  it('assetNameFor drops folder and last extension', () => {
+    expect(assetNameFor('screens/home.PNG')).toBe('home');
+    expect(assetNameFor('with.many.dots.final.jpg')).toBe('with.many.dots.final');
+    expect(assetNameFor('odd/no-extension')).toBe('no-extension');
+    expect(assetNameFor('.png')).toBe('.png');
+  });
+});
+
+describe('planSync', () => {
+  it('uploads every file of a first run', () => {
+    const { plan, uploads } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files: [file('b.png'), file('a.png')], owned: [], foreignCount: 3 });
+    expect(plan.upload.map((entry) => entry.path)).toEqual(['a.png', 'b.png']);
+    expect(uploads).toHaveLength(2);
+    expect(plan.unchanged).toEqual([]);
+    expect(plan.prune).toEqual([]);
+    expect(plan.foreignCount).toBe(3);
+  });
+
+  it('sorts files into upload, unchanged and prune', () => {
+    const owned = [
+      ownedAssetFor('kept', 'same.png'),
+      ownedAssetFor('old-version', 'changed.png', 'before'),
+      ownedAssetFor('deleted', 'gone.png'),
+    ];
+    const files = [file('same.png'), file('changed.png', 'after'), file('new.png')];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+
+    expect(plan.upload.map((entry) => entry.path)).toEqual(['changed.png', 'new.png']);
+    expect(plan.unchanged).toEqual([{ path: 'same.png', assetId: 'kept', url: 'https://example.test/kept' }]);
+    expect(plan.prune.map((entry) => entry.assetId)).toEqual(['deleted', 'old-version']);
+    expect(plan.ownedCount).toBe(3);
+  });
+
+  it('treats a moved file as upload plus prune', () => {
+    const owned = [ownedAssetFor('before-move', 'a/logo.png', 'logo')];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files: [file('b/logo.png', 'logo')], owned, foreignCount: 0 });
+    expect(plan.upload.map((entry) => entry.path)).toEqual(['b/logo.png']);
+    expect(plan.prune.map((entry) => entry.assetId)).toEqual(['before-move']);
+  });
+
+  it('keeps the oldest of duplicate owned assets', () => {
+    const owned = [ownedAssetFor('newer', 'a.png', 'a.png', 5), ownedAssetFor('older', 'a.png', 'a.png', 2)];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files: [file('a.png')], owned, foreignCount: 0 });
+    expect(plan.unchanged.map((entry) => entry.assetId)).toEqual(['older']);
+    expect(plan.prune.map((entry) => entry.assetId)).toEqual(['newer']);
+  });
+
+  it('prunes an owned asset without fingerprint', () => {
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files: [file('a.png')], owned: [asset('bare', [OWNER])], foreignCount: 0 });
+    expect(plan.prune.map((entry) => entry.assetId)).toEqual(['bare']);
+  });
+
+  it('ignores fingerprints of another owner', () => {
+    const other = ownerTagFor('someone-else');
+    const fingerprint = fingerprintFor(SYNC_ID, 'a.png', digest('a.png'));
+    const owned = [asset('mixed', [OWNER, fingerprintTagFor(other, fingerprint)])];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files: [file('a.png')], owned, foreignCount: 0 });
+    expect(plan.upload).toHaveLength(1);
+    expect(plan.prune).toHaveLength(1);
+  });
+
+  it('reports skipped files with their reasons', () => {
+    const files: LocalFile[] = [file('a.png'), { path: 'notes.md', size: 4, skipReason: 'not an image' }];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
+    expect(plan.skipped).toEqual([{ path: 'notes.md', reason: 'not an image' }]);
+    expect(plan.upload.map((entry) => entry.path)).toEqual(['a.png']);
+  });
+
+  it('skips names equal after NFC normalisation', () => {
+    const files = [file('cafe\u0301.png', 'one'), file('café.png', 'two'), file('other.png')];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
+    expect(plan.collisions).toEqual([{ kind: 'unicode', paths: ['café.png', 'café.png'] }]);
+    expect(plan.skipped.map((entry) => entry.path)).toEqual(['café.png', 'café.png']);
+    expect(plan.skipped[0]!.reason).toContain('Unicode NFC');
+    expect(plan.upload.map((entry) => entry.path)).toEqual(['other.png']);
+  });
+
+  it('skips names equal when case is ignored', () => {
+    const files = [file('Logo.png', 'one'), file('logo.png', 'two')];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
+    expect(plan.collisions).toEqual([{ kind: 'case', paths: ['Logo.png', 'logo.png'] }]);
+    expect(plan.skipped).toHaveLength(2);
+    expect(plan.upload).toEqual([]);
+  });
+
+  it('keeps the asset of a file that now collides', () => {
+    const owned = [ownedAssetFor('synced-before', 'logo.png', 'two')];
+    const files = [file('Logo.png', 'one'), file('logo.png', 'two')];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+    expect(plan.prune).toEqual([]);
+  });
+
+  it('gives the same plan for Windows paths', () => {
+    const posix = [file('docs/screens/home.png'), file('café/menu.png'), file('a.png')];
+    const windows = posix.map((entry) => ({ ...entry, path: entry.path.replaceAll('/', '\\').normalize('NFD') })).reverse();
+    const owned = [ownedAssetFor('kept', 'docs/screens/home.png'), ownedAssetFor('stale', 'removed.png')];
+
+    const fromPosix = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files: posix, owned, foreignCount: 0 });
+    const fromWindows = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files: windows, owned, foreignCount: 0 });
+    expect(fromWindows.plan).toEqual(fromPosix.plan);
+    expect(fromPosix.plan.unchanged.map((entry) => entry.path)).toEqual(['docs/screens/home.png']);
+  });
+});
+
+describe('guards', () => {
+  function planWith(upload: number, unchanged: number, prune: number) {
+    const plan = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files: [], owned: [], foreignCount: 0 }).plan;
+    plan.upload = Array.from({ length: upload }, (_, i) => ({ path: `u${i}`, size: 1, fingerprint: `f${i}` }));
+    plan.unchanged = Array.from({ length: unchanged }, (_, i) => ({ path: `k${i}`, assetId: `k${i}`, url: null }));
+    plan.prune = Array.from({ length: prune }, (_, i) => ({ assetId: `p${i}`, name: `p${i}`, path: null, url: null }));
+    plan.ownedCount = unchanged + prune;
+    return plan;
+  }
+
+  it('deletionLimit defaults to 25% with a floor of 10', () => {
+    expect(deletionLimit(undefined, 4)).toBe(10);
+    expect(deletionLimit(undefined, 100)).toBe(25);
+    expect(deletionLimit({ count: 3 }, 100)).toBe(3);
+    expect(deletionLimit({ percent: 10 }, 55)).toBe(5);
+  });
+
+  it('stops an empty folder while prune is on', () => {
+    const reason = checkGuards({ plan: planWith(0, 0, 5), prune: true, maxDeletes: undefined, discoveredCount: 0 });
+    expect(reason).toContain('matches no files');
+    expect(checkGuards({ plan: planWith(0, 0, 0), prune: false, maxDeletes: undefined, discoveredCount: 0 })).toBeNull();
+  });
+
+  it('stops a plan over the deletion budget', () => {
+    const reason = checkGuards({ plan: planWith(1, 10, 3), prune: true, maxDeletes: { count: 2 }, discoveredCount: 11 });
+    expect(reason).toContain('would trash 3 assets');
+    expect(reason).toContain('p0 (p0)');
+    expect(checkGuards({ plan: planWith(1, 10, 3), prune: true, maxDeletes: { count: 3 }, discoveredCount: 11 })).toBeNull();
+    expect(checkGuards({ plan: planWith(1, 10, 3), prune: true, maxDeletes: { percent: 20 }, discoveredCount: 11 })).toContain('20% of 13');
+    expect(checkGuards({ plan: planWith(1, 10, 3), prune: false, maxDeletes: { count: 0 }, discoveredCount: 11 })).toBeNull();
+  });
+});
+
+describe('detectMediaType', () => {
+  const bytes = (...values: number[]) => new Uint8Array(values);
+  const text = (value: string) => new TextEncoder().encode(value);
+
+  it.each([
+    ['jpeg', bytes(0xff, 0xd8, 0xff, 0xe0), 'image/jpeg'],
+    ['png', bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0), 'image/png'],
+    ['gif', text('GIF89a....'), 'image/gif'],
+    ['webp', text('RIFF\u0000\u0000\u0000\u0000WEBPVP8 '), 'image/webp'],
+    ['avif', text('\u0000\u0000\u0000\u001cftypavif'), 'image/avif'],
+    ['heic', text('\u0000\u0000\u0000\u001cftypheic'), 'image/heic'],
+    ['mp4', text('\u0000\u0000\u0000\u001cftypisom'), 'video/mp4'],
+    ['quicktime', text('\u0000\u0000\u0000\u0014ftypqt  '), 'video/quicktime'],
+    ['tiff', bytes(0x49, 0x49, 0x2a, 0x00), 'image/tiff'],
+    ['webm', bytes(0x1a, 0x45, 0xdf, 0xa3), 'video/webm'],
+    ['svg with prolog', text('\ufeff<?xml version="1.0"?>\n<!-- c -->\n<!DOCTYPE svg>\n<svg xmlns="x"/>'), 'image/svg+xml'],
+    ['text', text('# notes'), null],
+    ['json', text('{"a":1}'), null],
+    ['html', text('<html><svg></svg></html>'), null],
+    ['empty', bytes(), null],
+  ])('detects %s', (_name, head, expected) => {
+    expect(detectMediaType(head)).toBe(expected);
+  });
+});
