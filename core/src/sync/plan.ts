@@ -100,10 +100,15 @@ export function planSync(input: PlanInput): PlanResult {
     }
   }
 
+  // Only assets that carry the owner tag are this sync's, even if the listing returned others
+  // (a filter the server ignored, a foreign asset with a copied fingerprint tag): the plan never
+  // keeps, counts or prunes an asset without it.
+  const owned = input.owned.filter((asset) => asset.tags.includes(input.ownerTag));
+
   // Index the owned assets by fingerprint. Several assets with one fingerprint (left by an
   // interrupted run of an older tool) keep the oldest and prune the rest.
   const ownedByFingerprint = new Map<string, Asset[]>();
-  for (const asset of input.owned) {
+  for (const asset of owned) {
     for (const fingerprint of fingerprintsIn(asset.tags, input.ownerTag)) {
       const group = ownedByFingerprint.get(fingerprint);
       if (group) group.push(asset);
@@ -143,7 +148,7 @@ export function planSync(input: PlanInput): PlanResult {
 
   const prune: SyncPlan['prune'] = [];
   const seen = new Set<string>();
-  for (const asset of input.owned) {
+  for (const asset of owned) {
     if (keptIds.has(asset.id) || seen.has(asset.id)) continue;
     seen.add(asset.id);
     prune.push({ assetId: asset.id, name: asset.name, path: null, url: asset.url });
@@ -162,7 +167,7 @@ export function planSync(input: PlanInput): PlanResult {
     skipped,
     foreignCount: input.foreignCount,
     collisions,
-    ownedCount: new Set(input.owned.map((asset) => asset.id)).size,
+    ownedCount: new Set(owned.map((asset) => asset.id)).size,
   };
   return { plan, uploads };
 }

@@ -1,0 +1,214 @@
+import { spawn } from 'node:child_process';
+
+import { GeneratedFolder, writeFolder } from './folder';
+import { checkLibrary, listAllAssets, snapshotForeign } from './library';
+import type { ForeignSnapshot, LibraryAccess } from './library';
+import type { SeededRandom } from './random';
+
+/** The part of the emulator handle the interruption runs use. */
+export interface InterruptionEmulator {
+  admin: {
+    injectFaults(faults: Array<Record<string, unknown>>): unknown;
+    clearFaults(): unknown;
+  };
+}
+
+export interface InterruptionOptions {
+  /** Interruptions of each signal. */
+  count: number;
+  random: SeededRandom;
+  emulator: InterruptionEmulator;
+  access: LibraryAccess;
+  /** Folder the interrupted runs sync; created and changed here. */
+  root: string;
+  cliPath: string;
+  nodePath: string;
+  /** Assets that must stay untouched, such as those of other syncs in the same library. */
+  foreign: ForeignSnapshot[];
+  verbose: boolean;
+  log: (line: string) => void;
+}
+
+export interface InterruptionTotals {
+  sigtermRuns: number;
+  /** SIGTERM runs that exited with the partial code, having stopped before the end. */
+  sigtermStoppedEarly: number;
+  sigtermUntagged: number;
+  sigtermHung: number;
+  sigkillRuns: number;
+  sigkillRunsWithUntagged: number;
+  sigkillUntagged: number;
+  /** SIGKILL runs whose untagged assets the next run's output named. */
+  sigkillReported: number;
+  /** Interrupted runs (either signal) after which one complete run did not converge. */
+  notConverged: number;
+  foreignTouched: number;
+}
+
+export const INTERRUPT_SYNC_ID = 'reliability-interrupt';
+
+/** Result of one CLI process. */
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when the process did not exit within the time limit and was killed. */
+  hung: boolean;
+}
+
+/**
+ * Runs the CLI as a child process against the library and, when `interrupt` is given, sends
+ * that signal after `afterMs`. A process that has not exited 60 seconds after start (or after
+ * the signal) is killed and reported as hung.
+ */
+export function runCli(
+  options: Pick<InterruptionOptions, 'access' | 'cliPath' | 'nodePath'>,
+  root: string,
+  interrupt?: { signal: NodeJS.Signals; afterMs: number },
+  extraArgs: string[] = [],
+): Promise<CliRun> {
+  const args = [
+    options.cliPath,
+    '--library', options.access.libraryId,
+    '--organization', options.access.organizationId,
+    '--api-url', options.access.baseUrl,
+    '--sync-id', INTERRUPT_SYNC_ID,
+    '--max-deletes', '100%',
+    '--json',
+    ...extraArgs,
+    root,
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(options.nodePath, args, {
+      env: { PATH: process.env['PATH'] ?? '', RASTER_API_KEY: options.access.apiKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let hung = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+
+    let watchdog = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, 60_000);
+    const signalTimer = interrupt === undefined
+      ? undefined
+      : setTimeout(() => {
+          child.kill(interrupt.signal);
+          clearTimeout(watchdog);
+          watchdog = setTimeout(() => {
+            hung = true;
+            child.kill('SIGKILL');
+          }, 60_000);
+        }, interrupt.afterMs);
+
+    child.on('close', (code, signal) => {
+      clearTimeout(watchdog);
+      if (signalTimer !== undefined) clearTimeout(signalTimer);
+      resolve({ code, signal, stdout, stderr, hung });
+    });
+  });
+}
+
+/** Parses the `--json` report from a CLI run's stdout, or returns undefined. */
+export function parseJsonReport(run: CliRun): { ownerTag: string; outcome: string } | undefined {
+  const start = run.stdout.indexOf('{');
+  if (start < 0) return undefined;
+  try {
+    return JSON.parse(run.stdout.slice(start)) as { ownerTag: string; outcome: string };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Assets that carry neither `ownerTag` nor belong to the foreign set: uploads left untagged. */
+async function untaggedAssets(access: LibraryAccess, ownerTag: string, foreign: ForeignSnapshot[]): Promise<string[]> {
+  const foreignIds = new Set(foreign.map((snapshot) => snapshot.id));
+  return (await listAllAssets(access))
+    .filter((asset) => !asset.tags.includes(ownerTag) && !foreignIds.has(asset.id))
+    .map((asset) => asset.id);
+}
+
+/**
+ * Interrupts `count` CLI runs with SIGTERM and `count` with SIGKILL, each at a random moment
+ * while uploads are slowed by injected latency, and checks what each leaves behind: after
+ * SIGTERM no untagged asset; after SIGKILL, one complete run must converge the library.
+ */
+export async function runInterruptions(options: InterruptionOptions): Promise<InterruptionTotals> {
+  const { random, access, root } = options;
+  const totals: InterruptionTotals = {
+    sigtermRuns: 0,
+    sigtermStoppedEarly: 0,
+    sigtermUntagged: 0,
+    sigtermHung: 0,
+    sigkillRuns: 0,
+    sigkillRunsWithUntagged: 0,
+    sigkillUntagged: 0,
+    sigkillReported: 0,
+    notConverged: 0,
+    foreignTouched: 0,
+  };
+
+  // Every asset already in the library (other syncs' included) must survive the interruptions.
+  const existing = (await listAllAssets(access)).map((asset) => asset.id);
+  const knownForeign = new Set(options.foreign.map((snapshot) => snapshot.id));
+  const foreign = [...options.foreign, ...(await snapshotForeign(access, existing.filter((id) => !knownForeign.has(id))))];
+
+  const folder = new GeneratedFolder(random.fork());
+  for (let i = 0; i < 30; i += 1) folder.addImage();
+  await writeFolder(root, folder);
+  const baseline = await runCli(options, root);
+  const ownerTag = parseJsonReport(baseline)?.ownerTag;
+  if (ownerTag === undefined) {
+    throw new Error(`the first complete CLI run printed no JSON report (exit ${baseline.code}): ${baseline.stderr.slice(0, 2000)}`);
+  }
+
+  const signals: NodeJS.Signals[] = [];
+  for (let i = 0; i < options.count; i += 1) signals.push('SIGTERM', 'SIGKILL');
+
+  for (const [index, signal] of signals.entries()) {
+    folder.mutate(8);
+    await writeFolder(root, folder);
+    options.emulator.admin.injectFaults([
+      { route: 'upload', kind: 'latency', latencyMs: random.int(100, 400), times: 1000, probability: 1 },
+      { route: 'tag', kind: 'latency', latencyMs: random.int(20, 200), times: 1000, probability: 1 },
+    ]);
+    const afterMs = random.int(50, 2500);
+    const interrupted = await runCli(options, root, { signal, afterMs });
+    options.emulator.admin.clearFaults();
+
+    const left = await untaggedAssets(access, ownerTag, foreign);
+    let line = `interruption ${String(index + 1).padStart(3)}: ${signal} after ${afterMs} ms, exit ${interrupted.code ?? interrupted.signal}, ${left.length} untagged left`;
+
+    if (signal === 'SIGTERM') {
+      totals.sigtermRuns += 1;
+      if (interrupted.code === 1) totals.sigtermStoppedEarly += 1;
+      if (interrupted.hung) totals.sigtermHung += 1;
+      totals.sigtermUntagged += left.length;
+    } else {
+      totals.sigkillRuns += 1;
+      if (left.length > 0) totals.sigkillRunsWithUntagged += 1;
+      totals.sigkillUntagged += left.length;
+    }
+
+    const next = await runCli(options, root);
+    const nextOutput = next.stdout + next.stderr;
+    if (signal === 'SIGKILL' && left.length > 0 && left.every((id) => nextOutput.includes(id))) totals.sigkillReported += 1;
+
+    const check = await checkLibrary(access, ownerTag, folder, foreign);
+    const converged = check.duplicates + check.missing + check.stale + check.orphans === 0 && parseJsonReport(next)?.outcome === 'success';
+    if (!converged) totals.notConverged += 1;
+    totals.foreignTouched += check.foreignTouched;
+    line += converged ? ', next run converged' : `, NOT converged after the next run (exit ${next.code})`;
+    options.log(line);
+    if (!converged || options.verbose) {
+      for (const problem of check.problems) options.log(`    ${problem}`);
+      if (!converged) options.log(`    next run stderr: ${next.stderr.slice(-1500)}`);
+    }
+  }
+
+  return totals;
+}
