@@ -4,7 +4,7 @@
  */
 
 import type { Dirent } from 'node:fs';
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { canonicalRelativePath } from '../sync/paths';
@@ -88,6 +88,36 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
   return { found: true, files: state.files };
 }
 
+/**
+ * Returns why a file or folder name cannot be synced, or undefined when it can. Such names are
+ * valid on Linux but would not reach Raster intact or would sync differently on Windows.
+ */
+async function nameProblem(folder: string, name: string): Promise<string | undefined> {
+  // Node decodes bytes that are not UTF-8 as U+FFFD, so the decoded name no longer leads to the
+  // file; a name that really contains U+FFFD still does.
+  if (name.includes('\uFFFD')) {
+    try {
+      await lstat(path.join(folder, name));
+    } catch {
+      return 'Its name is not valid UTF-8, so it cannot be sent to Raster. Rename it using UTF-8 characters.';
+    }
+  }
+  if (name.includes('\\')) {
+    return 'Its name contains a backslash, which Windows reads as a folder separator, so the folder would sync differently there. Rename it without the backslash.';
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) {
+    return 'Its name contains a control character such as a line break, which Windows forbids and which would break log lines. Rename it.';
+  }
+  return undefined;
+}
+
+/** Writes backslashes and control characters of a name as `%XX`, so the report can show it. */
+function printableName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f\\]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
 async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<string>): Promise<void> {
   let entries: Dirent[];
   try {
@@ -109,6 +139,17 @@ async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<str
     if (!state.options.includeHidden && entry.name.startsWith('.')) continue;
 
     const absolutePath = path.join(folder, entry.name);
+    const problem = await nameProblem(folder, entry.name);
+    if (problem !== undefined) {
+      const shownPath = canonicalRelativePath(path.join(path.relative(state.root, folder), printableName(entry.name)));
+      if (entry.isDirectory()) {
+        state.files.push({ path: `${shownPath}/`, absolutePath, size: 0, skipReason: `The folder is not synced. ${problem}` });
+      } else if (state.filter.accepts(shownPath)) {
+        state.files.push({ path: shownPath, absolutePath, size: 0, skipReason: problem });
+      }
+      continue;
+    }
+
     const relativePath = canonicalRelativePath(path.relative(state.root, absolutePath));
 
     if (entry.isSymbolicLink()) {

@@ -11,7 +11,7 @@ export interface GeneratedFile {
   uploadable: boolean;
 }
 
-/** What one call to `mutateFolder` changed, by relative path. */
+/** What one call to `GeneratedFolder.mutate` changed, by relative path. */
 export interface FolderChanges {
   added: string[];
   edited: string[];

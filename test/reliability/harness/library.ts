@@ -42,7 +42,7 @@ export async function listAllAssets(access: LibraryAccess): Promise<Asset[]> {
   throw new Error('the library listing did not end after 1000 pages');
 }
 
-/** Returns the asset, or undefined when the API answers 404 (missing or trashed). */
+/** Returns the asset, or undefined when the API returns 404 (missing or trashed). */
 export async function getAsset(access: LibraryAccess, assetId: string): Promise<Asset | undefined> {
   const response = await fetch(libraryUrl(access, `/assets/${encodeURIComponent(assetId)}`), { headers: headers(access) });
   if (response.status === 404) {
@@ -122,7 +122,7 @@ export interface LibraryCheck {
   problems: string[];
 }
 
-/** The asset name the API derives from a filename: directory and last extension removed. */
+/** Returns the asset name the API derives from a filename: directory and last extension removed. */
 export function assetNameFor(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);
   const dot = base.lastIndexOf('.');
