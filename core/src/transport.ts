@@ -40,8 +40,16 @@ export interface HttpResponse {
 
 export interface Transport {
   /**
-   * Sends one request and resolves with any HTTP status. Rejects with `NetworkError` when no
-   * complete response arrived, setting `bodySent` when the request body had been fully written.
+   * Sends one request and resolves with any HTTP status. Rejects with `RasterNetworkError`
+   * (or any error with a boolean `bodySent`) when no complete response arrived, setting
+   * `bodySent` when the request body had been fully written. An error without `bodySent` counts
+   * as sent, so an upload that fails that way is never retried blindly. Rejects with the
+   * signal's reason when `signal` aborts.
    */
   send(request: HttpRequest): Promise<HttpResponse>;
+  /**
+   * Waits `ms` milliseconds, rejecting with the signal's reason when it aborts. The client uses
+   * it between retries unless its own `sleep` option is given.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }

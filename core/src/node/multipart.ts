@@ -1,0 +1,124 @@
+/**
+ * A `multipart/form-data` body built as a stream with an exact byte length, so file parts are
+ * read from disk while the request is written and memory use does not grow with file size.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+import { RasterUsageError } from '../errors';
+import type { FilePart } from '../transport';
+
+/** Every file part of an upload carries this field name. */
+export const FILE_FIELD_NAME = 'files';
+
+export interface MultipartBody {
+  contentType: string;
+  /** Exact byte length of `stream`, sent as `Content-Length`. */
+  length: number;
+  stream: Readable;
+}
+
+const encoder = new TextEncoder();
+const CRLF = encoder.encode('\r\n');
+
+/**
+ * Builds the body for `files`. Checks first that every `path` source exists and has the size
+ * its part declares, because the length of the body is sent before the files are read.
+ */
+export async function createMultipartBody(files: readonly FilePart[]): Promise<MultipartBody> {
+  await checkFileSizes(files);
+
+  const boundary = `raster-toolkit-${randomUUID()}`;
+  const heads = files.map((file) => encoder.encode(partHead(boundary, file)));
+  const tail = encoder.encode(`--${boundary}--\r\n`);
+
+  let length = tail.byteLength;
+  for (const [index, file] of files.entries()) {
+    length += heads[index]!.byteLength + file.size + CRLF.byteLength;
+  }
+
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length,
+    stream: Readable.from(generateBody(files, heads, tail), { objectMode: false }),
+  };
+}
+
+async function* generateBody(
+  files: readonly FilePart[],
+  heads: readonly Uint8Array[],
+  tail: Uint8Array,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  for (const [index, file] of files.entries()) {
+    yield heads[index]!;
+
+    if (file.source.kind === 'bytes') {
+      yield file.source.bytes;
+    } else {
+      yield* readFile(file.source.path, file.size);
+    }
+
+    yield CRLF;
+  }
+  yield tail;
+}
+
+/** Streams a file and fails when it no longer holds `expectedSize` bytes. */
+async function* readFile(path: string, expectedSize: number): AsyncGenerator<Uint8Array, void, undefined> {
+  let read = 0;
+
+  for await (const chunk of createReadStream(path)) {
+    const bytes = chunk as Uint8Array;
+    read += bytes.byteLength;
+    if (read > expectedSize) {
+      break;
+    }
+    yield bytes;
+  }
+
+  if (read !== expectedSize) {
+    throw new Error(`${path} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}`);
+  }
+}
+
+/** Headers of one part, quoting the filename as browsers do in `FormData`. */
+function partHead(boundary: string, file: FilePart): string {
+  const filename = file.filename.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const contentType = file.contentType.replace(/[\r\n]/g, '') || 'application/octet-stream';
+
+  return (
+    `--${boundary}\r\n` +
+    `Content-Disposition: form-data; name="${FILE_FIELD_NAME}"; filename="${filename}"\r\n` +
+    `Content-Type: ${contentType}\r\n\r\n`
+  );
+}
+
+async function checkFileSizes(files: readonly FilePart[]): Promise<void> {
+  for (const [index, file] of files.entries()) {
+    if (file.source.kind !== 'path') {
+      continue;
+    }
+
+    const parameter = `files[${index}]`;
+    let size: number;
+    try {
+      size = (await stat(file.source.path)).size;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      throw new RasterUsageError(
+        `${parameter}.source`,
+        `Invalid ${parameter}.source: ${file.source.path} cannot be read (${String(code ?? error)}). Pass a readable file.`,
+      );
+    }
+
+    if (size !== file.size) {
+      throw new RasterUsageError(
+        `${parameter}.size`,
+        `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} holds ${size} bytes. Pass the current size.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The Node transport: undici with a bounded keep-alive pool per origin, proxies from
+ * `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`, timeouts, and upload bodies streamed from disk.
+ */
+
+import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+
+import { checkSecureUrl } from '../api/validate';
+import { RasterNetworkError, RasterUsageError } from '../errors';
+import type { HttpRequest, HttpResponse, RequestBody, Transport } from '../transport';
+import corePackage from '../../package.json' with { type: 'json' };
+import { createMultipartBody } from './multipart';
+
+/** Name and version of the toolkit, the end of every `User-Agent` it sends. */
+export const TOOLKIT_USER_AGENT = `raster-toolkit/${corePackage.version}`;
+
+export interface UndiciTransportOptions {
+  /** Connections kept open per origin (and per proxy); 8 by default. */
+  connections?: number;
+  /** Time to open a connection, TLS included, in milliseconds; 10,000 by default. */
+  connectTimeoutMs?: number;
+  /**
+   * Time from sending the request to receiving the response headers, in milliseconds;
+   * 120,000 by default, because the service validates a whole upload before it answers.
+   */
+  headersTimeoutMs?: number;
+  /** Longest pause between two chunks of a response body, in milliseconds; 60,000 by default. */
+  bodyTimeoutMs?: number;
+  /** How long an idle connection stays open for reuse, in milliseconds; 4,000 by default. */
+  keepAliveTimeoutMs?: number;
+  /** Product of the program using the toolkit, such as `raster-sync/1.2.0`; put before the toolkit's own. */
+  userAgent?: string;
+  /** Proxy URLs and exclusions; each one defaults to its environment variable. */
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+  /** A dispatcher to use instead of the proxy-aware pool, such as undici's `MockAgent` in tests. */
+  dispatcher?: Dispatcher;
+}
+
+export interface UndiciTransport extends Transport {
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Closes idle connections and waits for requests in flight. */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  connections: 8,
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 120_000,
+  bodyTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 4_000,
+};
+
+/** Error codes of failures that happen before a connection exists, so nothing was sent. */
+const CONNECT_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Creates the transport; `close()` it when done so its connections do not hold the process. */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
+  const settings = { ...DEFAULTS, ...definedOnly(options) };
+  for (const name of Object.keys(DEFAULTS) as Array<keyof typeof DEFAULTS>) {
+    const value = settings[name];
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RasterUsageError(name, `Invalid ${name}: ${String(value)}. Pass an integer of at least 1.`);
+    }
+  }
+
+  const userAgent = options.userAgent === undefined ? TOOLKIT_USER_AGENT : `${options.userAgent} ${TOOLKIT_USER_AGENT}`;
+  const dispatcher = options.dispatcher ?? createDispatcher(settings, options);
+
+  return {
+    send: (request) => send(dispatcher, request, userAgent),
+    sleep,
+    close: () => dispatcher.close(),
+  };
+}
+
+function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOptions): Dispatcher {
+  return new EnvHttpProxyAgent({
+    connections: settings.connections,
+    connectTimeout: settings.connectTimeoutMs,
+    headersTimeout: settings.headersTimeoutMs,
+    bodyTimeout: settings.bodyTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    ...(options.httpProxy === undefined ? {} : { httpProxy: options.httpProxy }),
+    ...(options.httpsProxy === undefined ? {} : { httpsProxy: options.httpsProxy }),
+    ...(options.noProxy === undefined ? {} : { noProxy: options.noProxy }),
+  });
+}
+
+async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: string): Promise<HttpResponse> {
+  const url = checkSecureUrl('url', request.url);
+  const body = await encodeBody(request.body);
+  const path = `${url.pathname}${url.search}`;
+
+  // The body counts as sent once undici has taken its last byte: from then on a failure may
+  // come after the service received the whole request and acted on it.
+  let bodySent = false;
+  body?.stream.once('end', () => {
+    bodySent = true;
+  });
+
+  const headers: Record<string, string> = { ...request.headers, 'user-agent': userAgent };
+  if (body !== undefined) {
+    headers['content-type'] = body.contentType;
+    headers['content-length'] = String(body.length);
+  }
+
+  try {
+    const response = await undiciRequest(url, {
+      dispatcher,
+      method: request.method,
+      headers,
+      body: body?.stream ?? null,
+      signal: request.signal ?? null,
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
+  } catch (error) {
+    if (request.signal?.aborted) {
+      throw request.signal.reason;
+    }
+
+    const sent = body === undefined ? !CONNECT_ERROR_CODES.has(errorCode(error) ?? '') : bodySent;
+    throw new RasterNetworkError({ method: request.method, path, cause: error, bodySent: sent });
+  } finally {
+    body?.stream.destroy();
+  }
+}
+
+interface EncodedBody {
+  contentType: string;
+  length: number;
+  stream: Readable;
+}
+
+async function encodeBody(body: RequestBody | undefined): Promise<EncodedBody | undefined> {
+  if (body === undefined) {
+    return undefined;
+  }
+  if (body.kind === 'multipart') {
+    return createMultipartBody(body.files);
+  }
+
+  const bytes = new TextEncoder().encode(JSON.stringify(body.value));
+  return { contentType: 'application/json', length: bytes.byteLength, stream: Readable.from([bytes]) };
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) {
+      flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+  return flat;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Waits `ms` milliseconds; rejects with the signal's reason when it aborts. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  try {
+    await delay(Math.max(0, ms), undefined, signal === undefined ? undefined : { signal });
+  } catch (error) {
+    if (signal?.aborted) {
+      throw signal.reason;
+    }
+    throw error;
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
