@@ -1,0 +1,109 @@
+/**
+ * `syncFolder`: the Node entry of the sync engine. Wires the undici transport, the client, the
+ * file scanner and the real clock into the pure engine.
+ */
+
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { RasterClient } from '../client';
+import { runSync } from '../sync/engine';
+import { resolveSyncOptions } from '../sync/options';
+import type { SyncOptions, SyncReport } from '../sync/types';
+import { scanFolder } from './scan';
+import { createUndiciTransport } from './undici-transport';
+
+/** Finds the nearest folder at or above `start` that contains `.git`. */
+function findRepositoryRoot(start: string): string | undefined {
+  for (let folder = start; ; folder = path.dirname(folder)) {
+    try {
+      statSync(path.join(folder, '.git'));
+      return folder;
+    } catch {
+      // Not here; try the parent.
+    }
+    if (path.dirname(folder) === folder) return undefined;
+  }
+}
+
+/** Reads `owner/name` from the `origin` remote of a repository, when it has one. */
+function originRepository(root: string): string | undefined {
+  let config: string;
+  try {
+    config = readFileSync(path.join(root, '.git', 'config'), 'utf8');
+  } catch {
+    return undefined;
+  }
+
+  const section = /\[remote "origin"\]([^[]*)/.exec(config)?.[1];
+  const url = section ? /^\s*url\s*=\s*(.+)$/m.exec(section)?.[1]?.trim() : undefined;
+  const match = url ? /[/:]([^/:]+\/[^/]+?)(?:\.git)?\/?$/.exec(url) : null;
+  return match?.[1];
+}
+
+function toPosix(relative: string): string {
+  return relative.split(path.sep).join('/').normalize('NFC');
+}
+
+/**
+ * Returns the default sync id of a folder: `<repository>:<folder relative to the repository
+ * root>`. The repository is `GITHUB_REPOSITORY` in GitHub Actions, otherwise the `owner/name`
+ * of the `origin` remote, otherwise the name of the repository's folder, so that a laptop and
+ * CI agree whenever the remote is set. Outside a repository it is `path:<absolute folder>`.
+ * Set `syncId` explicitly to share one sync between machines whose defaults differ.
+ */
+export function defaultSyncId(folder: string, env: NodeJS.ProcessEnv = process.env): string {
+  const absolute = path.resolve(folder);
+  const root = findRepositoryRoot(absolute);
+  if (root === undefined) return `path:${toPosix(absolute)}`;
+
+  const repository = env.GITHUB_REPOSITORY || originRepository(root) || path.basename(root);
+  const relative = toPosix(path.relative(root, absolute)) || '.';
+  return `${repository}:${relative}`;
+}
+
+/**
+ * Syncs a folder into a Raster library: scans, lists, plans, guards, uploads and tags, prunes,
+ * waits for the listing and resolves with the report. Never prints: progress goes to `logger`
+ * and `onEvent`. Rejects with `RasterUsageError` for invalid options, before any request; every
+ * later failure is in the report's `outcome` and `stopReason`.
+ */
+export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
+  const resolved = resolveSyncOptions(options, () => defaultSyncId(options.path));
+
+  const transport = createUndiciTransport({ connections: resolved.concurrency * 2 });
+  const client = new RasterClient({
+    transport,
+    apiKey: resolved.apiKey,
+    organizationId: resolved.organization,
+    baseUrl: options.apiUrl,
+    onRetry: (info) => {
+      options.logger?.info(`Retrying ${info.method} ${info.path} in ${info.delayMs} ms (attempt ${info.attempt} failed: ${info.reason}).`);
+      options.onEvent?.({ type: 'retry', method: info.method, path: info.path, attempt: info.attempt, delayMs: info.delayMs, reason: info.reason });
+    },
+  });
+
+  try {
+    return await runSync(resolved, {
+      api: client,
+      resolveOrganization: () => client.organizationId(),
+      scan: (onProgress) => scanFolder(resolved.path, {
+        include: options.include,
+        exclude: options.exclude,
+        includeHidden: options.includeHidden,
+        followSymlinks: options.followSymlinks,
+        maxFileSize: resolved.maxFileSize,
+        onProgress,
+      }),
+      requestCount: () => client.requestCount,
+      now: Date.now,
+      sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}),
+      signal: options.signal,
+      logger: options.logger,
+      onEvent: options.onEvent,
+    });
+  } finally {
+    await transport.close();
+  }
+}

@@ -1,0 +1,12 @@
+/** The part of the Raster client the sync engine uses; `RasterClient` provides it. */
+
+import type { Asset, DeleteResult, Library, TagResult, UploadResult } from '../api/types';
+import type { FilePart } from '../transport';
+
+export interface SyncApi {
+  listLibraries(options: { page: number; pageSize: number }): Promise<Library[]>;
+  listAssets(libraryId: string, options: { page: number; pageSize: number; tags?: string[] }): Promise<Asset[]>;
+  uploadAssets(libraryId: string, files: FilePart[], options?: { signal?: AbortSignal }): Promise<UploadResult>;
+  tagAssets(libraryId: string, assetIds: string[], tags: string[]): Promise<TagResult>;
+  deleteAssets(libraryId: string, assetIds: string[]): Promise<DeleteResult>;
+}

@@ -1,0 +1,304 @@
+/**
+ * The sync engine: scan, list, plan, guard, upload and tag, prune, wait for the listing, report.
+ * Pure: the caller passes the client, the scanner, the clock and the sleep.
+ */
+
+import { MAX_PAGE_SIZE } from '../api/limits';
+import type { Asset } from '../api/types';
+import type { SyncApi } from './api';
+import { checkGuards } from './guards';
+import { listOwnedAssets } from './listing';
+import type { ResolvedSyncOptions } from './options';
+import { planSync, type LocalFile } from './plan';
+import { ownerTagFor } from './tags';
+import type { FileOutcome, SyncCounts, SyncEvent, SyncLogger, SyncOutcome, SyncPhase, SyncPlan, SyncReport } from './types';
+import { runUploadPhase, trashInBatches } from './upload';
+
+export type ScanOutcome = { found: true; files: LocalFile[] } | { found: false; reason: string };
+
+export interface SyncDependencies {
+  api: SyncApi;
+  /** The organization slug, read from the key when the options name none. */
+  resolveOrganization: () => Promise<string>;
+  scan: (onProgress: (done: number, total: number) => void) => Promise<ScanOutcome>;
+  /** HTTP requests sent so far, retries included. */
+  requestCount: () => number;
+  now: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  signal?: AbortSignal | undefined;
+  logger?: SyncLogger | undefined;
+  onEvent?: ((event: SyncEvent) => void) | undefined;
+}
+
+/** First and longest pause between two listings while waiting for uploads, in milliseconds. */
+const SETTLE_POLL_FIRST_MS = 250;
+const SETTLE_POLL_MAX_MS = 2_000;
+
+const SILENT_LOGGER: SyncLogger = { debug: () => {}, info: () => {}, warn: () => {} };
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function emptyPlan(): SyncPlan {
+  return { upload: [], unchanged: [], prune: [], skipped: [], foreignCount: 0, collisions: [], ownedCount: 0 };
+}
+
+function countOutcomes(files: readonly FileOutcome[], foreign: number): SyncCounts {
+  const counts: SyncCounts = { uploaded: 0, unchanged: 0, pruned: 0, skipped: 0, failed: 0, foreign };
+  for (const file of files) counts[file.status] += 1;
+  return counts;
+}
+
+/** Runs one sync and resolves with its report. Rejects only for invalid use; every other failure is in the report. */
+export async function runSync(options: ResolvedSyncOptions, deps: SyncDependencies): Promise<SyncReport> {
+  return new SyncRun(options, deps).run();
+}
+
+class SyncRun {
+  private readonly logger: SyncLogger;
+  private readonly startedAt: number;
+  private readonly ownerTag: string;
+  private organization = '';
+  private plan: SyncPlan = emptyPlan();
+  private readonly files: FileOutcome[] = [];
+
+  constructor(private readonly options: ResolvedSyncOptions, private readonly deps: SyncDependencies) {
+    this.logger = deps.logger ?? SILENT_LOGGER;
+    this.startedAt = deps.now();
+    this.ownerTag = ownerTagFor(options.syncId);
+  }
+
+  private emit(event: SyncEvent): void {
+    this.deps.onEvent?.(event);
+  }
+
+  private phase(phase: SyncPhase): void {
+    this.emit({ type: 'phase', phase });
+  }
+
+  private record(outcome: FileOutcome): void {
+    this.files.push(outcome);
+    this.emit({ type: 'file', outcome });
+  }
+
+  private report(outcome: SyncOutcome, stopReason?: string): SyncReport {
+    const report: SyncReport = {
+      syncId: this.options.syncId,
+      ownerTag: this.ownerTag,
+      organization: this.organization,
+      library: this.options.library,
+      dryRun: this.options.dryRun,
+      outcome,
+      plan: this.plan,
+      files: this.files,
+      counts: countOutcomes(this.files, this.plan.foreignCount),
+      requests: this.deps.requestCount(),
+      durationMs: Math.max(0, this.deps.now() - this.startedAt),
+    };
+    if (stopReason !== undefined) report.stopReason = stopReason;
+    return report;
+  }
+
+  async run(): Promise<SyncReport> {
+    const { options, deps, logger } = this;
+    logger.info(`Syncing ${options.path} into library ${options.library} (sync id "${options.syncId}", owner tag ${this.ownerTag}).`);
+
+    // Scan first: a missing folder stops the run before any request.
+    this.phase('scan');
+    const scan = await deps.scan((done, total) => this.emit({ type: 'progress', phase: 'scan', done, total }));
+    if (!scan.found) {
+      logger.warn(`Stopped by a guard: ${scan.reason}`);
+      return this.report('guard', scan.reason);
+    }
+    logger.info(`Found ${scan.files.length} files.`);
+
+    // List every owned asset; without a complete listing nothing may be written.
+    this.phase('list');
+    let owned: Asset[];
+    let foreignCount: number;
+    try {
+      this.organization = await deps.resolveOrganization();
+      owned = await listOwnedAssets(deps.api, options.library, this.ownerTag);
+      foreignCount = await this.countForeign(owned.length);
+    } catch (error) {
+      const reason = `Listing the library failed, so nothing was written: ${describeError(error)}`;
+      logger.warn(reason);
+      return this.report('failed', reason);
+    }
+    logger.info(`Listed ${owned.length} assets owned by this sync and ${foreignCount} others.`);
+
+    this.phase('plan');
+    const { plan, uploads } = planSync({ syncId: options.syncId, ownerTag: this.ownerTag, files: scan.files, owned, foreignCount });
+    this.plan = plan;
+    logger.info(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
+    for (const collision of plan.collisions ?? []) {
+      logger.warn(`These names collide ${collision.kind === 'unicode' ? 'after Unicode normalisation' : 'when case is ignored'} and are skipped: ${collision.paths.join(', ')}`);
+    }
+    for (const entry of plan.skipped) this.record({ path: entry.path, status: 'skipped', reason: entry.reason });
+    const ownedById = new Map(owned.map((asset) => [asset.id, asset]));
+    for (const entry of plan.unchanged) {
+      const outcome: FileOutcome = { path: entry.path, status: 'unchanged', assetId: entry.assetId };
+      if (entry.url !== null) outcome.url = entry.url;
+      const thumbUrl = ownedById.get(entry.assetId)?.thumbUrl;
+      if (thumbUrl) outcome.thumbUrl = thumbUrl;
+      this.record(outcome);
+    }
+
+    const guard = checkGuards({ plan, prune: options.prune, maxDeletes: options.maxDeletes, discoveredCount: scan.files.length });
+    if (guard !== null) {
+      logger.warn(`Stopped by a guard: ${guard}`);
+      return this.report('guard', guard);
+    }
+
+    if (options.dryRun) {
+      logger.info('Dry run: nothing was written.');
+      return this.report('success');
+    }
+
+    if (deps.signal?.aborted) {
+      for (const upload of uploads) {
+        this.record({ path: upload.path, status: 'skipped', reason: 'The run was stopped before this file was uploaded.' });
+      }
+      return this.report('partial', 'The run was stopped before the first upload; nothing was written.');
+    }
+
+    // Upload and tag.
+    this.phase('upload');
+    const total = uploads.length;
+    let done = 0;
+    const result = await runUploadPhase({
+      api: deps.api,
+      libraryId: options.library,
+      ownerTag: this.ownerTag,
+      extraTags: options.tags,
+      uploads,
+      concurrency: options.concurrency,
+      batchBytes: options.batchBytes,
+      reconcileTimeoutMs: options.reconcileTimeoutMs,
+      signal: deps.signal,
+      now: deps.now,
+      sleep: deps.sleep,
+      logger,
+      onOutcome: (outcome) => {
+        this.record(outcome);
+        done += 1;
+        this.emit({ type: 'progress', phase: 'upload', done, total });
+      },
+    });
+
+    const failed = this.files.filter((file) => file.status === 'failed');
+    const stopped = result.stopped || deps.signal?.aborted === true;
+
+    // Prune only after everything else succeeded.
+    let pruneFailure: string | null = null;
+    if (options.prune && plan.prune.length > 0) {
+      if (failed.length > 0) {
+        logger.warn(`Skipping the prune of ${plan.prune.length} assets because ${failed.length} files failed.`);
+      } else if (stopped) {
+        logger.warn(`Skipping the prune of ${plan.prune.length} assets because the run was stopped.`);
+      } else {
+        pruneFailure = await this.prune();
+      }
+    }
+
+    // Wait until this run's uploads are listed, so that a run started right after sees them.
+    if (options.waitForListing && result.uploadedIds.length > 0 && !stopped) {
+      await this.waitForListing(result.uploadedIds);
+    }
+
+    return this.finish(failed, stopped, pruneFailure);
+  }
+
+  private finish(failed: readonly FileOutcome[], stopped: boolean, pruneFailure: string | null): SyncReport {
+    if (failed.length > 0) {
+      const names = failed.slice(0, 10).map((file) => file.path).join(', ');
+      const more = failed.length > 10 ? ` and ${failed.length - 10} more` : '';
+      const reason = `${failed.length} files failed (${names}${more}), so nothing was pruned.`;
+      this.logger.warn(reason);
+      return this.report('failed', reason);
+    }
+    if (pruneFailure !== null) return this.report('failed', pruneFailure);
+    if (stopped) {
+      const reason = 'The run was stopped: batches in flight were finished and tagged, the remaining files were not uploaded, and nothing was pruned.';
+      this.logger.warn(reason);
+      return this.report('partial', reason);
+    }
+
+    this.logger.info('The sync finished.');
+    return this.report('success');
+  }
+
+  /** Counts the library's assets without the owner tag, from the library's asset count. */
+  private async countForeign(ownedCount: number): Promise<number> {
+    for (let page = 1; ; page++) {
+      const libraries = await this.deps.api.listLibraries({ page, pageSize: MAX_PAGE_SIZE });
+      const library = libraries.find((candidate) => candidate.id === this.options.library);
+      if (library) return Math.max(0, library.assetsCount - ownedCount);
+      if (libraries.length < MAX_PAGE_SIZE) break;
+    }
+    this.logger.debug(`Library ${this.options.library} is not in the key's library list; counting 0 foreign assets.`);
+    return 0;
+  }
+
+  /** Trashes the planned assets in batches of 100; returns why it failed, or null. */
+  private async prune(): Promise<string | null> {
+    this.phase('prune');
+    const ids = this.plan.prune.map((entry) => entry.assetId);
+    this.logger.info(`Moving ${ids.length} stale assets to the trash.`);
+
+    let moved: Set<string>;
+    try {
+      moved = new Set(await trashInBatches(this.deps.api, this.options.library, ids));
+    } catch (error) {
+      const reason = `The prune failed: ${describeError(error)}`;
+      this.logger.warn(reason);
+      for (const entry of this.plan.prune) {
+        const outcome: FileOutcome = { path: entry.name ?? entry.assetId, status: 'failed', assetId: entry.assetId, reason };
+        if (entry.url !== null) outcome.url = entry.url;
+        this.record(outcome);
+      }
+      return reason;
+    }
+
+    for (const entry of this.plan.prune) {
+      const outcome: FileOutcome = { path: entry.name ?? entry.assetId, status: 'pruned', assetId: entry.assetId };
+      if (entry.url !== null) outcome.url = entry.url;
+      if (!moved.has(entry.assetId)) outcome.reason = 'The asset was already in the trash.';
+      this.record(outcome);
+    }
+    return null;
+  }
+
+  /**
+   * Polls the owned listing until every id is in it, or the timeout passes. A failed listing is
+   * logged and polled again: the uploads are done, only the wait is affected.
+   */
+  private async waitForListing(ids: readonly string[]): Promise<void> {
+    this.phase('settle');
+    const deadline = this.deps.now() + this.options.waitForListingTimeoutMs;
+    let pause = SETTLE_POLL_FIRST_MS;
+    const missing = new Set(ids);
+
+    for (;;) {
+      try {
+        const listed = await listOwnedAssets(this.deps.api, this.options.library, this.ownerTag);
+        for (const asset of listed) missing.delete(asset.id);
+      } catch (error) {
+        this.logger.warn(`Listing the library while waiting for the uploads failed: ${describeError(error)}`);
+      }
+      this.emit({ type: 'progress', phase: 'settle', done: ids.length - missing.size, total: ids.length });
+
+      if (missing.size === 0) {
+        this.logger.info(`All ${ids.length} uploads are listed.`);
+        return;
+      }
+      if (this.deps.now() >= deadline) break;
+
+      await this.deps.sleep(Math.min(pause, Math.max(0, deadline - this.deps.now())));
+      pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS);
+    }
+
+    this.logger.warn(`${missing.size} of ${ids.length} uploads were still not listed after ${this.options.waitForListingTimeoutMs} ms; a run started now could upload them again.`);
+  }
+}

@@ -1,0 +1,45 @@
+/** Listings the engine reads: the owned assets, and the newest assets during reconciliation. */
+
+import { MAX_PAGE_SIZE } from '../api/limits';
+import type { Asset } from '../api/types';
+import type { SyncApi } from './api';
+
+/**
+ * Lists every asset with `ownerTag`, all pages at the maximum page size, de-duplicated by id
+ * (pages are offsets, so a concurrent upload can shift an asset onto the next page). Rejects
+ * when any page fails: a partial listing would turn owned assets into uploads and miss prunes.
+ */
+export async function listOwnedAssets(api: SyncApi, libraryId: string, ownerTag: string): Promise<Asset[]> {
+  const byId = new Map<string, Asset>();
+
+  for (let page = 1; ; page++) {
+    const assets = await api.listAssets(libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [ownerTag] });
+    for (const asset of assets) byId.set(asset.id, asset);
+    if (assets.length < MAX_PAGE_SIZE) break;
+  }
+
+  return [...byId.values()];
+}
+
+/**
+ * Lists the library's assets newest first until one was created before `since` (unix
+ * milliseconds) or the pages run out. Assets with no `created` are kept.
+ */
+export async function listAssetsCreatedSince(api: SyncApi, libraryId: string, since: number, pageSize = 100): Promise<Asset[]> {
+  const byId = new Map<string, Asset>();
+
+  for (let page = 1; ; page++) {
+    const assets = await api.listAssets(libraryId, { page, pageSize });
+    let reachedOlder = false;
+    for (const asset of assets) {
+      if (asset.created !== null && asset.created < since) {
+        reachedOlder = true;
+        continue;
+      }
+      byId.set(asset.id, asset);
+    }
+    if (reachedOlder || assets.length < pageSize) break;
+  }
+
+  return [...byId.values()];
+}

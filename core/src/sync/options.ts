@@ -1,0 +1,115 @@
+/** Validation of sync options, before the engine sends any request. */
+
+import { MAX_TAGS_PER_REQUEST } from '../api/limits';
+import { RasterUsageError } from '../errors';
+import { tagProblem } from './tags';
+import type { DeletionBudget, SyncOptions } from './types';
+
+export const DEFAULT_CONCURRENCY = 4;
+export const MAX_CONCURRENCY = 32;
+export const DEFAULT_WAIT_FOR_LISTING_TIMEOUT_MS = 60_000;
+export const DEFAULT_RECONCILE_TIMEOUT_MS = 15_000;
+
+/** Extra tags an asset can take: one tag call carries at most 20, two are the sync's own. */
+export const MAX_EXTRA_TAGS = MAX_TAGS_PER_REQUEST - 2;
+
+/** Options after validation, with every default applied. */
+export interface ResolvedSyncOptions {
+  apiKey: string;
+  organization: string | undefined;
+  library: string;
+  path: string;
+  syncId: string;
+  prune: boolean;
+  maxDeletes: DeletionBudget | undefined;
+  dryRun: boolean;
+  tags: string[];
+  concurrency: number;
+  waitForListing: boolean;
+  waitForListingTimeoutMs: number;
+  reconcileTimeoutMs: number;
+  batchBytes: number | undefined;
+  maxFileSize: number | undefined;
+}
+
+function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new RasterUsageError(name, `The option ${name} is missing or empty; pass a non-empty string.`);
+  }
+  return value.trim();
+}
+
+function integerIn(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RasterUsageError(name, `Invalid ${name}: ${String(value)}. Pass an integer from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function positiveOrUndefined(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RasterUsageError(name, `Invalid ${name}: ${String(value)}. Pass a positive integer number of bytes.`);
+  }
+  return value;
+}
+
+function checkBudget(budget: DeletionBudget | undefined): DeletionBudget | undefined {
+  if (budget === undefined) return undefined;
+  if ('count' in budget) {
+    if (!Number.isInteger(budget.count) || budget.count < 0) {
+      throw new RasterUsageError('maxDeletes', `Invalid maxDeletes count: ${String(budget.count)}. Pass an integer of at least 0.`);
+    }
+    return { count: budget.count };
+  }
+  if (typeof budget.percent !== 'number' || !Number.isFinite(budget.percent) || budget.percent < 0 || budget.percent > 100) {
+    throw new RasterUsageError('maxDeletes', `Invalid maxDeletes percentage: ${String(budget.percent)}. Pass a number from 0 to 100.`);
+  }
+  return { percent: budget.percent };
+}
+
+function checkTags(tags: readonly string[] | undefined): string[] {
+  const checked = (tags ?? []).map((tag) => {
+    const problem = tagProblem(tag);
+    if (problem !== null) throw new RasterUsageError('tags', `Invalid tag "${tag}": it ${problem}.`);
+    return tag.trim();
+  });
+  const unique = [...new Set(checked)];
+  if (unique.length > MAX_EXTRA_TAGS) {
+    throw new RasterUsageError('tags', `Too many extra tags: ${unique.length}. Pass at most ${MAX_EXTRA_TAGS}.`);
+  }
+  return unique;
+}
+
+/**
+ * Validates `options` and applies the defaults. `defaultSyncId` is used when `syncId` is
+ * omitted. Throws `RasterUsageError` naming the invalid option.
+ */
+export function resolveSyncOptions(options: SyncOptions, defaultSyncId: () => string): ResolvedSyncOptions {
+  const apiKey = nonEmpty('apiKey', options.apiKey);
+  const library = nonEmpty('library', options.library);
+  const path = nonEmpty('path', options.path);
+  const organization = options.organization === undefined || options.organization.trim() === ''
+    ? undefined
+    : options.organization.trim();
+  const syncId = options.syncId === undefined ? defaultSyncId() : nonEmpty('syncId', options.syncId);
+
+  return {
+    apiKey,
+    organization,
+    library,
+    path,
+    syncId,
+    prune: options.prune ?? true,
+    maxDeletes: checkBudget(options.maxDeletes),
+    dryRun: options.dryRun ?? false,
+    tags: checkTags(options.tags),
+    concurrency: integerIn('concurrency', options.concurrency, DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY),
+    waitForListing: options.waitForListing ?? true,
+    waitForListingTimeoutMs: integerIn('waitForListingTimeoutMs', options.waitForListingTimeoutMs, DEFAULT_WAIT_FOR_LISTING_TIMEOUT_MS, 0, 3_600_000),
+    reconcileTimeoutMs: integerIn('reconcileTimeoutMs', options.reconcileTimeoutMs, DEFAULT_RECONCILE_TIMEOUT_MS, 0, 3_600_000),
+    batchBytes: positiveOrUndefined('batchBytes', options.batchBytes),
+    maxFileSize: positiveOrUndefined('maxFileSize', options.maxFileSize),
+  };
+}

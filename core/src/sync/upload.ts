@@ -1,0 +1,353 @@
+/**
+ * The upload phase: sends the planned files in batches, maps each returned asset to its file,
+ * tags it, and checks what an upload with a lost response stored before sending it again.
+ */
+
+import { DEFAULT_UPLOAD_BATCH_BYTES, MAX_FILES_PER_UPLOAD, MAX_IDS_PER_REQUEST } from '../api/limits';
+import type { Asset } from '../api/types';
+import { RasterApiError, RasterNetworkError } from '../errors';
+import type { FilePart } from '../transport';
+import type { SyncApi } from './api';
+import { mapWithConcurrency } from './concurrency';
+import { Limiter, UploadGate } from './gate';
+import { listAssetsCreatedSince } from './listing';
+import { assetNameFor } from './paths';
+import type { PlannedUpload } from './plan';
+import { fingerprintTagFor } from './tags';
+import type { FileOutcome, SyncLogger } from './types';
+
+/**
+ * Allowance for the difference between this machine's clock and the service's, in milliseconds.
+ * Reconciliation accepts assets whose `created` is up to this much before the batch started.
+ * NOTE: a clock more than two minutes ahead of the service's makes reconciliation miss stored
+ * files, which are then sent again and may be duplicated.
+ */
+export const CLOCK_SKEW_ALLOWANCE_MS = 120_000;
+
+/** Times one batch is sent again after its response was lost and its files were not found. */
+export const MAX_RESENDS = 2;
+
+/** First and longest pause between two listings while reconciling, in milliseconds. */
+const RECONCILE_POLL_FIRST_MS = 250;
+const RECONCILE_POLL_MAX_MS = 2_000;
+
+/** Failure kinds after which no further batch can succeed, so no new batch starts. */
+const FATAL_KINDS = new Set(['unauthenticated', 'invalid-api-key', 'library-not-reachable', 'read-only-key', 'plan-limit', 'organization-not-found']);
+
+/** Failure kinds caused by one file of a batch: the batch is split to find it. */
+const PER_FILE_KINDS = new Set(['payload-too-large', 'bad-input']);
+
+export interface UploadPhaseInput {
+  api: SyncApi;
+  libraryId: string;
+  ownerTag: string;
+  extraTags: readonly string[];
+  uploads: readonly PlannedUpload[];
+  concurrency: number;
+  batchBytes?: number | undefined;
+  reconcileTimeoutMs: number;
+  signal?: AbortSignal | undefined;
+  now: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  logger: SyncLogger;
+  /** Called once per file as soon as its outcome is final. */
+  onOutcome: (outcome: FileOutcome) => void;
+}
+
+export interface UploadPhaseResult {
+  outcomes: FileOutcome[];
+  /** Ids of the assets uploaded (or adopted) and tagged by this run. */
+  uploadedIds: string[];
+  /** True when the signal stopped the phase before every batch was sent. */
+  stopped: boolean;
+}
+
+/** Splits uploads into batches of at most 20 files and `maxBytes` bytes, keeping their order. */
+export function packBatches(uploads: readonly PlannedUpload[], maxBytes = DEFAULT_UPLOAD_BATCH_BYTES): PlannedUpload[][] {
+  const batches: PlannedUpload[][] = [];
+  let current: PlannedUpload[] = [];
+  let currentBytes = 0;
+
+  for (const upload of uploads) {
+    const full = current.length >= MAX_FILES_PER_UPLOAD || (current.length > 0 && currentBytes + upload.size > maxBytes);
+    if (full) {
+      batches.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(upload);
+    currentBytes += upload.size;
+  }
+
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorKind(error: unknown): string | undefined {
+  return error instanceof RasterApiError ? error.kind : undefined;
+}
+
+function filePart(upload: PlannedUpload): FilePart {
+  const source = upload.file.source;
+  if (source === undefined) {
+    throw new Error(`The file ${upload.path} has no source to read its bytes from.`);
+  }
+  return {
+    filename: upload.path.split('/').pop() ?? upload.path,
+    contentType: upload.file.contentType ?? 'application/octet-stream',
+    size: upload.size,
+    source,
+  };
+}
+
+/** Runs the upload phase. Never rejects for a failed file: each failure is an outcome. */
+export async function runUploadPhase(input: UploadPhaseInput): Promise<UploadPhaseResult> {
+  return new UploadPhase(input).run();
+}
+
+class UploadPhase {
+  private readonly gate = new UploadGate();
+  private readonly tagLimiter: Limiter;
+  /** Ids of every asset this run uploaded or adopted; reconciliation never adopts them twice. */
+  private readonly claimedIds = new Set<string>();
+  private readonly outcomes: FileOutcome[] = [];
+  private readonly uploadedIds: string[] = [];
+  private fatalError: string | null = null;
+  private stopped = false;
+
+  constructor(private readonly input: UploadPhaseInput) {
+    this.tagLimiter = new Limiter(input.concurrency);
+  }
+
+  async run(): Promise<UploadPhaseResult> {
+    const batches = packBatches(this.input.uploads, this.input.batchBytes);
+    this.input.logger.info(`Uploading ${this.input.uploads.length} files in ${batches.length} batches.`);
+
+    await mapWithConcurrency(batches, this.input.concurrency, async (batch) => {
+      if (this.input.signal?.aborted) {
+        this.stopped = true;
+        for (const upload of batch) {
+          this.finish({ path: upload.path, status: 'skipped', reason: 'The run was stopped before this file was uploaded.' });
+        }
+        return;
+      }
+      if (this.fatalError !== null) {
+        for (const upload of batch) {
+          this.finish({ path: upload.path, status: 'failed', reason: `Not uploaded, because an earlier upload failed: ${this.fatalError}` });
+        }
+        return;
+      }
+      await this.sendBatch(batch, 0);
+    });
+
+    return { outcomes: this.outcomes, uploadedIds: this.uploadedIds, stopped: this.stopped };
+  }
+
+  private finish(outcome: FileOutcome): void {
+    this.outcomes.push(outcome);
+    this.input.onOutcome(outcome);
+  }
+
+  /** Sends one batch and settles every file in it. `resends` counts earlier lost responses. */
+  private async sendBatch(batch: PlannedUpload[], resends: number): Promise<void> {
+    const startedAt = this.input.now();
+    let assets: Asset[];
+
+    await this.gate.acquireShared();
+    try {
+      const result = await this.input.api.uploadAssets(this.input.libraryId, batch.map(filePart));
+      assets = result.assets;
+      for (const asset of assets) this.claimedIds.add(asset.id);
+    } catch (error) {
+      this.gate.releaseShared();
+      await this.handleUploadError(batch, error, startedAt, resends);
+      return;
+    }
+    this.gate.releaseShared();
+
+    const pairs = await this.matchAssets(batch, assets);
+    await this.tagAll(pairs);
+  }
+
+  private async handleUploadError(batch: PlannedUpload[], error: unknown, startedAt: number, resends: number): Promise<void> {
+    const message = describeError(error);
+
+    if (error instanceof RasterNetworkError && error.ambiguous) {
+      this.input.logger.warn(`The response to an upload of ${batch.length} files was lost (${message}); looking for the stored assets before sending again.`);
+      await this.reconcile(batch, startedAt, resends);
+      return;
+    }
+
+    const kind = errorKind(error);
+    if (kind !== undefined && PER_FILE_KINDS.has(kind) && batch.length > 1) {
+      // The API validates every file before storing any, so one bad file fails the whole batch
+      // and nothing was stored: split the batch to upload the others and name the bad one.
+      this.input.logger.info(`An upload of ${batch.length} files was rejected (${message}); sending the files in smaller batches to find the one at fault.`);
+      const middle = Math.ceil(batch.length / 2);
+      await this.sendBatch(batch.slice(0, middle), resends);
+      await this.sendBatch(batch.slice(middle), resends);
+      return;
+    }
+
+    if (kind !== undefined && FATAL_KINDS.has(kind)) this.fatalError ??= message;
+    this.input.logger.warn(`Upload of ${batch.map((upload) => upload.path).join(', ')} failed: ${message}`);
+    for (const upload of batch) {
+      this.finish({ path: upload.path, status: 'failed', reason: `The upload failed: ${message}` });
+    }
+  }
+
+  /**
+   * Maps returned assets to files. The API returns them in the order of the parts; the names are
+   * checked, and when they disagree the assets are matched by name and size instead. Assets left
+   * without a file are trashed, because nothing else would ever tag or delete them.
+   */
+  private async matchAssets(batch: PlannedUpload[], assets: Asset[]): Promise<Array<{ upload: PlannedUpload; asset: Asset }>> {
+    const inOrder = assets.length === batch.length &&
+      batch.every((upload, index) => assets[index]!.name === null || assets[index]!.name === assetNameFor(upload.path));
+    if (inOrder) return batch.map((upload, index) => ({ upload, asset: assets[index]! }));
+
+    this.input.logger.warn(`An upload returned ${assets.length} assets for ${batch.length} files, or in another order; matching them by name and size.`);
+    const remaining = [...assets];
+    const pairs: Array<{ upload: PlannedUpload; asset: Asset }> = [];
+    for (const upload of batch) {
+      const index = remaining.findIndex((asset) => asset.name === assetNameFor(upload.path) && (asset.size === null || asset.size === upload.size));
+      if (index === -1) {
+        this.finish({ path: upload.path, status: 'failed', reason: 'The upload response did not contain an asset for this file.' });
+        continue;
+      }
+      pairs.push({ upload, asset: remaining.splice(index, 1)[0]! });
+    }
+
+    if (remaining.length > 0) await this.trash(remaining.map((asset) => asset.id), 'returned by an upload but matching no file');
+    return pairs;
+  }
+
+  private async tagAll(pairs: Array<{ upload: PlannedUpload; asset: Asset }>): Promise<void> {
+    await Promise.all(pairs.map(({ upload, asset }) => this.tagLimiter.run(() => this.tagOne(upload, asset))));
+  }
+
+  /**
+   * Tags one asset with the owner, fingerprint and extra tags in one call, so an asset never has
+   * the fingerprint without the owner tag. When tagging fails for good, trashes the asset: untagged,
+   * it would belong to no sync and never be pruned.
+   */
+  private async tagOne(upload: PlannedUpload, asset: Asset): Promise<void> {
+    const tags = [this.input.ownerTag, fingerprintTagFor(this.input.ownerTag, upload.fingerprint), ...this.input.extraTags];
+
+    try {
+      await this.input.api.tagAssets(this.input.libraryId, [asset.id], tags);
+    } catch (error) {
+      const message = describeError(error);
+      this.input.logger.warn(`Tagging asset ${asset.id} (${upload.path}) failed: ${message}`);
+      const trashed = await this.trash([asset.id], `left untagged after ${upload.path} was uploaded`);
+      const after = trashed
+        ? 'The untagged asset was moved to the trash.'
+        : `Moving the untagged asset ${asset.id} to the trash failed too; delete it by hand.`;
+      this.finish({ path: upload.path, status: 'failed', assetId: asset.id, reason: `Tagging the uploaded asset failed: ${message} ${after}` });
+      return;
+    }
+
+    this.uploadedIds.push(asset.id);
+    const outcome: FileOutcome = { path: upload.path, status: 'uploaded', assetId: asset.id };
+    if (asset.url !== null) outcome.url = asset.url;
+    if (asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
+    this.finish(outcome);
+  }
+
+  /** Moves assets to the trash; returns false, after logging, when that fails. */
+  private async trash(ids: string[], why: string): Promise<boolean> {
+    try {
+      await this.input.api.deleteAssets(this.input.libraryId, ids);
+      this.input.logger.info(`Moved ${ids.length} assets ${why} to the trash: ${ids.join(', ')}.`);
+      return true;
+    } catch (error) {
+      this.input.logger.warn(`Moving assets ${ids.join(', ')} (${why}) to the trash failed: ${describeError(error)}`);
+      return false;
+    }
+  }
+
+  /**
+   * Looks for the assets an upload with a lost response may have stored: untagged, not claimed by
+   * this run, with the expected name and size, created after the batch started. Polls until every
+   * file is found or `reconcileTimeoutMs` passes, because new uploads can take a while to be
+   * listed. Adopts (tags) what it finds and sends the rest again.
+   */
+  private async reconcile(batch: PlannedUpload[], startedAt: number, resends: number): Promise<void> {
+    const found = new Map<PlannedUpload, Asset>();
+    const deadline = this.input.now() + this.input.reconcileTimeoutMs;
+    let pause = RECONCILE_POLL_FIRST_MS;
+    let listingError: string | null = null;
+
+    await this.gate.acquireExclusive();
+    try {
+      for (;;) {
+        try {
+          const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, startedAt - CLOCK_SKEW_ALLOWANCE_MS);
+          listingError = null;
+          for (const upload of batch) {
+            if (found.has(upload)) continue;
+            const match = recent.find((asset) => !this.claimedIds.has(asset.id) && asset.tags.length === 0 &&
+              asset.name === assetNameFor(upload.path) && asset.size === upload.size);
+            if (match) {
+              found.set(upload, match);
+              this.claimedIds.add(match.id);
+            }
+          }
+        } catch (error) {
+          listingError = describeError(error);
+          this.input.logger.warn(`Listing assets to reconcile a lost upload response failed: ${listingError}`);
+        }
+
+        if (found.size === batch.length || this.input.now() >= deadline) break;
+        await this.input.sleep(Math.min(pause, Math.max(0, deadline - this.input.now())));
+        pause = Math.min(pause * 2, RECONCILE_POLL_MAX_MS);
+      }
+    } finally {
+      this.gate.releaseExclusive();
+    }
+
+    this.input.logger.info(`Found ${found.size} of ${batch.length} files of the upload whose response was lost; adopting them.`);
+    await this.tagAll([...found].map(([upload, asset]) => ({ upload, asset })));
+
+    const missing = batch.filter((upload) => !found.has(upload));
+    if (missing.length === 0) return;
+
+    if (listingError !== null) {
+      // Without a listing the files may be stored already; sending them again could duplicate them.
+      for (const upload of missing) {
+        this.finish({ path: upload.path, status: 'failed', reason: `The upload response was lost and the library could not be checked: ${listingError}` });
+      }
+      return;
+    }
+    if (this.input.signal?.aborted) {
+      this.stopped = true;
+      for (const upload of missing) {
+        this.finish({ path: upload.path, status: 'skipped', reason: 'The upload response was lost and the run was stopped before the file was sent again.' });
+      }
+      return;
+    }
+    if (resends >= MAX_RESENDS) {
+      for (const upload of missing) {
+        this.finish({ path: upload.path, status: 'failed', reason: `The upload response was lost ${resends + 1} times and the file was not found in the library.` });
+      }
+      return;
+    }
+
+    this.input.logger.info(`Sending ${missing.length} files again that the lost upload did not store.`);
+    await this.sendBatch(missing, resends + 1);
+  }
+}
+
+/** Deletes assets in batches of at most 100 ids; resolves with the ids moved to the trash. */
+export async function trashInBatches(api: SyncApi, libraryId: string, ids: readonly string[]): Promise<string[]> {
+  const moved: string[] = [];
+  for (let start = 0; start < ids.length; start += MAX_IDS_PER_REQUEST) {
+    const result = await api.deleteAssets(libraryId, ids.slice(start, start + MAX_IDS_PER_REQUEST));
+    moved.push(...result.ids);
+  }
+  return moved;
+}

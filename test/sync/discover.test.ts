@@ -1,0 +1,168 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { discoverFiles, type DiscoverOptions } from '../../core/src/node/discover';
+import { compilePatterns, selects, splitPatterns } from '../../core/src/node/patterns';
+import { scanFolder } from '../../core/src/node/scan';
+
+let root: string;
+let outside: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'raster-discover-'));
+  outside = await mkdtemp(join(tmpdir(), 'raster-outside-'));
+});
+
+afterEach(async () => {
+  await chmod(root, 0o755).catch(() => {});
+  await rm(root, { recursive: true, force: true });
+  await rm(outside, { recursive: true, force: true });
+});
+
+async function put(relative: string, content: string | Uint8Array = 'x'): Promise<void> {
+  const target = join(root, relative);
+  await mkdir(join(target, '..'), { recursive: true });
+  await writeFile(target, content);
+}
+
+async function paths(options: DiscoverOptions = {}): Promise<string[]> {
+  const result = await discoverFiles(root, options);
+  if (!result.found) throw new Error(result.reason);
+  return result.files.filter((file) => file.skipReason === undefined).map((file) => file.path);
+}
+
+async function skipped(options: DiscoverOptions = {}): Promise<Record<string, string>> {
+  const result = await discoverFiles(root, options);
+  if (!result.found) throw new Error(result.reason);
+  return Object.fromEntries(result.files.filter((file) => file.skipReason !== undefined).map((file) => [file.path, file.skipReason!]));
+}
+
+describe('discoverFiles', () => {
+  it('lists nested files with slash paths', async () => {
+    await put('a.png');
+    await put('docs/screens/home.png');
+    expect(await paths()).toEqual(['a.png', 'docs/screens/home.png']);
+  });
+
+  it('reports a missing folder', async () => {
+    const result = await discoverFiles(join(root, 'nope'));
+    expect(result.found).toBe(false);
+    await put('file.png');
+    expect((await discoverFiles(join(root, 'file.png'))).found).toBe(false);
+  });
+
+  it('leaves hidden files out by default', async () => {
+    await put('.hidden.png');
+    await put('.thumbs/t.png');
+    await put('visible.png');
+    expect(await paths()).toEqual(['visible.png']);
+    expect(await paths({ includeHidden: true })).toEqual(['.hidden.png', '.thumbs/t.png', 'visible.png']);
+  });
+
+  it('skips symbolic links unless followed', async () => {
+    await put('real/a.png');
+    await symlink(join(root, 'real/a.png'), join(root, 'link.png'));
+    await symlink(join(root, 'real'), join(root, 'linked-folder'));
+
+    expect(await paths()).toEqual(['real/a.png']);
+    expect((await skipped())['link.png']).toContain('not followed');
+    expect(await paths({ followSymlinks: true })).toEqual(['link.png', 'linked-folder/a.png', 'real/a.png']);
+  });
+
+  it('never follows links out of the root', async () => {
+    await writeFile(join(outside, 'secret.png'), 'x');
+    await symlink(join(outside, 'secret.png'), join(root, 'escape.png'));
+    await symlink(outside, join(root, 'escape-folder'));
+
+    expect(await paths({ followSymlinks: true })).toEqual([]);
+    const reasons = await skipped({ followSymlinks: true });
+    expect(reasons['escape.png']).toContain('outside the synced folder');
+    expect(reasons['escape-folder']).toContain('outside the synced folder');
+  });
+
+  it('detects a symbolic link loop', async () => {
+    await put('a/b/file.png');
+    await symlink(join(root, 'a'), join(root, 'a/b/back-to-a'));
+
+    expect(await paths({ followSymlinks: true })).toEqual(['a/b/file.png']);
+    expect((await skipped({ followSymlinks: true }))['a/b/back-to-a/']).toContain('loop');
+  });
+
+  it('applies include and exclude patterns', async () => {
+    await put('a.png');
+    await put('b.jpg');
+    await put('docs/c.png');
+    await put('docs/drafts/d.png');
+    await put('notes.md');
+
+    expect(await paths({ include: ['*.png'] })).toEqual(['a.png', 'docs/c.png', 'docs/drafts/d.png']);
+    expect(await paths({ include: ['docs/**'], exclude: ['docs/drafts/**'] })).toEqual(['docs/c.png']);
+    expect(await paths({ include: ['*.png\n*.jpg\n!docs/drafts/**'] })).toEqual(['a.png', 'b.jpg', 'docs/c.png']);
+    expect(await paths({ include: ['!*.md'] })).toEqual(['a.png', 'b.jpg', 'docs/c.png', 'docs/drafts/d.png']);
+    // Exclude wins over include, and a negation inside exclude takes a file back.
+    expect(await paths({ include: ['a.png'], exclude: ['a.png'] })).toEqual([]);
+    expect(await paths({ exclude: ['docs/**\n!docs/c.png\n*.md'] })).toEqual(['a.png', 'b.jpg', 'docs/c.png']);
+  });
+
+  it('writes NFD names in NFC', async () => {
+    await put('cafe\u0301/menu.png');
+    expect(await paths()).toEqual(['café/menu.png']);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('skips an unreadable folder', async () => {
+    await put('locked/a.png');
+    await put('open.png');
+    await chmod(join(root, 'locked'), 0o000);
+    try {
+      expect(await paths()).toEqual(['open.png']);
+      expect((await skipped())['locked/']).toContain('cannot be read');
+    } finally {
+      await chmod(join(root, 'locked'), 0o755);
+    }
+  });
+});
+
+describe('patterns', () => {
+  it('splits multi-line entries and drops comments', () => {
+    expect(splitPatterns(['a\n\n# comment\n  b  ', 'c'])).toEqual(['a', 'b', 'c']);
+  });
+
+  it('lets the last matching pattern decide', () => {
+    const list = compilePatterns(['**/*.png', '!secret/**', 'secret/ok.png'], true);
+    expect(selects(list, 'x/y.png')).toBe(true);
+    expect(selects(list, 'secret/no.png')).toBe(false);
+    expect(selects(list, 'secret/ok.png')).toBe(true);
+    expect(selects(list, 'x.jpg')).toBe(false);
+  });
+});
+
+describe('scanFolder', () => {
+  const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+
+  it('hashes and types accepted files', async () => {
+    await put('a.png', PNG);
+    const result = await scanFolder(root);
+    if (!result.found) throw new Error(result.reason);
+    expect(result.files).toHaveLength(1);
+    expect(result.files[0]!.contentType).toBe('image/png');
+    expect(result.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.files[0]!.source).toEqual({ kind: 'path', path: join(root, 'a.png') });
+  });
+
+  it('skips empty, too large and unknown files', async () => {
+    await put('empty.png', '');
+    await put('big.png', new Uint8Array(2048).fill(1).map((value, index) => (index < PNG.length ? PNG[index]! : value)));
+    await put('text.png', 'not an image');
+
+    const result = await scanFolder(root, { maxFileSize: 1024 });
+    if (!result.found) throw new Error(result.reason);
+    const reasons = Object.fromEntries(result.files.map((file) => [file.path, file.skipReason]));
+    expect(reasons['empty.png']).toContain('empty');
+    expect(reasons['big.png']).toContain('over the per-file limit');
+    expect(reasons['text.png']).toContain('does not accept this type');
+    expect(result.files.every((file) => file.sha256 === undefined)).toBe(true);
+  });
+});
