@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+
+import { describe, expect, it } from 'vitest';
+
+import { RasterApiError, RasterNetworkError } from '../../core/src/errors';
+import { runSync } from '../../core/src/sync/engine';
+import { resolveSyncOptions } from '../../core/src/sync/options';
+import type { LocalFile } from '../../core/src/sync/plan';
+import { ownerTagFor } from '../../core/src/sync/tags';
+import type { SyncOptions, SyncReport } from '../../core/src/sync/types';
+import { packBatches } from '../../core/src/sync/upload';
+import { FakeApi } from './support/fake-api';
+
+const SYNC_ID = 'engine-test';
+const OWNER = ownerTagFor(SYNC_ID);
+
+function localFile(path: string, size = 10): LocalFile {
+  const bytes = new Uint8Array(size).fill(path.length);
+  return {
+    path,
+    size,
+    sha256: createHash('sha256').update(path).update(bytes).digest('hex'),
+    contentType: 'image/png',
+    source: { kind: 'bytes', bytes },
+  };
+}
+
+function files(count: number, size = 10): LocalFile[] {
+  return Array.from({ length: count }, (_, index) => localFile(`img/${String(index).padStart(3, '0')}.png`, size));
+}
+
+async function sync(api: FakeApi, local: LocalFile[], options: Partial<SyncOptions> = {}): Promise<SyncReport> {
+  const resolved = resolveSyncOptions({ apiKey: 'pk_test', library: api.libraryId, path: '/virtual', syncId: SYNC_ID, reconcileTimeoutMs: 0, ...options }, () => SYNC_ID);
+  return runSync(resolved, {
+    api,
+    resolveOrganization: async () => 'org',
+    scan: async () => ({ found: true, files: local }),
+    requestCount: () => api.calls.length,
+    now: () => api.clock,
+    sleep: async (ms) => {
+      api.clock += ms;
+    },
+    signal: options.signal,
+  });
+}
+
+function lostResponse(): RasterNetworkError {
+  return new RasterNetworkError({ method: 'POST', path: '/assets', cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), bodySent: true });
+}
+
+function owned(api: FakeApi) {
+  return api.assets.filter((asset) => asset.tags.includes(OWNER));
+}
+
+describe('packBatches', () => {
+  it('fills batches of 20 files', () => {
+    const uploads = files(45).map((file) => ({ path: file.path, size: file.size, fingerprint: 'f', file }));
+    expect(packBatches(uploads).map((batch) => batch.length)).toEqual([20, 20, 5]);
+  });
+
+  it('keeps batches within the byte budget', () => {
+    const uploads = files(5, 40).map((file) => ({ path: file.path, size: file.size, fingerprint: 'f', file }));
+    expect(packBatches(uploads, 100).map((batch) => batch.length)).toEqual([2, 2, 1]);
+    expect(packBatches(uploads, 10).map((batch) => batch.length)).toEqual([1, 1, 1, 1, 1]);
+  });
+});
+
+describe('runSync with a fake API', () => {
+  it('uploads, tags and then finds everything unchanged', async () => {
+    const api = new FakeApi();
+    const first = await sync(api, files(45));
+    expect(first.outcome).toBe('success');
+    expect(first.counts.uploaded).toBe(45);
+    expect(api.count('POST /assets ')).toBe(3);
+    expect(owned(api)).toHaveLength(45);
+
+    const second = await sync(api, files(45));
+    expect(second.counts.unchanged).toBe(45);
+    expect(second.counts.uploaded).toBe(0);
+    expect(api.count('POST /assets ')).toBe(3);
+  });
+
+  it('adopts assets stored before a lost response', async () => {
+    const api = new FakeApi();
+    api.uploadFaults.push(() => ({ kind: 'store-then-throw', error: lostResponse() }));
+
+    const report = await sync(api, files(3));
+
+    expect(report.outcome).toBe('success');
+    expect(report.counts.uploaded).toBe(3);
+    expect(api.assets).toHaveLength(3);
+    expect(owned(api)).toHaveLength(3);
+    expect(api.count('POST /assets ')).toBe(1);
+  });
+
+  it('sends again what a lost upload did not store', async () => {
+    const api = new FakeApi();
+    api.uploadFaults.push(() => ({ kind: 'reject', error: lostResponse() }));
+
+    const report = await sync(api, files(3));
+
+    expect(report.outcome).toBe('success');
+    expect(api.assets).toHaveLength(3);
+    expect(api.count('POST /assets ')).toBe(2);
+  });
+
+  it('does not adopt a look-alike foreign asset', async () => {
+    const api = new FakeApi();
+    const foreign = api.store('000', 10, ['someone']);
+    api.uploadFaults.push(() => ({ kind: 'reject', error: lostResponse() }));
+
+    await sync(api, files(1));
+
+    expect(api.assets.find((asset) => asset.id === foreign.id)?.tags).toEqual(['someone']);
+    expect(owned(api)).toHaveLength(1);
+  });
+
+  it('trashes an asset whose tagging fails', async () => {
+    const api = new FakeApi();
+    const stale = api.store('stale', 1, [OWNER]);
+    let failedId: string | undefined;
+    api.tagFault = (ids) => {
+      if (failedId === undefined) failedId = ids[0];
+      return ids[0] === failedId ? new RasterApiError({ status: 400, code: 'BAD_USER_INPUT', serviceMessage: 'no', method: 'POST', path: '/tag' }) : undefined;
+    };
+
+    const report = await sync(api, files(3));
+
+    expect(report.outcome).toBe('failed');
+    expect(report.counts.failed).toBe(1);
+    expect(report.counts.uploaded).toBe(2);
+    expect(api.assets.some((asset) => asset.id === failedId)).toBe(false);
+    expect(report.files.find((file) => file.status === 'failed')?.reason).toContain('moved to the trash');
+    expect(api.assets.some((asset) => asset.id === stale.id)).toBe(true);
+  });
+
+  it('splits a batch to find the file at fault', async () => {
+    const api = new FakeApi();
+    const tooLarge = new RasterApiError({ status: 413, code: 'PAYLOAD_TOO_LARGE', serviceMessage: 'img/003.png is too large', method: 'POST', path: '/assets' });
+    api.uploadFaults = Array.from({ length: 10 }, () => (parts) => (parts.some((part) => part.filename === '003.png') ? { kind: 'reject', error: tooLarge } : undefined));
+
+    const report = await sync(api, files(8));
+
+    expect(report.outcome).toBe('failed');
+    expect(report.counts.uploaded).toBe(7);
+    expect(report.files.filter((file) => file.status === 'failed').map((file) => file.path)).toEqual(['img/003.png']);
+    expect(report.stopReason).toContain('img/003.png');
+  });
+
+  it('stops new batches after a fatal error', async () => {
+    const api = new FakeApi();
+    const locked = new RasterApiError({ status: 403, code: 'LIBRARY_LOCKED', serviceMessage: 'locked', method: 'POST', path: '/assets' });
+    api.uploadFaults = Array.from({ length: 5 }, () => () => ({ kind: 'reject', error: locked }));
+
+    const report = await sync(api, files(60), { concurrency: 1 });
+
+    expect(report.counts.failed).toBe(60);
+    expect(api.count('POST /assets ')).toBe(1);
+  });
+
+  it('finishes batches in flight when aborted', async () => {
+    const api = new FakeApi();
+    api.store('old', 1, [OWNER]);
+    const controller = new AbortController();
+    api.onUpload = () => controller.abort();
+
+    const report = await sync(api, files(60), { concurrency: 2, signal: controller.signal });
+
+    expect(report.outcome).toBe('partial');
+    expect(report.counts.uploaded).toBe(40);
+    expect(report.counts.skipped).toBe(20);
+    expect(api.assets.filter((asset) => asset.tags.length === 0)).toEqual([]);
+    expect(api.assets.some((asset) => asset.name === 'old')).toBe(true);
+    expect(api.count('DELETE')).toBe(0);
+  });
+
+  it('writes nothing in a dry run', async () => {
+    const api = new FakeApi();
+    api.store('old', 1, [OWNER]);
+    const report = await sync(api, files(2), { dryRun: true });
+    expect(report.plan.upload).toHaveLength(2);
+    expect(report.plan.prune).toHaveLength(1);
+    expect(api.calls.filter((call) => !call.startsWith('GET'))).toEqual([]);
+  });
+
+  it('rejects invalid options before any request', async () => {
+    const api = new FakeApi();
+    await expect(sync(api, files(1), { concurrency: 0 })).rejects.toThrow(/concurrency/);
+    await expect(sync(api, files(1), { tags: ['a,b'] })).rejects.toThrow(/comma/);
+    await expect(sync(api, files(1), { maxDeletes: { percent: 150 } })).rejects.toThrow(/maxDeletes/);
+    expect(api.calls).toEqual([]);
+  });
+});

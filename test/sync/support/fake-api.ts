@@ -1,0 +1,87 @@
+import type { Asset, DeleteResult, Library, TagResult, UploadResult } from '../../../core/src/api/types';
+import type { SyncApi } from '../../../core/src/sync/api';
+import { assetNameFor } from '../../../core/src/sync/paths';
+import type { FilePart } from '../../../core/src/transport';
+
+/** What a fake upload does instead of storing and answering normally. */
+export type UploadFault =
+  | { kind: 'reject'; error: Error }
+  /** Store the files, then fail as if the response was lost. */
+  | { kind: 'store-then-throw'; error: Error };
+
+/** An in-memory library behind the `SyncApi` seam, for engine tests that need no HTTP. */
+export class FakeApi implements SyncApi {
+  readonly assets: Asset[] = [];
+  readonly calls: string[] = [];
+  clock = 1_000;
+  uploadFaults: Array<(files: readonly FilePart[]) => UploadFault | undefined> = [];
+  tagFault: ((assetIds: readonly string[]) => Error | undefined) | undefined;
+  /** Called when an upload starts; the test may abort a signal here. */
+  onUpload: ((files: readonly FilePart[]) => void) | undefined;
+  private nextId = 1;
+
+  constructor(readonly libraryId = 'lib') {}
+
+  store(name: string, size: number, tags: string[] = []): Asset {
+    const id = `asset-${this.nextId++}`;
+    const asset: Asset = {
+      id, name, libraryId: this.libraryId, description: null, type: 'main', contentType: 'image/png',
+      url: `https://files.test/${id}`, thumbUrl: null, thumbHighUrl: null, thumbUrlBlurred: null, blurhash: null,
+      width: null, height: null, size, created: this.clock++, updated: null, tags, views: [], uploadedBy: null,
+    };
+    this.assets.push(asset);
+    return asset;
+  }
+
+  async listLibraries(): Promise<Library[]> {
+    this.calls.push('GET /libraries');
+    return [{ id: this.libraryId, name: 'Library', assetsCount: this.assets.length, photosCount: this.assets.length, trashCount: 0, tags: [] }];
+  }
+
+  async listAssets(_libraryId: string, options: { page: number; pageSize: number; tags?: string[] }): Promise<Asset[]> {
+    this.calls.push(`GET /assets${options.tags ? ' tagged' : ''}`);
+    const matching = this.assets
+      .filter((asset) => !options.tags || asset.tags.some((tag) => options.tags!.includes(tag)))
+      .sort((a, b) => (b.created ?? 0) - (a.created ?? 0));
+    const start = (options.page - 1) * options.pageSize;
+    return structuredClone(matching.slice(start, start + options.pageSize));
+  }
+
+  async uploadAssets(_libraryId: string, files: FilePart[]): Promise<UploadResult> {
+    this.calls.push(`POST /assets ${files.length}`);
+    this.onUpload?.(files);
+    const fault = this.uploadFaults.shift()?.(files);
+    if (fault?.kind === 'reject') throw fault.error;
+
+    const stored = files.map((file) => this.store(assetNameFor(file.filename), file.size));
+    if (fault?.kind === 'store-then-throw') throw fault.error;
+    return { responseText: `Uploaded ${stored.length} assets`, assets: structuredClone(stored) };
+  }
+
+  async tagAssets(_libraryId: string, assetIds: string[], tags: string[]): Promise<TagResult> {
+    this.calls.push(`POST /assets/tag ${assetIds.length}`);
+    const error = this.tagFault?.(assetIds);
+    if (error) throw error;
+    let taggedCount = 0;
+    for (const asset of this.assets.filter((candidate) => assetIds.includes(candidate.id))) {
+      for (const tag of tags) {
+        if (!asset.tags.includes(tag)) {
+          asset.tags.push(tag);
+          taggedCount++;
+        }
+      }
+    }
+    return { taggedCount };
+  }
+
+  async deleteAssets(_libraryId: string, assetIds: string[]): Promise<DeleteResult> {
+    this.calls.push(`DELETE /assets ${assetIds.length}`);
+    const moved = assetIds.filter((id) => this.assets.some((asset) => asset.id === id));
+    for (const id of moved) this.assets.splice(this.assets.findIndex((asset) => asset.id === id), 1);
+    return { success: true, message: `Moved ${moved.length} assets to trash`, ids: moved };
+  }
+
+  count(prefix: string): number {
+    return this.calls.filter((call) => call.startsWith(prefix)).length;
+  }
+}
