@@ -1,0 +1,81 @@
+/** Reads the inputs of action.yml into sync options. */
+import path from 'node:path';
+import type { SyncOptions } from '@raster-toolkit/core';
+import {
+  InputError,
+  parseApiUrl,
+  parseBoolean,
+  parseDeletionBudget,
+  parseList,
+  parsePositiveInteger,
+  parseTags,
+} from './parse';
+
+/** The sync options an action run sets; the entry point adds the signal, logger and event hook. */
+export type ActionOptions = Omit<SyncOptions, 'signal' | 'logger' | 'onEvent'>;
+
+/**
+ * Reads an input the way the runner passes it: `INPUT_` and the name in upper case with spaces
+ * replaced by underscores and dashes kept (`max-deletes` is `INPUT_MAX-DELETES`).
+ */
+export function readInput(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`]?.trim() ?? '';
+}
+
+/**
+ * Builds the sync options from the action inputs. `path` is resolved against the workspace. An
+ * empty `sync-id` is left to the engine, whose default (`GITHUB_REPOSITORY` and the folder relative
+ * to the repository root) is also what `raster-sync` derives from the `origin` remote on a laptop.
+ */
+export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionOptions {
+  const input = (name: string) => readInput(name, env);
+  const workspace = env['GITHUB_WORKSPACE'] || process.cwd();
+
+  const apiKey = input('api-key');
+  if (apiKey === '') {
+    throw new InputError('Missing input api-key. Pass a Raster API key from a secret: api-key: ${{ secrets.RASTER_API_KEY }}.');
+  }
+  const library = input('library');
+  if (library === '') {
+    throw new InputError('Missing input library. Set it to the slug of the Raster library to sync into.');
+  }
+
+  const folder = input('path') || '.';
+  const root = path.resolve(workspace, folder);
+  const options: ActionOptions = {
+    apiKey,
+    library,
+    path: root,
+    include: parseList(input('include')),
+    exclude: parseList(input('exclude')),
+    tags: parseTags('tags', input('tags')),
+  };
+
+  const organization = input('organization');
+  if (organization !== '') options.organization = organization;
+
+  const apiUrl = input('api-url');
+  if (apiUrl !== '') options.apiUrl = parseApiUrl('api-url', apiUrl);
+
+  const booleans = [
+    ['include-hidden', 'includeHidden'],
+    ['follow-symlinks', 'followSymlinks'],
+    ['prune', 'prune'],
+    ['dry-run', 'dryRun'],
+  ] as const;
+  for (const [name, key] of booleans) {
+    const value = input(name);
+    if (value !== '') options[key] = parseBoolean(name, value);
+  }
+
+  const maxDeletes = input('max-deletes');
+  if (maxDeletes !== '') options.maxDeletes = parseDeletionBudget('max-deletes', maxDeletes);
+
+  const concurrency = input('concurrency');
+  if (concurrency !== '') options.concurrency = parsePositiveInteger('concurrency', concurrency);
+
+  const syncId = input('sync-id');
+  if (syncId !== '') options.syncId = syncId;
+
+  return options;
+}

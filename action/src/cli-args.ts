@@ -1,0 +1,136 @@
+/** Command-line flags and environment of `raster-sync`, parsed into sync options. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { SyncOptions } from '@raster-toolkit/core';
+import {
+  InputError,
+  parseApiUrl,
+  parseDeletionBudget,
+  parsePositiveInteger,
+  parseTags,
+} from './parse';
+
+export const HELP = `Usage: raster-sync [options] [folder]
+
+Keeps a Raster library in step with a folder: uploads new and changed files, moves the assets
+of deleted files to the trash, and never touches assets that this sync did not upload.
+
+Options:
+  --library <slug>        Library to sync into. Default: $RASTER_LIBRARY. Required.
+  --organization <slug>   Organization of the library. Default: $RASTER_ORGANIZATION, else the
+                          organization of the API key.
+  --path <folder>         Folder to sync, same as the folder argument. Default: the current folder.
+  --include <glob>        Sync only files matching the pattern, relative to the folder.
+                          Repeat for more patterns; a leading ! negates. Default: every file.
+  --exclude <glob>        Leave out files matching the pattern. Repeatable.
+  --include-hidden        Include files and folders whose name starts with a dot.
+  --follow-symlinks       Follow symbolic links that stay inside the folder.
+  --no-prune              Keep the assets of deleted files. Pruning is on by default.
+  --max-deletes <N|N%>    Stop before any write when the run would trash more than N assets, or
+                          more than N percent of the assets this sync owns.
+                          Default: 25% of the owned assets, at least 10.
+  --dry-run               Print the plan and write nothing.
+  --sync-id <id>          Identity of this sync, which decides the assets it owns. Default:
+                          owner/name of the origin remote and the folder relative to the
+                          repository root (as the action), else the folder's absolute path.
+  --tags <tags>           Extra tags for uploaded assets, comma-separated. Repeatable.
+  --concurrency <n>       Upload batches and tag calls in flight at once. Default: 4.
+  --api-url <url>         Base URL of the API. Default: $RASTER_API_URL, else https://api.raster.app.
+  --json                  Print the JSON report on stdout; progress and messages go to stderr.
+  --verbose               Also print unchanged files and debug messages.
+  -h, --help              Print this help.
+
+Environment:
+  RASTER_API_KEY          API key with Write access to the library. Required.
+  RASTER_LIBRARY, RASTER_ORGANIZATION, RASTER_API_URL
+                          Defaults for --library, --organization and --api-url.
+
+Exit codes:
+  0  the sync succeeded, or the dry run finished
+  1  the run failed or finished partially (a file failed, or it was stopped by SIGINT or
+     SIGTERM); nothing was pruned
+  2  invalid use: a missing or invalid option, or a missing API key
+  3  a guard stopped the run before any write (missing or empty folder, deletion budget)
+`;
+
+export type CliOptions = Omit<SyncOptions, 'signal' | 'logger' | 'onEvent'>;
+
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'sync'; options: CliOptions; json: boolean; verbose: boolean };
+
+const FLAGS = {
+  library: { type: 'string' },
+  organization: { type: 'string' },
+  path: { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  'include-hidden': { type: 'boolean' },
+  'follow-symlinks': { type: 'boolean' },
+  prune: { type: 'boolean' },
+  'max-deletes': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'sync-id': { type: 'string' },
+  tags: { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
+  'api-url': { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Parses the arguments after the program name. Throws `InputError` on invalid use. */
+export function parseCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: FLAGS, allowPositionals: true, allowNegative: true, strict: true });
+  } catch (error) {
+    throw new InputError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+
+  if (positionals.length > 1) {
+    throw new InputError(`Expected at most one folder, got ${positionals.length}: ${positionals.join(' ')}.`);
+  }
+  if (positionals[0] !== undefined && values.path !== undefined) {
+    throw new InputError('Give the folder either as an argument or with --path, not both.');
+  }
+
+  const apiKey = env['RASTER_API_KEY']?.trim() ?? '';
+  if (apiKey === '') {
+    throw new InputError('Missing API key. Set RASTER_API_KEY to a Raster API key with Write access to the library.');
+  }
+  const library = values.library ?? env['RASTER_LIBRARY'] ?? '';
+  if (library.trim() === '') {
+    throw new InputError('Missing library. Pass --library <slug> or set RASTER_LIBRARY.');
+  }
+
+  const folder = positionals[0] ?? values.path ?? '.';
+  const options: CliOptions = {
+    apiKey,
+    library: library.trim(),
+    path: path.resolve(cwd, folder),
+    include: values.include ?? [],
+    exclude: values.exclude ?? [],
+    tags: parseTags('--tags', (values.tags ?? []).join(',')),
+  };
+
+  const organization = values.organization ?? env['RASTER_ORGANIZATION'];
+  if (organization !== undefined && organization.trim() !== '') options.organization = organization.trim();
+
+  const apiUrl = values['api-url'] ?? env['RASTER_API_URL'];
+  if (apiUrl !== undefined && apiUrl.trim() !== '') {
+    options.apiUrl = parseApiUrl(values['api-url'] !== undefined ? '--api-url' : 'RASTER_API_URL', apiUrl);
+  }
+
+  if (values['include-hidden'] !== undefined) options.includeHidden = values['include-hidden'];
+  if (values['follow-symlinks'] !== undefined) options.followSymlinks = values['follow-symlinks'];
+  if (values.prune !== undefined) options.prune = values.prune;
+  if (values['dry-run'] !== undefined) options.dryRun = values['dry-run'];
+  if (values['max-deletes'] !== undefined) options.maxDeletes = parseDeletionBudget('--max-deletes', values['max-deletes']);
+  if (values.concurrency !== undefined) options.concurrency = parsePositiveInteger('--concurrency', values.concurrency);
+  if (values['sync-id'] !== undefined) options.syncId = values['sync-id'];
+
+  return { kind: 'sync', options, json: values.json ?? false, verbose: values.verbose ?? false };
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/** `raster-sync`: the folder sync as a command-line program for other CI systems and laptops. */
+import { RasterUsageError } from '@raster-toolkit/core';
+import { syncFolder } from '@raster-toolkit/core/node';
+import { HELP, parseCli } from './cli-args';
+import { InputError } from './parse';
+import { ExitCode, exitCodeFor, formatReport } from './present';
+import { abortOnSignals } from './signals';
+import { TerminalReporter } from './terminal';
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = parseCli(process.argv.slice(2), process.env, process.cwd());
+  } catch (error) {
+    if (error instanceof InputError) return usageError(error.message);
+    throw error;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(HELP);
+    return ExitCode.success;
+  }
+
+  // With --json, stdout carries only the report, so everything a person reads goes to stderr.
+  const out = command.json ? process.stderr : process.stdout;
+  const reporter = new TerminalReporter(process.stderr, { verbose: command.verbose });
+
+  const controller = new AbortController();
+  const removeSignalHandlers = abortOnSignals(controller, {
+    onStop: (signal) =>
+      reporter.line(`Received ${signal}: finishing the uploads in flight, then stopping without pruning. Press Ctrl-C again to quit at once.`),
+    onRepeat: (signal) => {
+      reporter.line(`Received ${signal} again: quitting now. Uploads in flight may be left untagged; the next run uploads those files again.`);
+      process.exit(ExitCode.partial);
+    },
+  });
+
+  let report;
+  try {
+    report = await syncFolder({
+      ...command.options,
+      signal: controller.signal,
+      logger: reporter.logger,
+      onEvent: reporter.onEvent,
+    });
+  } catch (error) {
+    reporter.finish();
+    if (error instanceof RasterUsageError) return usageError(error.message);
+    process.stderr.write(`raster-sync: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.partial;
+  } finally {
+    removeSignalHandlers();
+  }
+  reporter.finish();
+
+  const lines = formatReport(report);
+  out.write(`${lines.join('\n')}\n`);
+
+  if (command.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return exitCodeFor(report.outcome);
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`raster-sync: ${message}\nRun raster-sync --help for the options.\n`);
+  return ExitCode.usage;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`raster-sync: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = ExitCode.partial;
+  },
+);

@@ -1,0 +1,90 @@
+/**
+ * Parsers for option values, shared by the action inputs and the CLI flags. Each throws
+ * `InputError` naming the option and the value, so both adapters report invalid use the same way.
+ */
+import type { DeletionBudget } from '@raster-toolkit/core';
+import { tagProblem } from '@raster-toolkit/core';
+
+/** Invalid use of the action or the CLI: a missing or malformed option. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** Parses a boolean option; only `true` and `false` are valid, so a typo never flips a default. */
+export function parseBoolean(name: string, value: string): boolean {
+  const trimmed = value.trim();
+  if (trimmed === 'true') return true;
+  if (trimmed === 'false') return false;
+  throw new InputError(`Invalid value for ${name}: ${JSON.stringify(value)}. Use true or false.`);
+}
+
+/** Parses an integer of at least 1, written in decimal digits. */
+export function parsePositiveInteger(name: string, value: string): number {
+  const trimmed = value.trim();
+  const number = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw new InputError(`Invalid value for ${name}: ${JSON.stringify(value)}. Use a whole number of 1 or more.`);
+  }
+  return number;
+}
+
+/**
+ * Parses a deletion budget: `N` trashes at most N assets per run, `N%` at most N percent of the
+ * assets this sync owns (0 to 100, decimals allowed).
+ */
+export function parseDeletionBudget(name: string, value: string): DeletionBudget {
+  const trimmed = value.trim();
+
+  const count = /^\d+$/.exec(trimmed);
+  if (count !== null && Number.isSafeInteger(Number(trimmed))) {
+    return { count: Number(trimmed) };
+  }
+
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(trimmed);
+  if (percent?.[1] !== undefined && Number(percent[1]) <= 100) {
+    return { percent: Number(percent[1]) };
+  }
+
+  throw new InputError(
+    `Invalid value for ${name}: ${JSON.stringify(value)}. Use a count such as 25 or a percentage from 0% to 100% such as 10%.`,
+  );
+}
+
+/** Parses the base URL of the API; `http:` is allowed for a local emulator. */
+export function parseApiUrl(name: string, value: string): string {
+  const trimmed = value.trim();
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new InputError(`Invalid value for ${name}: ${JSON.stringify(value)}. Use an absolute URL such as https://api.raster.app.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(`Invalid value for ${name}: ${JSON.stringify(value)}. Use an http or https URL.`);
+  }
+  return trimmed.replace(/\/+$/, '');
+}
+
+/** Splits a list written one item a line, or separated by commas when `commas` is set; drops blanks. */
+export function parseList(value: string, { commas = false }: { commas?: boolean } = {}): string[] {
+  const separator = commas ? /[\n,]/ : /\n/;
+  return value
+    .split(separator)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * Parses extra tags, one a line or comma-separated: a Raster tag cannot contain a comma, so the
+ * split is safe. Each tag must pass the same rules the engine applies before any request.
+ */
+export function parseTags(name: string, value: string): string[] {
+  const tags = parseList(value, { commas: true });
+  for (const tag of tags) {
+    const problem = tagProblem(tag);
+    if (problem !== null) {
+      throw new InputError(`Invalid tag in ${name}: ${JSON.stringify(tag)} ${problem}.`);
+    }
+  }
+  return [...new Set(tags)];
+}

@@ -1,0 +1,181 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readActionOptions } from '../../action/src/action-inputs';
+import { parseCli } from '../../action/src/cli-args';
+import { InputError, parseApiUrl, parseBoolean, parseDeletionBudget, parsePositiveInteger, parseTags } from '../../action/src/parse';
+
+describe('parseBoolean', () => {
+  it('accepts true and false', () => {
+    expect(parseBoolean('prune', 'true')).toBe(true);
+    expect(parseBoolean('prune', 'false')).toBe(false);
+    expect(parseBoolean('prune', ' false\n')).toBe(false);
+  });
+
+  it.each(['yes', 'no', 'True', 'FALSE', '1', '0', 'on', ''])('rejects %j naming the input', (value) => {
+    expect(() => parseBoolean('include-hidden', value)).toThrow(InputError);
+    expect(() => parseBoolean('include-hidden', value)).toThrow(/include-hidden/);
+  });
+});
+
+describe('parsePositiveInteger', () => {
+  it('accepts whole numbers from 1', () => {
+    expect(parsePositiveInteger('concurrency', '1')).toBe(1);
+    expect(parsePositiveInteger('concurrency', ' 16 ')).toBe(16);
+  });
+
+  it.each(['0', '-1', '1.5', '4x', '', '1e3', '99999999999999999999'])('rejects %j', (value) => {
+    expect(() => parsePositiveInteger('concurrency', value)).toThrow(/concurrency/);
+  });
+});
+
+describe('parseDeletionBudget', () => {
+  it('reads a count', () => {
+    expect(parseDeletionBudget('max-deletes', '0')).toEqual({ count: 0 });
+    expect(parseDeletionBudget('max-deletes', '25')).toEqual({ count: 25 });
+  });
+
+  it('reads a percentage', () => {
+    expect(parseDeletionBudget('max-deletes', '10%')).toEqual({ percent: 10 });
+    expect(parseDeletionBudget('max-deletes', '12.5%')).toEqual({ percent: 12.5 });
+    expect(parseDeletionBudget('max-deletes', '100%')).toEqual({ percent: 100 });
+  });
+
+  it.each(['-1', '101%', '%', 'ten', '1.5', '5 percent'])('rejects %j', (value) => {
+    expect(() => parseDeletionBudget('max-deletes', value)).toThrow(/max-deletes/);
+  });
+});
+
+describe('parseApiUrl and parseTags', () => {
+  it('keeps http and https URLs without a trailing slash', () => {
+    expect(parseApiUrl('api-url', 'https://api.raster.app/')).toBe('https://api.raster.app');
+    expect(parseApiUrl('api-url', 'http://127.0.0.1:4010')).toBe('http://127.0.0.1:4010');
+  });
+
+  it('rejects other URLs', () => {
+    expect(() => parseApiUrl('api-url', 'api.raster.app')).toThrow(/api-url/);
+    expect(() => parseApiUrl('api-url', 'ftp://example.com')).toThrow(/api-url/);
+  });
+
+  it('splits tags on lines and commas', () => {
+    expect(parseTags('tags', 'docs, site\nrelease\n\ndocs')).toEqual(['docs', 'site', 'release']);
+  });
+
+  it('rejects reserved and sync tags', () => {
+    expect(() => parseTags('tags', 'trash')).toThrow(/tags/);
+    expect(() => parseTags('tags', 'raster-sync:abc')).toThrow(/raster-sync/);
+  });
+});
+
+describe('readActionOptions', () => {
+  const base = { GITHUB_WORKSPACE: '/work/repo', 'INPUT_API-KEY': 'pk_secret', INPUT_LIBRARY: 'site' };
+
+  it('reads inputs with dashes in their names', () => {
+    const options = readActionOptions({
+      ...base,
+      INPUT_PATH: 'images',
+      INPUT_INCLUDE: '**/*.png\n\n!drafts/**\n',
+      INPUT_EXCLUDE: 'tmp/**',
+      'INPUT_INCLUDE-HIDDEN': 'true',
+      'INPUT_FOLLOW-SYMLINKS': 'false',
+      INPUT_PRUNE: 'false',
+      'INPUT_MAX-DELETES': '10%',
+      'INPUT_DRY-RUN': 'true',
+      'INPUT_SYNC-ID': 'site-images',
+      INPUT_TAGS: 'docs,site',
+      INPUT_CONCURRENCY: '2',
+      'INPUT_API-URL': 'http://127.0.0.1:1234/',
+      INPUT_ORGANIZATION: 'octo',
+    });
+
+    expect(options).toEqual({
+      apiKey: 'pk_secret',
+      library: 'site',
+      organization: 'octo',
+      apiUrl: 'http://127.0.0.1:1234',
+      path: path.resolve('/work/repo/images'),
+      include: ['**/*.png', '!drafts/**'],
+      exclude: ['tmp/**'],
+      includeHidden: true,
+      followSymlinks: false,
+      prune: false,
+      maxDeletes: { percent: 10 },
+      dryRun: true,
+      syncId: 'site-images',
+      tags: ['docs', 'site'],
+      concurrency: 2,
+    });
+  });
+
+  it('leaves defaults to the engine', () => {
+    const options = readActionOptions(base);
+    expect(options).toEqual({ apiKey: 'pk_secret', library: 'site', path: path.resolve('/work/repo'), include: [], exclude: [], tags: [] });
+  });
+
+  it('resolves the path against the workspace', () => {
+    const options = readActionOptions({ ...base, GITHUB_REPOSITORY: 'octo-org/site', INPUT_PATH: './assets/img/' });
+    expect(options.path).toBe(path.resolve('/work/repo/assets/img'));
+    expect(options.syncId).toBeUndefined();
+  });
+
+  it('names the invalid input', () => {
+    expect(() => readActionOptions({ ...base, INPUT_PRUNE: 'yes' })).toThrow(/prune/);
+    expect(() => readActionOptions({ ...base, INPUT_CONCURRENCY: '0' })).toThrow(/concurrency/);
+    expect(() => readActionOptions({ ...base, 'INPUT_MAX-DELETES': 'all' })).toThrow(/max-deletes/);
+    expect(() => readActionOptions({ GITHUB_WORKSPACE: '/w', INPUT_LIBRARY: 'site' })).toThrow(/api-key/);
+    expect(() => readActionOptions({ GITHUB_WORKSPACE: '/w', 'INPUT_API-KEY': 'pk_x' })).toThrow(/library/);
+  });
+});
+
+describe('parseCli', () => {
+  const env = { RASTER_API_KEY: 'pk_secret', RASTER_LIBRARY: 'site' };
+
+  it('reads flags, the folder argument and the environment', () => {
+    const command = parseCli(
+      ['images', '--include', '*.png', '--include', '*.jpg', '--no-prune', '--max-deletes', '5', '--tags', 'a,b', '--tags', 'c', '--json'],
+      { ...env, RASTER_ORGANIZATION: 'octo', RASTER_API_URL: 'http://127.0.0.1:9' },
+      '/home/me',
+    );
+
+    expect(command).toEqual({
+      kind: 'sync',
+      json: true,
+      verbose: false,
+      options: {
+        apiKey: 'pk_secret',
+        library: 'site',
+        organization: 'octo',
+        apiUrl: 'http://127.0.0.1:9',
+        path: path.resolve('/home/me/images'),
+        include: ['*.png', '*.jpg'],
+        exclude: [],
+        prune: false,
+        maxDeletes: { count: 5 },
+        tags: ['a', 'b', 'c'],
+      },
+    });
+  });
+
+  it('prefers flags over the environment', () => {
+    const command = parseCli(['--library', 'other', '--organization', 'org2'], { ...env, RASTER_ORGANIZATION: 'octo' }, '/w');
+    if (command.kind !== 'sync') throw new Error('expected a sync command');
+    expect(command.options.library).toBe('other');
+    expect(command.options.organization).toBe('org2');
+  });
+
+  it('returns help without needing a key', () => {
+    expect(parseCli(['--help'], {}, '/w')).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['--prune=false'], env, /prune/],
+    [['--concurrency', '0'], env, /--concurrency/],
+    [['--unknown'], env, /unknown/],
+    [['a', 'b'], env, /at most one folder/],
+    [['a', '--path', 'b'], env, /not both/],
+    [[], { RASTER_LIBRARY: 'site' }, /RASTER_API_KEY/],
+    [[], { RASTER_API_KEY: 'pk_x' }, /--library/],
+  ])('rejects %j', (args, environment, message) => {
+    expect(() => parseCli(args, environment, '/w')).toThrow(InputError);
+    expect(() => parseCli(args, environment, '/w')).toThrow(message);
+  });
+});
