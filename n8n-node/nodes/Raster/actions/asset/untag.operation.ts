@@ -1,0 +1,33 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import type { RasterClient } from '../../../../../core/src/client';
+import { forEachItem, getLibraryId, getRequiredList } from '../../helpers/items';
+import { assetIdsField, libraryLocator, tagsField } from '../common.descriptions';
+
+const properties: INodeProperties[] = [
+	libraryLocator(),
+	assetIdsField,
+	{ ...tagsField, description: 'Tags to remove, separated by commas, at most 20. Tags are case-sensitive.' },
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['asset'], operation: ['untag'] } },
+	properties,
+);
+
+/** Removes tags from the assets of each item; pairs that do not exist are skipped by Raster. */
+export async function execute(
+	this: IExecuteFunctions,
+	client: RasterClient,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
+	return await forEachItem.call(this, items, async (itemIndex) => {
+		const libraryId = getLibraryId.call(this, 'library', itemIndex);
+		const assetIds = getRequiredList.call(this, 'assetIds', 'Asset IDs', itemIndex);
+		const tags = getRequiredList.call(this, 'tags', 'Tags', itemIndex);
+
+		const result = await client.untagAssets(libraryId, assetIds, tags);
+		return { assetIds, tags, untaggedCount: result.untaggedCount };
+	});
+}

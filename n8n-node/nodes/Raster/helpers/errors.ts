@@ -1,0 +1,133 @@
+import type { INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import {
+	RasterApiError,
+	RasterNetworkError,
+	RasterUsageError,
+	type RasterErrorKind,
+} from '../../../../core/src/errors';
+
+/** Display names of the node parameters that core validation errors refer to. */
+const PARAMETER_NAMES: Readonly<Record<string, string>> = {
+	libraryId: 'Library',
+	targetLibraryId: 'Target Library',
+	assetId: 'Asset ID',
+	assetIds: 'Asset IDs',
+	ids: 'Asset IDs',
+	tags: 'Tags',
+	name: 'Name',
+	slug: 'Slug',
+	description: 'Description',
+	libraries: 'Libraries',
+	q: 'Query',
+	limit: 'Limit',
+};
+
+/** What happened, in the node's words, for each kind of API failure. */
+const MESSAGES: Partial<Record<RasterErrorKind, string>> = {
+	unauthenticated: 'Raster rejected the request because the API key is missing or malformed',
+	'invalid-api-key': 'The API key does not belong to the organization',
+	'library-not-reachable': 'The library does not exist or the API key cannot reach it',
+	'read-only-key': 'The API key has only Read access',
+	'organization-not-found': 'The organization does not exist',
+	'resource-not-found': 'The asset was not found in the library',
+	'bad-input': 'Raster rejected the values sent',
+	'payload-too-large': 'A file is larger than Raster accepts',
+	'too-many-assets': 'The request holds more files or IDs than Raster accepts at once',
+	'no-files': 'The upload held no file',
+	'no-ids': 'No asset IDs were sent',
+	'library-slug-taken': 'The library slug is already used',
+	'plan-limit': 'The Raster plan or the library blocks changes',
+	'rate-limited': 'Raster is limiting the rate of requests',
+	'server-error': 'Raster failed to process the request',
+	'invalid-response': 'Raster sent a response the node cannot read',
+};
+
+/** How to get unstuck, for each kind of API failure. */
+const DESCRIPTIONS: Partial<Record<RasterErrorKind, string>> = {
+	unauthenticated: "Open the Raster credential and enter the API key, which starts with 'pk_'.",
+	'invalid-api-key':
+		"Check the 'API Key' and 'Organization ID' of the Raster credential, or leave 'Organization ID' empty to read it from the key.",
+	'library-not-reachable':
+		"Check the 'Library' parameter, and give the API key access to the library in Raster (Write access for changes).",
+	'read-only-key': 'Use an API key with Write access to create libraries.',
+	'organization-not-found':
+		"Check the 'Organization ID' of the Raster credential, or leave it empty to read it from the key.",
+	'resource-not-found':
+		"Check the 'Asset ID' parameter: the asset may be in another library or in the trash.",
+	'payload-too-large': 'Upload smaller files, or split large videos before uploading them.',
+	'too-many-assets': 'Send at most 20 files or 100 asset IDs per request.',
+	'no-files': "Check that the input items hold the binary fields named in 'Input Binary Fields'.",
+	'no-ids': "Enter at least one ID in 'Asset IDs'.",
+	'library-slug-taken': "Choose another 'Slug', or leave it empty to derive one from the name.",
+	'plan-limit': 'A person must act on the Raster plan or unlock the library before changes succeed again.',
+	'rate-limited': 'Wait a moment and run the workflow again, or send fewer items at once.',
+	'server-error': "Run the workflow again later, or turn on the node's 'Retry On Fail' setting.",
+	'invalid-response': "Check the 'Base URL' of the Raster credential: it must point at the Raster API.",
+};
+
+/**
+ * Converts an error from the core client into the error n8n shows: `NodeApiError` for what
+ * Raster or the network returned, `NodeOperationError` for invalid input. Both carry the item
+ * index and a description that says what to change.
+ */
+export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		if (error.context.itemIndex === undefined) {
+			error.context.itemIndex = itemIndex;
+		}
+		return error;
+	}
+
+	if (error instanceof RasterApiError) {
+		const message = MESSAGES[error.kind] ?? `Raster rejected the request with ${error.code}`;
+		const advice = DESCRIPTIONS[error.kind];
+		const description = [`Raster returned ${error.status} ${error.code}: ${error.serviceMessage}`, advice]
+			.filter((part) => part !== undefined)
+			.join('. ');
+
+		return new NodeApiError(node, apiErrorBody(error), {
+			message: `${message} [item ${itemIndex}]`,
+			description,
+			httpCode: String(error.status),
+			itemIndex,
+		});
+	}
+
+	if (error instanceof RasterNetworkError) {
+		const description = error.ambiguous
+			? 'The connection broke after the request was sent, so Raster may have carried it out. Check the library before running the item again, because uploads are not deduplicated.'
+			: "Check the 'Base URL' of the Raster credential and the network or proxy settings of n8n.";
+
+		return new NodeApiError(node, { message: error.message, code: error.code ?? null }, {
+			message: `The request to Raster failed: ${error.message} [item ${itemIndex}]`,
+			description,
+			itemIndex,
+		});
+	}
+
+	if (error instanceof RasterUsageError) {
+		// Core names list entries like `assetIds[2]`; the node parameter is the list.
+		const parameter = PARAMETER_NAMES[error.parameter.replace(/\[\d+\]$/, '')];
+		return new NodeOperationError(node, `${error.message} [item ${itemIndex}]`, {
+			...(parameter === undefined
+				? {}
+				: { description: `Change the '${parameter}' parameter and run the node again.` }),
+			itemIndex,
+		});
+	}
+
+	const message = error instanceof Error ? error.message : String(error);
+	return new NodeOperationError(node, `${message} [item ${itemIndex}]`, { itemIndex });
+}
+
+function apiErrorBody(error: RasterApiError): JsonObject {
+	return {
+		status: error.status,
+		code: error.code,
+		message: error.serviceMessage,
+		method: error.method,
+		path: error.path,
+	};
+}

@@ -1,0 +1,77 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { toNodeError } from './errors';
+import { splitList } from './values';
+
+/**
+ * Runs `run` once per input item and returns one output item per object it returns, each paired
+ * with its input item. A failed item stops the node, or becomes an output item with `error`
+ * when the node's "On Error" setting continues.
+ */
+export async function forEachItem(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	run: (itemIndex: number) => Promise<IDataObject | IDataObject[]>,
+): Promise<INodeExecutionData[]> {
+	const output: INodeExecutionData[] = [];
+
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const result = await run(itemIndex);
+			for (const json of Array.isArray(result) ? result : [result]) {
+				output.push({ json, pairedItem: { item: itemIndex } });
+			}
+		} catch (error) {
+			const nodeError = toNodeError(this.getNode(), error, itemIndex);
+			if (!this.continueOnFail()) {
+				throw nodeError;
+			}
+			output.push(errorItem(nodeError, itemIndex));
+		}
+	}
+
+	return output;
+}
+
+/** The output item of a failed input item when the node continues on failure. */
+export function errorItem(
+	error: Error & { description?: string | null | undefined },
+	itemIndex: number,
+): INodeExecutionData {
+	const json: IDataObject = { error: error.message };
+	if (typeof error.description === 'string' && error.description.length > 0) {
+		json.description = error.description;
+	}
+	return { json, pairedItem: { item: itemIndex } };
+}
+
+/** Reads a library ID from a resource locator parameter and fails the item when none is set. */
+export function getLibraryId(this: IExecuteFunctions, name: string, itemIndex: number): string {
+	const libraryId = String(this.getNodeParameter(name, itemIndex, '', { extractValue: true }) ?? '').trim();
+	if (libraryId === '') {
+		const displayName = name === 'targetLibrary' ? 'Target Library' : 'Library';
+		throw new NodeOperationError(this.getNode(), `No library is selected in '${displayName}' [item ${itemIndex}]`, {
+			description: `Choose a library from the list in '${displayName}', or enter its ID.`,
+			itemIndex,
+		});
+	}
+	return libraryId;
+}
+
+/** Reads a comma-separated list parameter and fails the item when it holds no value. */
+export function getRequiredList(
+	this: IExecuteFunctions,
+	name: string,
+	displayName: string,
+	itemIndex: number,
+): string[] {
+	const values = splitList(this.getNodeParameter(name, itemIndex));
+	if (values.length === 0) {
+		throw new NodeOperationError(this.getNode(), `'${displayName}' is empty [item ${itemIndex}]`, {
+			description: `Enter at least one value in '${displayName}', separated by commas.`,
+			itemIndex,
+		});
+	}
+	return values;
+}
