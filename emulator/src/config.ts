@@ -1,0 +1,25 @@
+/** Settings that `configure` can change while the emulator runs. */
+export interface EmulatorConfig {
+  /** How long, in milliseconds after upload, an asset's processing fields stay null. */
+  processingDelayMs: number;
+  /** How long, in milliseconds after upload, an asset stays out of lists and search. */
+  listingLagMs: number;
+  /** Per-file upload limit in bytes. */
+  maxFileSize: number;
+}
+
+/** Checks a configuration change and returns the fields it sets; throws a TypeError on invalid values. */
+export function validateConfigChange(change: Partial<EmulatorConfig>): Partial<EmulatorConfig> {
+  const result: Partial<EmulatorConfig> = {};
+  for (const field of ['processingDelayMs', 'listingLagMs', 'maxFileSize'] as const) {
+    const value: unknown = change[field];
+    if (value === undefined) {
+      continue;
+    }
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new TypeError(`Invalid ${field}: ${String(value)}; expected a non-negative integer.`);
+    }
+    result[field] = value;
+  }
+  return result;
+}

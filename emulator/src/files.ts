@@ -1,0 +1,46 @@
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { ApiError, resourceNotFound } from './api-error';
+import type { Services } from './context';
+import { sendError } from './respond';
+
+/** Path prefix of stored files; asset urls point here. */
+export const FILES_PREFIX = '/files/';
+
+/**
+ * Serves an asset's stored bytes with its detected `Content-Type` at `/files/<id>.<ext>` and the
+ * thumbnail paths `/files/<id>/<variant>.<ext>`, which serve the original as well. Like a CDN url,
+ * it needs no key and keeps working after the asset is moved to the trash.
+ */
+export async function serveFile(request: IncomingMessage, response: ServerResponse, path: string, services: Services) {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    sendError(response, new ApiError(404, 'ENDPOINT_NOT_FOUND', `No endpoint matches ${request.method ?? ''} ${path}.`));
+    return;
+  }
+  const match = /^\/files\/([A-Za-z0-9]+)(?:\/(?:thumb|thumb-high|blurred))?\.[a-z0-9]+$/.exec(path);
+  const asset = match?.[1] === undefined ? undefined : services.store.assets.get(match[1]);
+  if (asset === undefined) {
+    sendError(response, resourceNotFound(`No stored file at ${path}.`));
+    return;
+  }
+
+  response.writeHead(200, {
+    'Content-Type': asset.contentType,
+    'Content-Length': asset.size,
+    'Cache-Control': 'public, max-age=31536000, immutable',
+    'X-Content-Type-Options': 'nosniff',
+    // An SVG can carry scripts; a sandbox keeps them from running when the url is opened.
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    Vary: 'Api-Version',
+  });
+  if (request.method === 'HEAD') {
+    response.end();
+    return;
+  }
+  try {
+    await pipeline(createReadStream(services.persistence.blobPath(asset.id)), response);
+  } catch {
+    response.destroy();
+  }
+}

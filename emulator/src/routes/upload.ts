@@ -1,0 +1,102 @@
+import { rm } from 'node:fs/promises';
+import { ApiError, badUserInput } from '../api-error';
+import { requireLibrary, type RouteDefinition } from '../context';
+import { MAX_UPLOAD_FILES } from '../limits';
+import { detectType, type DetectedType } from '../media/detect';
+import { readDimensions } from '../media/dimensions';
+import { generateAssetId } from '../random';
+import { toApiAsset } from '../serialize';
+import type { AssetRecord } from '../store/records';
+import { FILES_FIELD, receiveFiles, type ReceivedFile } from '../upload/multipart';
+import { assetNameFromFilename } from '../validation';
+
+/** Checks every received file before any is stored, so one bad file fails the whole batch. */
+function validateFiles(files: ReceivedFile[]): DetectedType[] {
+  if (files.length === 0) {
+    throw new ApiError(400, 'UPLOAD_ERROR_NO_FILES', `No files were uploaded; send one part named "${FILES_FIELD}" per file.`);
+  }
+  return files.map((file) => {
+    if (file.size === 0) {
+      throw badUserInput(`The file "${file.filename}" is empty; nothing was stored.`);
+    }
+    const type = detectType(file.head);
+    if (type === null) {
+      throw badUserInput(
+        `The file "${file.filename}" is not a supported type (JPEG, PNG, GIF, WebP, AVIF, HEIC, HEIF, TIFF, BMP, SVG, MP4, QuickTime or WebM); nothing was stored.`,
+      );
+    }
+    return type;
+  });
+}
+
+export const uploadRoutes: RouteDefinition[] = [
+  {
+    name: 'upload',
+    method: 'POST',
+    segments: ['organizations', ':organizationId', 'libraries', ':libraryId', 'assets'],
+    access: 'library-write',
+    async handle(context) {
+      const library = requireLibrary(context);
+      const { services } = context;
+      const { persistence, store } = services;
+
+      const files = await receiveFiles(context.request, {
+        maxFileSize: services.config.maxFileSize,
+        maxFiles: MAX_UPLOAD_FILES,
+        nextTempPath: () => persistence.tempPath(),
+      });
+
+      const assets: AssetRecord[] = [];
+      try {
+        const types = validateFiles(files);
+        const dimensions = await Promise.all(
+          files.map((file, index) => readDimensions(file.tempPath, types[index]?.contentType ?? '')),
+        );
+
+        for (const [index, file] of files.entries()) {
+          const type = types[index];
+          if (type === undefined) {
+            continue;
+          }
+          const id = generateAssetId();
+          await persistence.storeBlob(file.tempPath, id);
+          const created = store.nextCreated(services.now());
+          assets.push({
+            id,
+            organizationId: library.organizationId,
+            libraryId: library.id,
+            name: assetNameFromFilename(file.filename),
+            description: null,
+            contentType: type.contentType,
+            extension: type.extension,
+            size: file.size,
+            width: dimensions[index]?.width ?? null,
+            height: dimensions[index]?.height ?? null,
+            created,
+            updated: created,
+            tags: [],
+            trashed: false,
+          });
+        }
+        await persistence.syncFiles();
+      } catch (error) {
+        await Promise.all(files.map((file) => rm(file.tempPath, { force: true })));
+        await Promise.all(assets.map((asset) => rm(persistence.blobPath(asset.id), { force: true })));
+        throw error;
+      }
+
+      for (const asset of assets) {
+        store.assets.set(asset.id, asset);
+      }
+      await persistence.save();
+
+      return {
+        status: 200,
+        data: {
+          responseText: `Uploaded ${assets.length} ${assets.length === 1 ? 'asset' : 'assets'}`,
+          assets: assets.map((asset) => toApiAsset(asset, services)),
+        },
+      };
+    },
+  },
+];

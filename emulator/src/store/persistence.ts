@@ -1,0 +1,150 @@
+import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomAlphanumeric } from '../random';
+import type { StateSnapshot } from './records';
+
+const STATE_FILE = 'state.json';
+
+/**
+ * Where the emulator keeps its state and the uploaded files. With a data folder, state and files
+ * survive restarts and every write is atomic: the bytes go to a temporary file that is flushed
+ * with fsync and then renamed over the old one, so a killed process leaves the previous or the
+ * new version, never a torn one. Without a data folder, state stays in memory and files go to a
+ * private temporary folder that `close()` removes.
+ */
+export class Persistence {
+  readonly filesDir: string;
+  readonly tempDir: string;
+  private readonly root: string;
+  private readonly durable: boolean;
+  private readonly snapshot: () => StateSnapshot;
+  private current: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+
+  private constructor(root: string, durable: boolean, snapshot: () => StateSnapshot) {
+    this.root = root;
+    this.durable = durable;
+    this.snapshot = snapshot;
+    this.filesDir = join(root, 'files');
+    this.tempDir = join(root, 'tmp');
+  }
+
+  /** Opens the data folder (created when missing) or, with `dataDir` null, a temporary one. */
+  static async open(dataDir: string | null, snapshot: () => StateSnapshot): Promise<Persistence> {
+    const root = dataDir ?? (await mkdtemp(join(tmpdir(), 'raster-emulator-')));
+    const persistence = new Persistence(root, dataDir !== null, snapshot);
+    await mkdir(persistence.filesDir, { recursive: true });
+    // Upload files left in the temporary folder by a killed process belong to no asset.
+    await rm(persistence.tempDir, { recursive: true, force: true });
+    await mkdir(persistence.tempDir, { recursive: true });
+    return persistence;
+  }
+
+  /** Reads the saved state, or returns null when the data folder has none. */
+  async load(): Promise<StateSnapshot | null> {
+    if (!this.durable) {
+      return null;
+    }
+    let text: string;
+    try {
+      text = await readFile(join(this.root, STATE_FILE), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return null;
+      }
+      throw error;
+    }
+    const snapshot = JSON.parse(text) as StateSnapshot;
+    if (snapshot.version !== 1) {
+      throw new Error(
+        `Unsupported state file version ${String(snapshot.version)} in ${join(this.root, STATE_FILE)}; use an empty --data folder.`,
+      );
+    }
+    return snapshot;
+  }
+
+  /**
+   * Writes the current state. Calls made while a write runs share the next write, which takes its
+   * snapshot when it starts, so every change is on disk when the returned promise resolves.
+   */
+  save(): Promise<void> {
+    if (!this.durable) {
+      return Promise.resolve();
+    }
+    if (this.queued !== null) {
+      return this.queued;
+    }
+    const previous = this.current ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.writeAtomically(join(this.root, STATE_FILE), JSON.stringify(this.snapshot()));
+      });
+    this.queued = next;
+    this.current = next;
+    return next;
+  }
+
+  /** Returns a fresh path in the temporary folder for an upload in progress. */
+  tempPath(): string {
+    return join(this.tempDir, `upload-${randomAlphanumeric(16)}`);
+  }
+
+  blobPath(assetId: string): string {
+    return join(this.filesDir, assetId);
+  }
+
+  /** Moves an uploaded file from the temporary folder into storage under the asset's id. */
+  async storeBlob(tempPath: string, assetId: string): Promise<void> {
+    if (this.durable) {
+      await syncPath(tempPath, 'r+');
+    }
+    await rename(tempPath, this.blobPath(assetId));
+  }
+
+  /** Flushes the files folder so that renames done by `storeBlob` survive a crash. */
+  async syncFiles(): Promise<void> {
+    if (this.durable) {
+      await syncPath(this.filesDir, 'r');
+    }
+  }
+
+  async removeAllBlobs(): Promise<void> {
+    await rm(this.filesDir, { recursive: true, force: true });
+    await mkdir(this.filesDir, { recursive: true });
+  }
+
+  /** Waits for pending writes and removes the temporary folder of an in-memory emulator. */
+  async close(): Promise<void> {
+    await this.current?.catch(() => undefined);
+    if (this.durable) {
+      await rm(this.tempDir, { recursive: true, force: true });
+    } else {
+      await rm(this.root, { recursive: true, force: true });
+    }
+  }
+
+  private async writeAtomically(path: string, text: string): Promise<void> {
+    const temp = `${path}.${randomAlphanumeric(8)}.tmp`;
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+    await syncPath(this.root, 'r');
+  }
+}
+
+async function syncPath(path: string, flags: string): Promise<void> {
+  const handle = await open(path, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,178 @@
+import busboy from 'busboy';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { ApiError, badUserInput } from '../api-error';
+import { RequestAbortedError } from '../body';
+import { DETECTION_HEAD_BYTES } from '../media/detect';
+
+/** One file part, written to a temporary file while it arrived. */
+export interface ReceivedFile {
+  filename: string;
+  tempPath: string;
+  size: number;
+  /** The file's first bytes (at most `DETECTION_HEAD_BYTES`), for type detection. */
+  head: Buffer;
+}
+
+export interface ReceiveOptions {
+  maxFileSize: number;
+  maxFiles: number;
+  /** Returns a fresh temporary path for the next file. */
+  nextTempPath(): string;
+}
+
+/** Name of the only accepted multipart field. */
+export const FILES_FIELD = 'files';
+
+/**
+ * Parses a `multipart/form-data` request as a stream and writes each file part to a temporary
+ * file, so memory stays bounded whatever the file sizes. Fails as soon as a rule is broken: a
+ * file over `maxFileSize` (413 `PAYLOAD_TOO_LARGE`), more than `maxFiles` files (400
+ * `MAX_ASSETS_EXCEEDED`), a part under another field name or a non-file field (400
+ * `BAD_USER_INPUT`), or a malformed or truncated body (400 `BAD_USER_INPUT`). On failure every
+ * temporary file is removed and the rest of the request body is discarded.
+ */
+export function receiveFiles(request: IncomingMessage, options: ReceiveOptions): Promise<ReceivedFile[]> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: request.headers,
+        defParamCharset: 'utf8',
+        limits: { fileSize: options.maxFileSize, fieldNameSize: 200, fieldSize: 64 * 1024 },
+      });
+    } catch {
+      reject(badUserInput('The upload must be multipart/form-data with a boundary, one part per file named "files".'));
+      return;
+    }
+
+    const files: ReceivedFile[] = [];
+    const writes: Array<Promise<void>> = [];
+    const openStreams = new Set<WriteStream>();
+    const sources = new Set<Readable>();
+    let failed = false;
+
+    const fail = (error: Error) => {
+      if (failed) {
+        return;
+      }
+      failed = true;
+      request.unpipe(parser);
+      request.off('close', onClose);
+      for (const source of sources) {
+        source.resume();
+      }
+      for (const stream of openStreams) {
+        stream.destroy();
+      }
+      // Read and discard the rest of the body so the response can still reach the client.
+      request.resume();
+      void Promise.allSettled(writes)
+        .then(() => Promise.all(files.map((file) => rm(file.tempPath, { force: true }))))
+        .finally(() => reject(error));
+    };
+
+    const onClose = () => {
+      if (!request.complete) {
+        fail(new RequestAbortedError());
+      }
+    };
+    request.on('close', onClose);
+
+    parser.on('file', (field, stream, info) => {
+      sources.add(stream);
+      if (failed) {
+        stream.resume();
+        return;
+      }
+      if (field !== FILES_FIELD) {
+        fail(badUserInput(`The file part "${field}" must use the field name "${FILES_FIELD}".`));
+        return;
+      }
+      if (files.length >= options.maxFiles) {
+        fail(
+          new ApiError(400, 'MAX_ASSETS_EXCEEDED', `Too many files: at most ${options.maxFiles} can be uploaded in one request.`),
+        );
+        return;
+      }
+      const filename = info.filename ?? '';
+      if (filename === '') {
+        fail(badUserInput('Every file part needs a filename.'));
+        return;
+      }
+
+      const file: ReceivedFile = { filename, tempPath: options.nextTempPath(), size: 0, head: Buffer.alloc(0) };
+      files.push(file);
+      const headChunks: Buffer[] = [];
+      let headLength = 0;
+      const output = createWriteStream(file.tempPath);
+      openStreams.add(output);
+
+      writes.push(
+        new Promise<void>((resolveWrite, rejectWrite) => {
+          output.on('finish', () => {
+            openStreams.delete(output);
+            file.head = Buffer.concat(headChunks);
+            resolveWrite();
+          });
+          output.on('error', rejectWrite);
+          output.on('close', () => {
+            if (!output.writableFinished) {
+              rejectWrite(new Error(`Writing ${file.tempPath} was stopped.`));
+            }
+          });
+        }),
+      );
+
+      stream.on('data', (chunk: Buffer) => {
+        file.size += chunk.length;
+        if (headLength < DETECTION_HEAD_BYTES) {
+          const part = chunk.subarray(0, DETECTION_HEAD_BYTES - headLength);
+          headChunks.push(Buffer.from(part));
+          headLength += part.length;
+        }
+        if (!output.write(chunk)) {
+          stream.pause();
+          output.once('drain', () => stream.resume());
+        }
+      });
+      stream.on('limit', () => {
+        fail(
+          new ApiError(
+            413,
+            'PAYLOAD_TOO_LARGE',
+            `The file "${filename}" is larger than the per-file limit of ${options.maxFileSize} bytes; nothing was stored.`,
+          ),
+        );
+      });
+      stream.on('error', (error: Error) => {
+        fail(badUserInput(`Malformed multipart body: ${error.message}.`));
+      });
+      stream.on('end', () => {
+        sources.delete(stream);
+        output.end();
+      });
+    });
+
+    parser.on('field', (field) => {
+      fail(badUserInput(`Unexpected form field "${field}": the upload accepts only file parts named "${FILES_FIELD}".`));
+    });
+    parser.on('error', (error: Error) => {
+      fail(badUserInput(`Malformed multipart body: ${error.message}.`));
+    });
+    parser.on('close', () => {
+      if (failed) {
+        return;
+      }
+      request.off('close', onClose);
+      Promise.all(writes).then(
+        () => resolve(files),
+        (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))),
+      );
+    });
+
+    request.pipe(parser);
+  });
+}
