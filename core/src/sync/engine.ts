@@ -9,7 +9,7 @@ import type { SyncApi } from './api';
 import { checkGuards } from './guards';
 import { listOwnedAssets } from './listing';
 import type { ResolvedSyncOptions } from './options';
-import { planSync, type LocalFile } from './plan';
+import { planSync, type LocalFile, type PlannedUpload } from './plan';
 import { ownerTagFor } from './tags';
 import type { FileOutcome, SyncCounts, SyncEvent, SyncLogger, SyncOutcome, SyncPhase, SyncPlan, SyncReport } from './types';
 import { runUploadPhase, trashInBatches } from './upload';
@@ -115,35 +115,15 @@ class SyncRun {
 
     // List every owned asset; without a complete listing nothing may be written.
     this.phase('list');
-    let owned: Asset[];
-    let foreignCount: number;
-    try {
-      this.organization = await deps.resolveOrganization();
-      owned = await listOwnedAssets(deps.api, options.library, this.ownerTag);
-      foreignCount = await this.countForeign(owned.length);
-    } catch (error) {
-      const reason = `Listing the library failed, so nothing was written: ${describeError(error)}`;
-      logger.warn(reason);
-      return this.report('failed', reason);
+    const listing = await this.listOwned();
+    if ('failure' in listing) {
+      logger.warn(listing.failure);
+      return this.report('failed', listing.failure);
     }
-    logger.info(`Listed ${owned.length} assets owned by this sync and ${foreignCount} others.`);
 
     this.phase('plan');
-    const { plan, uploads } = planSync({ syncId: options.syncId, ownerTag: this.ownerTag, files: scan.files, owned, foreignCount });
-    this.plan = plan;
-    logger.info(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
-    for (const collision of plan.collisions ?? []) {
-      logger.warn(`These names collide ${collision.kind === 'unicode' ? 'after Unicode normalisation' : 'when case is ignored'} and are skipped: ${collision.paths.join(', ')}`);
-    }
-    for (const entry of plan.skipped) this.record({ path: entry.path, status: 'skipped', reason: entry.reason });
-    const ownedById = new Map(owned.map((asset) => [asset.id, asset]));
-    for (const entry of plan.unchanged) {
-      const outcome: FileOutcome = { path: entry.path, status: 'unchanged', assetId: entry.assetId };
-      if (entry.url !== null) outcome.url = entry.url;
-      const thumbUrl = ownedById.get(entry.assetId)?.thumbUrl;
-      if (thumbUrl) outcome.thumbUrl = thumbUrl;
-      this.record(outcome);
-    }
+    const { plan, uploads } = planSync({ syncId: options.syncId, ownerTag: this.ownerTag, files: scan.files, ...listing });
+    this.recordPlan(plan, listing.owned);
 
     const guard = checkGuards({ plan, prune: options.prune, maxDeletes: options.maxDeletes, discoveredCount: scan.files.length });
     if (guard !== null) {
@@ -163,30 +143,7 @@ class SyncRun {
       return this.report('partial', 'The run was stopped before the first upload; nothing was written.');
     }
 
-    // Upload and tag.
-    this.phase('upload');
-    const total = uploads.length;
-    let done = 0;
-    const result = await runUploadPhase({
-      api: deps.api,
-      libraryId: options.library,
-      ownerTag: this.ownerTag,
-      extraTags: options.tags,
-      uploads,
-      concurrency: options.concurrency,
-      batchBytes: options.batchBytes,
-      reconcileTimeoutMs: options.reconcileTimeoutMs,
-      signal: deps.signal,
-      now: deps.now,
-      sleep: deps.sleep,
-      logger,
-      onOutcome: (outcome) => {
-        this.record(outcome);
-        done += 1;
-        this.emit({ type: 'progress', phase: 'upload', done, total });
-      },
-    });
-
+    const result = await this.upload(uploads);
     const failed = this.files.filter((file) => file.status === 'failed');
     const stopped = result.stopped || deps.signal?.aborted === true;
 
@@ -202,12 +159,70 @@ class SyncRun {
       }
     }
 
-    // Wait until this run's uploads are listed, so that a run started right after sees them.
+    // Wait until this run's uploads are listed, so that a run started right after finds them.
     if (options.waitForListing && result.uploadedIds.length > 0 && !stopped) {
       await this.waitForListing(result.uploadedIds);
     }
 
     return this.finish(failed, stopped, pruneFailure);
+  }
+
+  /** Lists the owned assets and counts the foreign ones; returns why it failed instead of throwing. */
+  private async listOwned(): Promise<{ owned: Asset[]; foreignCount: number } | { failure: string }> {
+    try {
+      this.organization = await this.deps.resolveOrganization();
+      const owned = await listOwnedAssets(this.deps.api, this.options.library, this.ownerTag);
+      const foreignCount = await this.countForeign(owned.length);
+      this.logger.info(`Listed ${owned.length} assets owned by this sync and ${foreignCount} others.`);
+      return { owned, foreignCount };
+    } catch (error) {
+      return { failure: `Listing the library failed, so nothing was written: ${describeError(error)}` };
+    }
+  }
+
+  /** Logs the plan and records the outcome of every file the plan settles without a write. */
+  private recordPlan(plan: SyncPlan, owned: readonly Asset[]): void {
+    this.plan = plan;
+    this.logger.info(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
+    for (const collision of plan.collisions ?? []) {
+      const rule = collision.kind === 'unicode' ? 'after Unicode normalisation' : 'when case is ignored';
+      this.logger.warn(`These names collide ${rule} and are skipped: ${collision.paths.join(', ')}`);
+    }
+
+    for (const entry of plan.skipped) this.record({ path: entry.path, status: 'skipped', reason: entry.reason });
+
+    const ownedById = new Map(owned.map((asset) => [asset.id, asset]));
+    for (const entry of plan.unchanged) {
+      const outcome: FileOutcome = { path: entry.path, status: 'unchanged', assetId: entry.assetId };
+      if (entry.url !== null) outcome.url = entry.url;
+      const thumbUrl = ownedById.get(entry.assetId)?.thumbUrl;
+      if (thumbUrl) outcome.thumbUrl = thumbUrl;
+      this.record(outcome);
+    }
+  }
+
+  private async upload(uploads: PlannedUpload[]) {
+    this.phase('upload');
+    let done = 0;
+    return runUploadPhase({
+      api: this.deps.api,
+      libraryId: this.options.library,
+      ownerTag: this.ownerTag,
+      extraTags: this.options.tags,
+      uploads,
+      concurrency: this.options.concurrency,
+      batchBytes: this.options.batchBytes,
+      reconcileTimeoutMs: this.options.reconcileTimeoutMs,
+      signal: this.deps.signal,
+      now: this.deps.now,
+      sleep: this.deps.sleep,
+      logger: this.logger,
+      onOutcome: (outcome) => {
+        this.record(outcome);
+        done += 1;
+        this.emit({ type: 'progress', phase: 'upload', done, total: uploads.length });
+      },
+    });
   }
 
   private finish(failed: readonly FileOutcome[], stopped: boolean, pruneFailure: string | null): SyncReport {
