@@ -1,0 +1,352 @@
+import { createHash } from 'node:crypto';
+import { appendFile, copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+
+import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { RasterClient } from '../../core/src/client';
+import { scanFolder } from '../../core/src/node/scan';
+import { syncFolder } from '../../core/src/node/sync';
+import { createUndiciTransport } from '../../core/src/node/undici-transport';
+import { runSync } from '../../core/src/sync/engine';
+import { resolveSyncOptions } from '../../core/src/sync/options';
+import { assetNameFor } from '../../core/src/sync/paths';
+import { fingerprintFor, fingerprintTagFor, ownerTagFor } from '../../core/src/sync/tags';
+import type { SyncEvent, SyncOptions, SyncReport } from '../../core/src/sync/types';
+import { copySampleImages, getLibrary, listAllAssets, SAMPLE_IMAGES, uploadForeign, writeRequests } from './support/library';
+
+const SYNC_ID = 'octo/site:images';
+const OWNER = ownerTagFor(SYNC_ID);
+
+/** Files of the sample folder that Raster cannot take, and the words their reason contains. */
+const NOT_UPLOADABLE: Record<string, string> = {
+  'README.md': 'does not accept this type',
+  'not-images/data.json': 'does not accept this type',
+  'not-images/empty.png': 'empty',
+  'not-images/fake.png': 'does not accept this type',
+  'not-images/notes.md': 'does not accept this type',
+};
+
+let emulator: RunningEmulator;
+let folder: { path: string; remove: () => Promise<void> };
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await emulator.stop();
+});
+
+beforeEach(async () => {
+  await emulator.admin.reset();
+  emulator.admin.configure({ listingLagMs: 0, processingDelayMs: 0, maxFileSize: 100 * 1024 * 1024 });
+  folder = await copySampleImages();
+});
+
+afterEach(async () => {
+  await folder.remove();
+});
+
+function sync(options: Partial<SyncOptions> = {}): Promise<SyncReport> {
+  return syncFolder({
+    apiKey: emulator.writeKey,
+    library: emulator.libraryId,
+    apiUrl: emulator.url,
+    path: folder.path,
+    syncId: SYNC_ID,
+    ...options,
+  });
+}
+
+/** Lists the non-hidden files under `root` with canonical relative paths. */
+async function listFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .filter((path) => !path.split('/').some((segment) => segment.startsWith('.')))
+    .sort();
+}
+
+async function uploadableFiles(root: string): Promise<string[]> {
+  return (await listFiles(root)).filter((path) => !(path in NOT_UPLOADABLE));
+}
+
+async function fingerprintTag(root: string, path: string): Promise<string> {
+  const sha256 = createHash('sha256').update(await readFile(join(root, path))).digest('hex');
+  return fingerprintTagFor(OWNER, fingerprintFor(SYNC_ID, path, sha256));
+}
+
+/** Checks with raw HTTP that each uploadable file under `root` is exactly one owned asset. */
+async function expectEachFileOnce(root: string, foreign = 0): Promise<void> {
+  const assets = await listAllAssets(emulator);
+  const files = await uploadableFiles(root);
+  const owned = assets.filter((asset) => asset.tags.includes(OWNER));
+
+  expect(owned).toHaveLength(files.length);
+  expect(assets).toHaveLength(files.length + foreign);
+  for (const path of files) {
+    const tag = await fingerprintTag(root, path);
+    const matches = owned.filter((asset) => asset.tags.includes(tag));
+    expect(matches.map((asset) => asset.name), path).toEqual([assetNameFor(path)]);
+  }
+}
+
+describe('syncFolder against the emulator', () => {
+  it('uploads every uploadable file once', async () => {
+    const report = await sync();
+    const serverRequests = emulator.admin.stats().requests;
+
+    expect(report.outcome).toBe('success');
+    expect(report.requests).toBe(serverRequests);
+    const files = await uploadableFiles(folder.path);
+    expect(report.counts.uploaded).toBe(files.length);
+    expect(report.counts.skipped).toBe(Object.keys(NOT_UPLOADABLE).length);
+    await expectEachFileOnce(folder.path);
+
+    for (const [path, words] of Object.entries(NOT_UPLOADABLE)) {
+      const outcome = report.files.find((file) => file.path === path);
+      expect(outcome?.status, path).toBe('skipped');
+      expect(outcome?.reason, path).toContain(words);
+    }
+    const uploaded = report.files.filter((file) => file.status === 'uploaded');
+    expect(uploaded.every((file) => file.assetId && file.url?.startsWith(emulator.url))).toBe(true);
+  });
+
+  it('uploads nothing on a second run', async () => {
+    await sync();
+    const before = writeRequests(emulator);
+
+    const report = await sync();
+
+    expect(report.outcome).toBe('success');
+    expect(report.counts.uploaded).toBe(0);
+    expect(report.counts.unchanged).toBe((await uploadableFiles(folder.path)).length);
+    expect(writeRequests(emulator)).toEqual(before);
+  });
+
+  it('uploads two and prunes two after edits', async () => {
+    const foreign = await uploadForeign(emulator, 'someone-else.png', await readFile(join(SAMPLE_IMAGES, 'brand/logo-128.png')));
+    await sync();
+
+    await appendFile(join(folder.path, 'brand/logo-128.png'), new Uint8Array([0]));
+    await rm(join(folder.path, 'odd/photo.jpeg'));
+    await mkdir(join(folder.path, 'new'));
+    await copyFile(join(SAMPLE_IMAGES, 'brand/logo-256.png'), join(folder.path, 'new/added.png'));
+    await appendFile(join(folder.path, 'new/added.png'), new Uint8Array([1]));
+
+    const report = await sync();
+
+    expect(report.outcome).toBe('success');
+    expect(report.counts.uploaded).toBe(2);
+    expect(report.counts.pruned).toBe(2);
+    expect(report.counts.foreign).toBe(1);
+    expect(report.files.filter((file) => file.status === 'uploaded').map((file) => file.path).sort()).toEqual(['brand/logo-128.png', 'new/added.png']);
+    expect(report.files.filter((file) => file.status === 'pruned').map((file) => file.path).sort()).toEqual(['logo-128', 'photo']);
+    await expectEachFileOnce(folder.path, 1);
+
+    const foreignNow = (await listAllAssets(emulator)).find((asset) => asset.id === foreign.id);
+    expect(foreignNow?.tags).toEqual([]);
+    expect(foreignNow?.name).toBe('someone-else');
+  });
+
+  it('dry run writes nothing and plans the same', async () => {
+    await sync();
+    await rm(join(folder.path, 'odd/photo.jpeg'));
+    await appendFile(join(folder.path, 'brand/logo-128.png'), new Uint8Array([0]));
+    const before = writeRequests(emulator);
+
+    const dry = await sync({ dryRun: true });
+
+    expect(writeRequests(emulator)).toEqual(before);
+    expect(dry.dryRun).toBe(true);
+    expect(dry.outcome).toBe('success');
+    expect(dry.plan.upload.map((entry) => entry.path)).toEqual(['brand/logo-128.png']);
+    expect(dry.plan.prune).toHaveLength(2);
+
+    const real = await sync();
+    expect(real.plan).toEqual(dry.plan);
+    expect(real.counts.uploaded).toBe(1);
+    expect(real.counts.pruned).toBe(2);
+  });
+
+  describe('guards', () => {
+    it('stops on a missing folder before any request', async () => {
+      const report = await sync({ path: join(folder.path, 'does-not-exist') });
+
+      expect(report.outcome).toBe('guard');
+      expect(report.stopReason).toContain('does not exist');
+      expect(emulator.admin.stats().requests).toBe(0);
+    });
+
+    it('stops on an empty folder with prune', async () => {
+      await sync();
+      const before = writeRequests(emulator);
+      const empty = join(folder.path, 'empty-folder');
+      await mkdir(empty);
+
+      const report = await sync({ path: empty });
+
+      expect(report.outcome).toBe('guard');
+      expect(report.stopReason).toContain('matches no files');
+      expect(writeRequests(emulator)).toEqual(before);
+    });
+
+    it('stops a prune over the budget', async () => {
+      await sync();
+      const before = writeRequests(emulator);
+      await rm(join(folder.path, 'themes'), { recursive: true });
+
+      const byDefault = await sync();
+      expect(byDefault.outcome).toBe('guard');
+      expect(byDefault.stopReason).toContain('default: 25%');
+
+      const byCount = await sync({ maxDeletes: { count: 2 } });
+      expect(byCount.outcome).toBe('guard');
+      expect(byCount.stopReason).toContain('background-nologo');
+
+      const byPercent = await sync({ maxDeletes: { percent: 10 } });
+      expect(byPercent.outcome).toBe('guard');
+      expect(byPercent.stopReason).toContain('10% of');
+      expect(writeRequests(emulator)).toEqual(before);
+
+      const allowed = await sync({ maxDeletes: { percent: 100 } });
+      expect(allowed.outcome).toBe('success');
+      expect(allowed.counts.pruned).toBe(byCount.plan.prune.length);
+    });
+  });
+
+  it('uploads the rest when one file is too large', async () => {
+    await sync({ include: ['brand/**'] });
+    await rm(join(folder.path, 'brand/logo-128.png'));
+    emulator.admin.configure({ maxFileSize: 1_000_000 });
+
+    const report = await sync();
+
+    expect(report.outcome).toBe('failed');
+    const failed = report.files.filter((file) => file.status === 'failed');
+    expect(failed.map((file) => file.path)).toEqual(['photos/wallpapers/adwaita-l.webp']);
+    expect(failed[0]!.reason).toContain('413');
+    expect(report.stopReason).toContain('photos/wallpapers/adwaita-l.webp');
+    expect(report.counts.pruned).toBe(0);
+    expect(emulator.admin.stats().byRoute['delete-assets']).toBeUndefined();
+
+    const owned = (await listAllAssets(emulator)).filter((asset) => asset.tags.includes(OWNER));
+    const expected = (await uploadableFiles(folder.path)).length - 1 + 1;
+    expect(owned).toHaveLength(expected);
+  });
+
+  it('reconciles a lost upload response', async () => {
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-after-store', times: 1 }]);
+
+    const report = await sync();
+
+    expect(report.outcome).toBe('success');
+    expect(emulator.admin.listFaults()).toEqual([]);
+    await expectEachFileOnce(folder.path);
+    const batches = Math.ceil((await uploadableFiles(folder.path)).length / 20);
+    expect(emulator.admin.stats().byRoute.upload).toBe(batches);
+  });
+
+  it('sends again an upload reset before the store', async () => {
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-before-store', times: 1 }]);
+
+    const report = await sync({ reconcileTimeoutMs: 500 });
+
+    expect(report.outcome).toBe('success');
+    await expectEachFileOnce(folder.path);
+  });
+
+  it('second run during listing lag adds nothing', async () => {
+    emulator.admin.configure({ listingLagMs: 1_500 });
+
+    const first = await sync();
+    const second = await sync();
+
+    expect(first.counts.uploaded).toBe((await uploadableFiles(folder.path)).length);
+    expect(second.counts.uploaded).toBe(0);
+    await expectEachFileOnce(folder.path);
+  });
+
+  it('second run without the wait duplicates', async () => {
+    // The control for the test above: without waiting for the listing, the lag hides the first
+    // run's uploads from the second run, which uploads them again.
+    emulator.admin.configure({ listingLagMs: 1_500 });
+
+    await sync({ waitForListing: false, include: ['brand/**'] });
+    const second = await sync({ waitForListing: false, include: ['brand/**'] });
+
+    expect(second.counts.uploaded).toBeGreaterThan(0);
+  });
+
+  it('stops cleanly when aborted mid-upload', async () => {
+    await sync({ include: ['brand/**'] });
+    await rm(join(folder.path, 'brand/logo-128.png'));
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'latency', latencyMs: 200 }]);
+    const controller = new AbortController();
+    const onEvent = (event: SyncEvent) => {
+      if (event.type === 'file' && event.outcome.status === 'uploaded') controller.abort();
+    };
+
+    const report = await sync({ signal: controller.signal, onEvent, concurrency: 2 });
+
+    expect(report.outcome).toBe('partial');
+    expect(report.counts.uploaded).toBeGreaterThan(0);
+    expect(report.counts.uploaded).toBeLessThan(report.plan.upload.length);
+    expect(report.counts.pruned).toBe(0);
+    expect(emulator.admin.stats().byRoute['delete-assets']).toBeUndefined();
+    expect(report.files.some((file) => file.status === 'skipped' && file.reason?.includes('stopped'))).toBe(true);
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const assets = await listAllAssets(emulator);
+    expect(assets.filter((asset) => !asset.tags.includes(OWNER))).toEqual([]);
+    expect(assets.length).toBe(report.counts.uploaded + 7);
+  });
+
+  it('trashes an asset whose tagging fails', async () => {
+    emulator.admin.injectFaults([{ route: 'tag-assets', kind: 'status', status: 400, times: 1 }]);
+
+    const report = await sync({ include: ['brand/**'] });
+
+    expect(report.outcome).toBe('failed');
+    const failed = report.files.filter((file) => file.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.reason).toContain('moved to the trash');
+    const assets = await listAllAssets(emulator);
+    expect(assets.filter((asset) => !asset.tags.includes(OWNER))).toEqual([]);
+    expect(assets).toHaveLength(report.counts.uploaded);
+    expect((await getLibrary(emulator)).trashCount).toBe(1);
+  });
+
+  it('plans Windows paths the same', async () => {
+    const scanned = await scanFolder(folder.path);
+    if (!scanned.found) throw new Error(scanned.reason);
+    const windowsFiles = scanned.files.map((file) => ({ ...file, path: file.path.replaceAll('/', '\\') }));
+    expect(windowsFiles.some((file) => file.path.includes('\\'))).toBe(true);
+    await sync({ include: ['brand/**', 'themes/**'] });
+    await rm(join(folder.path, 'brand/logo-128.png'));
+
+    const options = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: folder.path, syncId: SYNC_ID, dryRun: true }, () => SYNC_ID);
+    const transport = createUndiciTransport();
+    const client = new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url });
+    try {
+      const fromWindows = await runSync(options, {
+        api: client,
+        resolveOrganization: () => client.organizationId(),
+        scan: async () => ({ found: true, files: windowsFiles.filter((file) => file.path !== 'brand\\logo-128.png') }),
+        requestCount: () => client.requestCount,
+        now: Date.now,
+        sleep: async () => {},
+      });
+      const fromPosix = await sync({ dryRun: true });
+
+      expect(fromWindows.plan).toEqual(fromPosix.plan);
+      expect(fromPosix.plan.unchanged.length).toBeGreaterThan(0);
+      expect(fromPosix.plan.prune).toHaveLength(1);
+    } finally {
+      await transport.close();
+    }
+  });
+});
