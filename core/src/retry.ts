@@ -135,7 +135,8 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
     return Number(text) * 1000;
   }
 
-  const date = Date.parse(text);
+  // An HTTP date names its month; without this check Date.parse would read "-3" as a year.
+  const date = /[a-z]{3}/i.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(date)) {
     return undefined;
   }
