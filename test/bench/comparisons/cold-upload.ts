@@ -1,0 +1,110 @@
+/**
+ * Comparison 1: cold upload of about 100 KB images into an empty library, the sync CLI against a
+ * curl loop, a sequential batch script and the emulator's ingest ceiling.
+ */
+import { join } from 'node:path';
+
+import {
+  type BenchContext,
+  clientEnv,
+  expectAssetCount,
+  measureSide,
+  toSide,
+  writeFileList,
+} from '../context';
+import { writeImageSet } from '../datasets';
+import { formatBytes, formatMs, formatRatio, ratioLine, type ComparisonResult, type SideResult } from '../report';
+import { routeRequests, UPLOAD_ROUTE } from '../routes';
+import { runSyncCli } from '../sync-side';
+
+const BATCH_SIZE = 20;
+
+export async function compareColdUpload(context: BenchContext): Promise<ComparisonResult> {
+  const { sizes, emulator, programs } = context;
+  const count = sizes.coldFiles;
+  const result: ComparisonResult = {
+    title: `Cold upload of ${count} images of about ${formatBytes(sizes.coldFileBytes)}`,
+    setup: '',
+    sides: [],
+    ratios: [],
+    targets: [],
+  };
+
+  context.log(`cold upload: writing ${count} images`);
+  const dataset = await writeImageSet(join(context.workDir, 'cold'), 'cold', count, sizes.coldFileBytes);
+  const listPath = await writeFileList(join(context.workDir, 'cold-files.txt'), dataset.files);
+  result.setup =
+    `${count} noise PNGs, ${formatBytes(dataset.totalBytes)} in total; the library is reset before each side; ` +
+    `ceiling over ${sizes.ceilingConnections} connections`;
+
+  context.log('cold upload: sync CLI');
+  await emulator.admin.reset();
+  const sync = await runSyncCli(context, 'the sync CLI', dataset.root, 'bench/cold-upload');
+  await expectAssetCount(emulator, count, 'the sync CLI');
+  const syncSide = toSide('sync CLI (raster-sync)', sync, `${routeRequests(sync.byRoute, UPLOAD_ROUTE)} upload requests`);
+  result.sides.push(syncSide);
+
+  context.log('cold upload: (a) curl loop');
+  await emulator.admin.reset();
+  const curl = await measureSide(context, 'the curl loop', 'bash', [join(programs.scriptsDir, 'curl-loop.sh'), listPath, dataset.root], {
+    env: clientEnv(emulator),
+  });
+  await expectAssetCount(emulator, count, 'the curl loop');
+  const curlSide = toSide('(a) curl loop, one file per request', curl);
+  result.sides.push(curlSide);
+
+  context.log('cold upload: (b) sequential batches');
+  await emulator.admin.reset();
+  const batches = await measureSide(
+    context,
+    'the sequential batch script',
+    programs.node,
+    [join(programs.clientsDir, 'upload-batches.js'), listPath, dataset.root],
+    { env: clientEnv(emulator) },
+  );
+  await expectAssetCount(emulator, count, 'the sequential batch script');
+  const batchSide = toSide('(b) sequential 20-file batches in memory', batches);
+  result.sides.push(batchSide);
+
+  context.log('cold upload: (c) ingest ceiling');
+  await emulator.admin.reset();
+  const ceiling = await measureSide(
+    context,
+    'the ingest ceiling',
+    programs.node,
+    [join(programs.clientsDir, 'ceiling.js'), listPath, dataset.root, String(sizes.ceilingConnections)],
+    { env: clientEnv(emulator) },
+  );
+  await expectAssetCount(emulator, count, 'the ingest ceiling');
+  const { postMs } = JSON.parse(ceiling.run.stdout) as { postMs: number };
+  const ceilingSide: SideResult = {
+    ...toSide('(c) ingest ceiling, pre-built bodies', ceiling),
+    wallMs: postMs,
+    note: `posting only; the whole process took ${formatMs(ceiling.run.wallMs)}`,
+  };
+  result.sides.push(ceilingSide);
+  await emulator.admin.reset();
+
+  const speedupCurl = curlSide.wallMs / syncSide.wallMs;
+  const speedupBatches = batchSide.wallMs / syncSide.wallMs;
+  const shareOfCeiling = ceilingSide.wallMs / syncSide.wallMs;
+  result.ratios.push(
+    ratioLine(syncSide, curlSide, 'sync / (a)'),
+    ratioLine(syncSide, batchSide, 'sync / (b)'),
+    ratioLine(syncSide, ceilingSide, 'sync / (c)'),
+  );
+
+  const uploads = routeRequests(sync.byRoute, UPLOAD_ROUTE);
+  const expectedUploads = Math.ceil(count / BATCH_SIZE);
+  result.targets.push(
+    { description: 'sync at least 10x faster than (a)', measured: formatRatio(speedupCurl), met: speedupCurl >= 10 },
+    { description: 'sync at least 3x faster than (b)', measured: formatRatio(speedupBatches), met: speedupBatches >= 3 },
+    { description: 'sync at least 0.7x the ceiling (c)', measured: formatRatio(shareOfCeiling), met: shareOfCeiling >= 0.7 },
+    {
+      description: `sync uploads in ceil(${count}/20) = ${expectedUploads} requests`,
+      measured: `${uploads} upload requests`,
+      met: uploads === expectedUploads,
+    },
+  );
+  return result;
+}

@@ -1,0 +1,108 @@
+/**
+ * The benchmark harness behind `npm run bench`: starts one emulator in this process, runs every
+ * comparison against it as child process trees on generated files, prints a table and exits
+ * with 1 when a comparison could not run. Missed targets are printed, not fatal.
+ *
+ * Flags: `--quick` (small sizes, seconds), `--only NAME[,NAME]` (cold, noop, large, start),
+ * `--json FILE` (write the results as JSON), `--keep` (keep the generated files).
+ */
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { startEmulator } from '@raster-toolkit/emulator';
+
+import { compareActionStart } from './comparisons/action-start';
+import { compareColdUpload } from './comparisons/cold-upload';
+import { compareLargeFiles } from './comparisons/large-files';
+import { compareNoopResync } from './comparisons/noop-resync';
+import { type BenchContext, DEFAULT_SIZES, type Programs, QUICK_SIZES } from './context';
+import { formatBytes, formatMs, renderReport, type ComparisonResult } from './report';
+import { LIST_ASSETS_ROUTE } from './routes';
+
+const COMPARISONS: Record<string, (context: BenchContext) => Promise<ComparisonResult>> = {
+  cold: compareColdUpload,
+  noop: compareNoopResync,
+  large: compareLargeFiles,
+  start: compareActionStart,
+};
+
+/** Page size of an asset listing without `pageSize`, by the API's rules. */
+const DEFAULT_PAGE_SIZE = 50;
+
+/** Per-file limit of the emulator during the benchmark: above the largest generated file. */
+const MAX_FILE_BYTES = 200 * 1024 * 1024;
+
+function describeMachine(): string {
+  return `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown model'}), ${formatBytes(totalmem())} memory, Node ${process.version}, ${process.platform}`;
+}
+
+export async function main(argv: string[], programs: Omit<Programs, 'node'>): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const names = values.only ? values.only.split(',').map((name) => name.trim()) : Object.keys(COMPARISONS);
+  const unknown = names.filter((name) => !(name in COMPARISONS));
+  if (unknown.length > 0) {
+    process.stderr.write(`Unknown comparison ${unknown.join(', ')}; choose from ${Object.keys(COMPARISONS).join(', ')}.\n`);
+    return 2;
+  }
+
+  const started = performance.now();
+  const workDir = await mkdtemp(join(tmpdir(), 'raster-bench-'));
+  const listPageSizes: number[] = [];
+  const emulator = await startEmulator({
+    port: 0,
+    host: '127.0.0.1',
+    processingDelayMs: 0,
+    listingLagMs: 0,
+    maxFileSize: MAX_FILE_BYTES,
+    onRequest: (entry) => {
+      if (entry.route !== LIST_ASSETS_ROUTE) return;
+      const pageSize = new URL(entry.url, 'http://emulator').searchParams.get('pageSize');
+      listPageSizes.push(pageSize === null ? DEFAULT_PAGE_SIZE : Number(pageSize));
+    },
+  });
+  const context: BenchContext = {
+    emulator,
+    listPageSizes,
+    workDir,
+    sizes: values.quick ? QUICK_SIZES : DEFAULT_SIZES,
+    programs: { ...programs, node: process.execPath },
+    sideTimeoutMs: values.quick ? 60_000 : 300_000,
+    log: (message) => process.stderr.write(`[bench ${formatMs(performance.now() - started)}] ${message}\n`),
+  };
+
+  const results: ComparisonResult[] = [];
+  try {
+    context.log(`${describeMachine()}; emulator at ${emulator.url}; files under ${workDir}`);
+    for (const name of names) {
+      const compare = COMPARISONS[name] as (context: BenchContext) => Promise<ComparisonResult>;
+      try {
+        results.push(await compare(context));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        context.log(`comparison ${name} could not run: ${message}`);
+        results.push({ title: name, setup: '', sides: [], ratios: [], targets: [], error: message });
+      }
+    }
+  } finally {
+    await emulator.stop();
+    if (!values.keep) await rm(workDir, { recursive: true, force: true });
+  }
+
+  const mode = values.quick ? 'quick mode: small sizes, figures are not meaningful' : 'default sizes';
+  process.stdout.write(`\nRaster Toolkit benchmarks (${mode})\n${describeMachine()}\n\n${renderReport(results)}`);
+  process.stdout.write(`Finished in ${formatMs(performance.now() - started)}.\n`);
+  if (values.json) {
+    await writeFile(values.json, `${JSON.stringify({ machine: describeMachine(), quick: values.quick, results }, null, 2)}\n`);
+  }
+  return results.some((result) => result.error !== undefined) ? 1 : 0;
+}

@@ -1,0 +1,10 @@
+/** Names of the emulator's routes in `admin.stats().byRoute`. */
+
+export const UPLOAD_ROUTE = 'upload';
+export const LIST_ASSETS_ROUTE = 'list-assets';
+export const TAG_ROUTE = 'tag-assets';
+
+/** Requests a side sent to one route. */
+export function routeRequests(byRoute: Record<string, number> | undefined, route: string): number {
+  return byRoute?.[route] ?? 0;
+}
