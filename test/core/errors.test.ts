@@ -71,6 +71,10 @@ const codeCases: CodeCase[] = [
   { status: 429, code: 'TOO_MANY_REQUESTS', kind: 'rate-limited', matches: ['isRateLimited'] },
 ];
 
+function unexpected(value: unknown): never {
+  throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+}
+
 function client(...answers: Parameters<typeof fakeTransport>) {
   return new RasterClient({
     transport: fakeTransport(...answers),
@@ -139,7 +143,7 @@ describe('RasterApiError for each documented code', () => {
   it('adds advice a person can act on', async () => {
     const error = await client(fail(404, 'API_KEY_NOT_AUTHORIZED_FOR_LIBRARY', 'Not authorized'))
       .listAssets('photos')
-      .catch((caught: unknown) => caught as RasterApiError);
+      .then(unexpected, (caught: unknown) => caught as RasterApiError);
 
     expect(error.message).toMatch(/Check the library id and that the API key holds access to it/);
   });
@@ -166,7 +170,7 @@ describe('responses that are not envelopes', () => {
   it('reads an HTML error page from a proxy', async () => {
     const error = await client({ status: 502, headers: {}, text: '<html>\n<body>Bad   Gateway</body></html>' })
       .listLibraries()
-      .catch((caught: unknown) => caught as RasterApiError);
+      .then(unexpected, (caught: unknown) => caught as RasterApiError);
 
     expect(error).toBeInstanceOf(RasterApiError);
     expect(error.code).toBe('HTTP_502');
@@ -177,7 +181,7 @@ describe('responses that are not envelopes', () => {
   it('reads an empty error body', async () => {
     const error = await client({ status: 503, headers: {}, text: '' })
       .listLibraries()
-      .catch((caught: unknown) => caught as RasterApiError);
+      .then(unexpected, (caught: unknown) => caught as RasterApiError);
 
     expect(error.serviceMessage).toBe('no error envelope in the response: an empty body');
   });
@@ -185,7 +189,7 @@ describe('responses that are not envelopes', () => {
   it('cuts a long body to an excerpt', async () => {
     const error = await client({ status: 500, headers: {}, text: 'x'.repeat(5000) })
       .listLibraries()
-      .catch((caught: unknown) => caught as RasterApiError);
+      .then(unexpected, (caught: unknown) => caught as RasterApiError);
 
     expect(error.serviceMessage.length).toBeLessThan(300);
     expect(error.serviceMessage).toMatch(/x\.\.\."$/);
@@ -194,7 +198,7 @@ describe('responses that are not envelopes', () => {
   it('rejects a success without data as INVALID_RESPONSE', async () => {
     const error = await client({ status: 200, headers: {}, text: '{"result":[]}' })
       .listLibraries()
-      .catch((caught: unknown) => caught as RasterApiError);
+      .then(unexpected, (caught: unknown) => caught as RasterApiError);
 
     expect(error).toBeInstanceOf(RasterApiError);
     expect(error.code).toBe('INVALID_RESPONSE');
@@ -205,7 +209,7 @@ describe('responses that are not envelopes', () => {
   it('rejects data of the wrong shape as INVALID_RESPONSE', async () => {
     const error = await client(ok({ not: 'a list' }))
       .listAssets('photos')
-      .catch((caught: unknown) => caught as RasterApiError);
+      .then(unexpected, (caught: unknown) => caught as RasterApiError);
 
     expect(error.code).toBe('INVALID_RESPONSE');
     expect(error.serviceMessage).toBe('expected assets to be a list, got object');
@@ -214,7 +218,7 @@ describe('responses that are not envelopes', () => {
   it('rejects an asset without an id', async () => {
     const error = await client(ok([{ name: 'x' }]))
       .listAssets('photos')
-      .catch((caught: unknown) => caught as RasterApiError);
+      .then(unexpected, (caught: unknown) => caught as RasterApiError);
 
     expect(error.serviceMessage).toBe('expected asset.id to be a string, got undefined');
   });
