@@ -26,7 +26,7 @@ import { abortOnSignals } from './signals';
 const PHASE_TITLES: Record<SyncPhase, string> = {
   scan: 'Scan and hash the folder',
   list: 'List the assets this sync owns',
-  plan: 'Plan',
+  plan: 'Compute the plan',
   upload: 'Upload',
   tag: 'Tag the uploaded assets',
   reconcile: 'Look for assets stored by interrupted uploads',
@@ -106,38 +106,66 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
   core.setOutput('report', reportPath);
   if (report.dryRun) core.setOutput('plan', JSON.stringify(report.plan));
 
-  // Annotations point at the file relative to the workspace, which GitHub links to the repository.
-  for (const file of failedFiles(report)) {
-    core.error(file.reason ?? 'The file could not be synced.', {
-      title: `Raster sync failed: ${file.path}`,
-      file: workspacePath(where, file.path),
-    });
-  }
-  for (const file of skippedFiles(report)) {
-    core.warning(file.reason ?? 'The file was skipped.', {
-      title: `Raster sync skipped: ${file.path}`,
-      file: workspacePath(where, file.path),
-    });
-  }
+  annotateFiles(report, where);
 
   if (process.env['GITHUB_STEP_SUMMARY']) {
     await core.summary.addRaw(renderJobSummary(report)).write();
   }
 }
 
+/**
+ * GitHub shows at most 10 error and 10 warning annotations per step and drops the rest (the
+ * actions/toolkit problem-matchers documentation), so a long list ends with one annotation that
+ * counts the others. One error slot stays free for the step's failure message, and one warning
+ * slot for the notice that a signal stopped the run.
+ */
+const MAX_FILE_ERRORS = 8;
+const MAX_FILE_WARNINGS = 8;
+
+/** Adds an error annotation for each failed file and a warning for each skipped file. */
+function annotateFiles(report: SyncReport, where: { root: string; workspace: string }): void {
+  // A failed prune names an asset whose file is gone, so its annotation has no file.
+  const prunedIds = new Set(report.plan.prune.map((asset) => asset.assetId));
+  const failed = failedFiles(report);
+  for (const file of failed.slice(0, MAX_FILE_ERRORS)) {
+    const isPrune = file.assetId !== undefined && prunedIds.has(file.assetId);
+    core.error(file.reason ?? 'The file could not be synced.', {
+      title: isPrune ? `Raster sync could not trash ${file.path}` : `Raster sync failed: ${file.path}`,
+      ...(isPrune ? {} : { file: workspacePath(where, file.path) }),
+    });
+  }
+  if (failed.length > MAX_FILE_ERRORS) {
+    core.error(`${failed.length - MAX_FILE_ERRORS} more files failed; the job summary and the report file list them all.`);
+  }
+
+  const skipped = skippedFiles(report);
+  for (const file of skipped.slice(0, MAX_FILE_WARNINGS)) {
+    core.warning(file.reason ?? 'The file was skipped.', {
+      title: `Raster sync skipped: ${file.path}`,
+      file: workspacePath(where, file.path),
+    });
+  }
+  if (skipped.length > MAX_FILE_WARNINGS) {
+    core.warning(`${skipped.length - MAX_FILE_WARNINGS} more files were skipped; the job summary and the report file list them all.`);
+  }
+}
+
+/** Returns the path of a file relative to the workspace, with `/` separators, as annotations expect. */
 function workspacePath(where: { root: string; workspace: string }, relativePath: string): string {
   return path.relative(where.workspace, path.join(where.root, relativePath)).split(path.sep).join('/');
 }
 
+// Engine warnings stay plain log lines, so that the few annotations GitHub shows go to the files.
 const actionLogger: SyncLogger = {
   debug: (message) => core.debug(message),
   info: (message) => core.info(message),
-  warn: (message) => core.warning(message),
+  warn: (message) => core.info(`Warning: ${message}`),
 };
 
 /** Opens one log group per engine phase and prints file events inside it. */
 class PhaseGroups {
   #open = false;
+  #lastTenth = -1;
 
   onEvent(event: SyncEvent): void {
     switch (event.type) {
@@ -147,7 +175,7 @@ class PhaseGroups {
         this.#open = true;
         return;
       case 'progress':
-        core.debug(`${event.phase}: ${event.done}/${event.total}`);
+        this.#logProgress(event.phase, event.done, event.total);
         return;
       case 'file':
         // Unchanged files are the bulk of a routine run, so they go to the debug log.
@@ -164,6 +192,15 @@ class PhaseGroups {
   close(): void {
     if (this.#open) core.endGroup();
     this.#open = false;
+    this.#lastTenth = -1;
+  }
+
+  /** Logs progress at each tenth of a phase, to the debug log, instead of once a file. */
+  #logProgress(phase: SyncPhase, done: number, total: number): void {
+    const tenth = total > 0 ? Math.floor((done * 10) / total) : 10;
+    if (tenth === this.#lastTenth) return;
+    this.#lastTenth = tenth;
+    core.debug(`${phase}: ${done}/${total}`);
   }
 }
 

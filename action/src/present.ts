@@ -121,7 +121,7 @@ export function outcomeHeadline(report: SyncReport): string {
     case 'guard':
       return `Sync into ${target} stopped before any write.${reason}`;
     case 'partial':
-      return `Sync into ${target} finished partially; nothing was pruned.${reason}${failedList}`;
+      return `Sync into ${target} finished partially.${reason || ' Nothing was pruned.'}${failedList}`;
     case 'failed':
       return `Sync into ${target} failed.${reason}${failedList}`;
   }
