@@ -1,0 +1,272 @@
+/**
+ * The built action bundle, run as GitHub's runner runs it (`node action/dist/index.js` with
+ * INPUT_* variables and the runner's command files), against the emulator on loopback.
+ */
+import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startEmulator } from '@raster-toolkit/emulator';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  UNUPLOADABLE_SAMPLE_FILES,
+  buildAction,
+  createWorkspace,
+  listAssetsRaw,
+  listFiles,
+  runAction,
+  sampleImages,
+  startAction,
+  uploadRaw,
+  type LibraryAccess,
+  type Workspace,
+} from './harness';
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+let emulator: Emulator;
+let workspace: Workspace;
+let library: LibraryAccess;
+let inputs: Record<string, string>;
+
+beforeAll(async () => {
+  await buildAction();
+}, 120_000);
+
+beforeEach(async () => {
+  emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+  workspace = await createWorkspace();
+  library = { url: emulator.url, organizationId: emulator.organizationId, libraryId: emulator.libraryId, key: emulator.readKey };
+  inputs = { 'api-key': emulator.writeKey, 'api-url': emulator.url, library: emulator.libraryId, path: 'images', concurrency: '4' };
+});
+
+afterEach(async () => {
+  await emulator.stop();
+  await rm(path.dirname(workspace.root), { recursive: true, force: true });
+});
+
+/** Files of the sample folder that the API takes: everything but hidden and unuploadable files. */
+async function uploadableSampleFiles(): Promise<string[]> {
+  const files = await listFiles(sampleImages);
+  return files.filter((file) => !UNUPLOADABLE_SAMPLE_FILES.includes(file));
+}
+
+const WRITE_ROUTES = ['upload', 'delete-assets', 'tag-assets', 'untag-assets', 'set-description', 'transfer-assets', 'create-library', 'rename-library'];
+
+/** Requests the emulator received on routes that change the library. */
+function writeRequests(): number {
+  const { byRoute } = emulator.admin.stats();
+  return WRITE_ROUTES.reduce((sum, route) => sum + (byRoute[route] ?? 0), 0);
+}
+
+describe('action bundle', () => {
+  it('uploads every uploadable file exactly once', async () => {
+    const expected = await uploadableSampleFiles();
+
+    const run = await runAction(workspace, inputs);
+
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs['uploaded']).toBe(String(expected.length));
+    expect(run.outputs['unchanged']).toBe('0');
+    expect(run.outputs['pruned']).toBe('0');
+    expect(run.outputs['failed']).toBe('0');
+    expect(run.outputs['skipped']).toBe(String(UNUPLOADABLE_SAMPLE_FILES.length));
+
+    const assetsOutput = JSON.parse(run.outputs['assets'] ?? '{}') as Record<string, { id: string; url: string }>;
+    expect(Object.keys(assetsOutput).sort()).toEqual(expected);
+
+    const listed = await listAssetsRaw(library);
+    expect(listed).toHaveLength(expected.length);
+    expect(new Set(listed.map((asset) => asset.id))).toEqual(new Set(Object.values(assetsOutput).map((asset) => asset.id)));
+    for (const [file, asset] of Object.entries(assetsOutput)) {
+      const match = listed.find((candidate) => candidate.id === asset.id);
+      expect(match?.size, file).toBe((await stat(path.join(sampleImages, file))).size);
+      expect(match?.tags, file).toContain(run.report?.ownerTag);
+      expect(match?.url, file).toBe(asset.url);
+    }
+  });
+
+  it('reports each file the API cannot take with a warning', async () => {
+    const run = await runAction(workspace, inputs);
+
+    for (const file of UNUPLOADABLE_SAMPLE_FILES) {
+      const warning = run.stdout.split('\n').find((line) => line.startsWith('::warning') && line.includes(`file=images/${file}`));
+      expect(warning, file).toBeDefined();
+      const outcome = run.report?.files.find((entry) => entry.path === file);
+      expect(outcome?.status, file).toBe('skipped');
+      expect(outcome?.reason, file).toBeTruthy();
+      expect(warning, file).toContain(outcome?.reason?.split('\n')[0]?.slice(0, 20));
+    }
+  });
+
+  it('writes outputs, a report file and a job summary', async () => {
+    const run = await runAction(workspace, inputs);
+
+    const reportPath = run.outputs['report'] ?? '';
+    expect(reportPath.startsWith(workspace.runnerTemp)).toBe(true);
+    const report = JSON.parse(await readFile(reportPath, 'utf8')) as { counts: { uploaded: number } };
+    expect(report.counts.uploaded).toBe(Number(run.outputs['uploaded']));
+    expect(run.outputs['plan']).toBeUndefined();
+
+    expect(run.summary).toContain('Raster sync');
+    expect(run.summary).toContain('<img src="');
+    expect(run.summary).toContain('Skipped files (5)');
+    expect(run.stdout).toMatch(/^::group::Upload$/m);
+    expect(run.stdout).toMatch(/^::group::Plan$/m);
+  });
+
+  it('uploads nothing on a second run', async () => {
+    const first = await runAction(workspace, inputs);
+    expect(first.code).toBe(0);
+
+    const second = await runAction(workspace, inputs);
+
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.outputs['uploaded']).toBe('0');
+    expect(second.outputs['pruned']).toBe('0');
+    expect(second.outputs['unchanged']).toBe(first.outputs['uploaded']);
+    expect(second.outputs['assets']).toBe(first.outputs['assets']);
+    expect(await listAssetsRaw(library)).toHaveLength(Number(first.outputs['uploaded']));
+  });
+
+  it('uploads two and prunes two after a change, a delete and an add', async () => {
+    const first = await runAction(workspace, inputs);
+    expect(first.code).toBe(0);
+    const foreign = await uploadRaw({ ...library, key: emulator.writeKey }, 'someone-else.png', await readFile(path.join(sampleImages, 'brand/logo-128.png')));
+    const before = JSON.parse(first.outputs['assets'] ?? '{}') as Record<string, { id: string }>;
+
+    const images = path.join(workspace.root, 'images');
+    await writeFile(path.join(images, 'docs/diagrams/logo.svg'), (await readFile(path.join(images, 'docs/diagrams/logo.svg'), 'utf8')).replace('</svg>', '<!-- edited --></svg>'));
+    await rm(path.join(images, 'brand/logo-256.png'));
+    await writeFile(path.join(images, 'brand/new-logo.png'), await readFile(path.join(sampleImages, 'brand/logo-text-version-64.png')));
+
+    const run = await runAction(workspace, inputs);
+
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs['uploaded']).toBe('2');
+    expect(run.outputs['pruned']).toBe('2');
+    const uploaded = run.report?.files.filter((file) => file.status === 'uploaded').map((file) => file.path).sort();
+    expect(uploaded).toEqual(['brand/new-logo.png', 'docs/diagrams/logo.svg']);
+    const pruned = run.report?.files.filter((file) => file.status === 'pruned').map((file) => file.assetId).sort();
+    expect(pruned).toEqual([before['brand/logo-256.png']?.id, before['docs/diagrams/logo.svg']?.id].sort());
+
+    const listed = await listAssetsRaw(library);
+    expect(listed.map((asset) => asset.id)).toContain(foreign.id);
+    expect(listed.find((asset) => asset.id === foreign.id)?.tags).toEqual(foreign.tags);
+    expect(listed).toHaveLength(Number(first.outputs['uploaded']) + 1);
+    expect(run.report?.counts.foreign).toBe(1);
+  });
+
+  it('writes nothing in a dry run and outputs the plan', async () => {
+    const dry = await runAction(workspace, { ...inputs, 'dry-run': 'true' });
+
+    expect(dry.code, dry.stdout).toBe(0);
+    expect(await listAssetsRaw(library)).toHaveLength(0);
+    expect(writeRequests()).toBe(0);
+    const plan = JSON.parse(dry.outputs['plan'] ?? 'null') as { upload: Array<{ path: string }> } | null;
+    expect(plan?.upload.map((file) => file.path).sort()).toEqual(await uploadableSampleFiles());
+
+    const real = await runAction(workspace, inputs);
+    expect(real.report?.plan).toEqual(dry.report?.plan);
+    expect(JSON.parse(dry.outputs['plan'] ?? 'null')).toEqual(real.report?.plan);
+  });
+
+  it('fails the step before any write when a guard stops the run', async () => {
+    const first = await runAction(workspace, inputs);
+    expect(first.code).toBe(0);
+    await rm(path.join(workspace.root, 'images/brand'), { recursive: true });
+    const requestsBefore = writeRequests();
+
+    const run = await runAction(workspace, { ...inputs, 'max-deletes': '2' });
+
+    expect(run.code).toBe(1);
+    expect(run.report?.outcome).toBe('guard');
+    expect(run.stdout).toMatch(/^::error::Sync into .* stopped before any write/m);
+    expect(writeRequests()).toBe(requestsBefore);
+    expect(await listAssetsRaw(library)).toHaveLength(Number(first.outputs['uploaded']));
+  });
+
+  it('fails the step when the folder is missing', async () => {
+    const run = await runAction(workspace, { ...inputs, path: 'no-such-folder' });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^::error::.*no-such-folder/m);
+    expect(writeRequests()).toBe(0);
+  });
+
+  it('uploads the other files when one gets a 413 and prunes nothing', async () => {
+    const first = await runAction(workspace, inputs);
+    expect(first.code).toBe(0);
+    const images = path.join(workspace.root, 'images');
+    await rm(path.join(images, 'brand/logo-256.png'));
+    await writeFile(path.join(images, 'brand/new-logo.png'), await readFile(path.join(sampleImages, 'brand/logo-text-version-64.png')));
+    await writeFile(path.join(images, 'photos/big.webp'), Buffer.concat([await readFile(path.join(sampleImages, 'photos/wallpapers/adwaita-l.webp')), Buffer.from('x')]));
+    emulator.admin.configure({ maxFileSize: 2 * 1024 * 1024 });
+
+    const run = await runAction(workspace, inputs);
+
+    expect(run.code).toBe(1);
+    expect(run.outputs['failed']).toBe('1');
+    expect(run.outputs['uploaded']).toBe('1');
+    expect(run.outputs['pruned']).toBe('0');
+    expect(run.report?.files.find((file) => file.path === 'photos/big.webp')?.status).toBe('failed');
+    expect(run.stdout).toMatch(/^::error title=[^,\n]*,file=images\/photos\/big\.webp::/m);
+    expect(run.stdout).toMatch(/^::error::Sync into .*photos\/big\.webp/m);
+    const listed = await listAssetsRaw(library);
+    expect(listed).toHaveLength(Number(first.outputs['uploaded']) + 1);
+  });
+
+  it('tags what it uploaded and prunes nothing on SIGTERM', async () => {
+    const themes = { ...inputs, path: 'images/themes' };
+    const first = await runAction(workspace, themes);
+    expect(first.code).toBe(0);
+    await rm(path.join(workspace.root, 'images/themes/joy'), { recursive: true });
+    // More new files than one upload batch of 20 holds, so a batch is still waiting when the signal comes.
+    for (const folder of ['brand', 'docs', 'odd', 'unicode', 'photos']) {
+      await cp(path.join(sampleImages, folder), path.join(workspace.root, 'images/themes/extra', folder), { recursive: true });
+    }
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'latency', latencyMs: 800, times: 1000 }]);
+
+    const running = await startAction(workspace, { ...themes, concurrency: '1' });
+    await running.waitForOutput(/^uploaded {2}/m);
+    running.kill('SIGTERM');
+    const run = await running.run;
+
+    expect(run.code).toBe(1);
+    expect(run.report?.outcome).toBe('partial');
+    expect(run.outputs['pruned']).toBe('0');
+    expect(Number(run.outputs['uploaded'])).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/Received SIGTERM/);
+
+    const ownerTag = run.report?.ownerTag ?? '';
+    const listed = await listAssetsRaw(library);
+    const joyAssets = Object.entries(JSON.parse(first.outputs['assets'] ?? '{}') as Record<string, { id: string }>)
+      .filter(([file]) => file.startsWith('joy/'))
+      .map(([, asset]) => asset.id);
+    expect(joyAssets.length).toBeGreaterThan(0);
+    for (const id of joyAssets) expect(listed.map((asset) => asset.id)).toContain(id);
+    for (const asset of listed) {
+      expect(asset.tags, asset.name ?? asset.id).toContain(ownerTag);
+      expect(asset.tags.filter((tag) => tag.startsWith(`${ownerTag}:`)), asset.name ?? asset.id).toHaveLength(1);
+    }
+  });
+
+  it('fails naming an invalid boolean input', async () => {
+    const run = await runAction(workspace, { ...inputs, 'include-hidden': 'yes' });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^::error::Invalid value for include-hidden: "yes"/m);
+    expect(emulator.admin.stats().requests).toBe(0);
+  });
+
+  it('masks the API key and never prints it', async () => {
+    const run = await runAction(workspace, { ...inputs, 'include-hidden': 'true' });
+    const key = emulator.writeKey;
+
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe(`::add-mask::${key}`);
+    expect(lines.filter((line) => line.includes(key))).toHaveLength(1);
+    expect(run.stderr).not.toContain(key);
+    expect(run.summary).not.toContain(key);
+    expect(JSON.stringify(run.outputs)).not.toContain(key);
+    expect(await readFile(run.outputs['report'] ?? '', 'utf8')).not.toContain(key);
+  });
+});

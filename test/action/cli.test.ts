@@ -1,0 +1,138 @@
+/** The built `raster-sync` bundle, run as a shell runs it, against the emulator on loopback. */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SyncReport } from '@raster-toolkit/core';
+import { startEmulator } from '@raster-toolkit/emulator';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  UNUPLOADABLE_SAMPLE_FILES,
+  buildAction,
+  cliBundle,
+  createWorkspace,
+  listAssetsRaw,
+  listFiles,
+  runAction,
+  sampleImages,
+  startNode,
+  type LibraryAccess,
+  type Workspace,
+} from './harness';
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+let emulator: Emulator;
+let workspace: Workspace;
+let library: LibraryAccess;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  await buildAction();
+}, 120_000);
+
+beforeEach(async () => {
+  emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+  workspace = await createWorkspace();
+  library = { url: emulator.url, organizationId: emulator.organizationId, libraryId: emulator.libraryId, key: emulator.readKey };
+  env = { RASTER_API_KEY: emulator.writeKey, RASTER_API_URL: emulator.url, RASTER_LIBRARY: emulator.libraryId };
+});
+
+afterEach(async () => {
+  await emulator.stop();
+  await rm(path.dirname(workspace.root), { recursive: true, force: true });
+});
+
+async function runCli(args: string[], environment = env) {
+  const result = await startNode(cliBundle, args, environment, workspace.root).result;
+  const report = result.stdout.startsWith('{') ? (JSON.parse(result.stdout) as SyncReport) : undefined;
+  return { ...result, report };
+}
+
+describe('raster-sync CLI', () => {
+  it('syncs the sample folder and exits 0', async () => {
+    const uploadable = (await listFiles(sampleImages)).filter((file) => !UNUPLOADABLE_SAMPLE_FILES.includes(file));
+
+    const run = await runCli(['images', '--json', '--sync-id', 'octo-org/site/images']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report?.outcome).toBe('success');
+    expect(run.report?.counts.uploaded).toBe(uploadable.length);
+    expect(run.report?.counts.skipped).toBe(UNUPLOADABLE_SAMPLE_FILES.length);
+    const uploaded = run.report?.files.filter((file) => file.status === 'uploaded').map((file) => file.path).sort();
+    expect(uploaded).toEqual(uploadable);
+    expect(await listAssetsRaw(library)).toHaveLength(uploadable.length);
+    expect(run.stderr).toContain('Sync into');
+    expect(run.stderr).not.toContain(emulator.writeKey);
+  });
+
+  it('finds the action uploads unchanged with the same sync id', async () => {
+    const action = await runAction(workspace, { 'api-key': emulator.writeKey, 'api-url': emulator.url, library: emulator.libraryId, path: 'images' });
+    expect(action.code).toBe(0);
+
+    const run = await runCli(['--path', 'images', '--json', '--sync-id', action.report?.syncId ?? '']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report?.counts.uploaded).toBe(0);
+    expect(run.report?.counts.unchanged).toBe(action.report?.counts.uploaded);
+    expect(run.report?.plan.skipped).toEqual(action.report?.plan.skipped);
+    expect(run.report?.ownerTag).toBe(action.report?.ownerTag);
+  });
+
+  it('prints plain lines without a terminal', async () => {
+    const run = await runCli(['images']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^== uploading$/m);
+    expect(run.stderr).toMatch(/^uploaded {2}brand\/logo-128\.png/m);
+    expect(run.stderr).not.toContain('\r');
+    expect(run.stdout).toMatch(/^Plan for library /m);
+    expect(run.stdout).toMatch(/^Assets:$/m);
+  });
+
+  it('exits 2 on invalid use', async () => {
+    const invalid = await runCli(['images', '--concurrency', '0']);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('--concurrency');
+
+    const missingKey = await runCli(['images'], { RASTER_LIBRARY: emulator.libraryId });
+    expect(missingKey.code).toBe(2);
+    expect(missingKey.stderr).toContain('RASTER_API_KEY');
+
+    const unknown = await runCli(['images', '--prune=maybe']);
+    expect(unknown.code).toBe(2);
+    expect(emulator.admin.stats().requests).toBe(0);
+  });
+
+  it('exits 3 when a guard stops the run', async () => {
+    const first = await runCli(['images']);
+    expect(first.code).toBe(0);
+    await rm(path.join(workspace.root, 'images/brand'), { recursive: true });
+
+    const guarded = await runCli(['images', '--max-deletes', '10%', '--json']);
+
+    expect(guarded.code).toBe(3);
+    expect(guarded.report?.outcome).toBe('guard');
+    expect(guarded.stderr).toContain('stopped before any write');
+
+    const missing = await runCli(['no-such-folder']);
+    expect(missing.code).toBe(3);
+  });
+
+  it('exits 1 when a file fails', async () => {
+    const images = path.join(workspace.root, 'images');
+    await writeFile(path.join(images, 'big.webp'), Buffer.concat([await readFile(path.join(sampleImages, 'photos/wallpapers/adwaita-l.webp')), Buffer.from('x')]));
+    emulator.admin.configure({ maxFileSize: 2 * 1024 * 1024 });
+
+    const run = await runCli(['images', '--json']);
+
+    expect(run.code).toBe(1);
+    expect(run.report?.files.find((file) => file.path === 'big.webp')?.status).toBe('failed');
+    expect(run.stderr).toMatch(/x big\.webp failed: /);
+  });
+
+  it('prints help', async () => {
+    const run = await runCli(['--help'], {});
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: raster-sync');
+    expect(run.stdout).toContain('Exit codes:');
+  });
+});

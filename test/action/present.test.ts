@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { SyncReport } from '@raster-toolkit/core';
+import { renderJobSummary } from '../../action/src/job-summary';
+import { ExitCode, assetMap, exitCodeFor, formatPlan, outcomeHeadline } from '../../action/src/present';
+import { TerminalReporter } from '../../action/src/terminal';
+
+function report(overrides: Partial<SyncReport> = {}): SyncReport {
+  return {
+    syncId: 'octo/site:images',
+    ownerTag: 'raster-sync:0123456789abcdef',
+    organization: 'octo',
+    library: 'site',
+    dryRun: false,
+    outcome: 'success',
+    plan: {
+      upload: [{ path: 'b.png', size: 2048, fingerprint: 'f1' }],
+      unchanged: [{ path: 'a.png', assetId: 'A1', url: 'https://cdn/a.png' }],
+      prune: [{ assetId: 'OLD', name: 'old', path: null, url: null }],
+      skipped: [{ path: 'notes.md', reason: 'Raster does not accept this type of file.' }],
+      foreignCount: 3,
+    },
+    files: [
+      { path: 'a.png', status: 'unchanged', assetId: 'A1', url: 'https://cdn/a.png' },
+      { path: 'b.png', status: 'uploaded', assetId: 'B1', url: 'https://cdn/b.png', thumbUrl: 'https://cdn/b-thumb.png' },
+      { path: 'old', status: 'pruned', assetId: 'OLD' },
+      { path: 'notes.md', status: 'skipped', reason: 'Raster does not accept this type of file.' },
+    ],
+    counts: { uploaded: 1, unchanged: 1, pruned: 1, skipped: 1, failed: 0, foreign: 3 },
+    requests: 7,
+    durationMs: 1234,
+    ...overrides,
+  };
+}
+
+describe('present', () => {
+  it('maps outcomes to exit codes', () => {
+    expect(exitCodeFor('success')).toBe(ExitCode.success);
+    expect(exitCodeFor('partial')).toBe(1);
+    expect(exitCodeFor('failed')).toBe(1);
+    expect(exitCodeFor('guard')).toBe(3);
+  });
+
+  it('maps uploaded and unchanged paths to assets', () => {
+    expect(assetMap(report())).toEqual({
+      'a.png': { id: 'A1', url: 'https://cdn/a.png' },
+      'b.png': { id: 'B1', url: 'https://cdn/b.png' },
+    });
+  });
+
+  it('lists uploads, prunes and skipped files in the plan', () => {
+    const lines = formatPlan(report({ dryRun: true }));
+    expect(lines[0]).toBe('Plan for library octo/site (sync id octo/site:images, dry run):');
+    expect(lines).toContain('  + b.png (2.0 KiB) would be uploaded');
+    expect(lines).toContain('  - old (asset OLD) would be moved to the trash');
+    expect(lines).toContain('  ! notes.md skipped: Raster does not accept this type of file.');
+  });
+
+  it('names failed files in the headline', () => {
+    const failed = report({
+      outcome: 'partial',
+      stopReason: '1 files failed, so nothing was pruned',
+      files: [{ path: 'big.webp', status: 'failed', reason: '413' }],
+    });
+    expect(outcomeHeadline(failed)).toBe('Sync into octo/site finished partially. 1 files failed, so nothing was pruned. Failed: big.webp.');
+  });
+});
+
+describe('renderJobSummary', () => {
+  it('shows counts, thumbnails and escaped names', () => {
+    const html = renderJobSummary(
+      report({
+        files: [
+          { path: 'x<y>&"z".png', status: 'uploaded', assetId: 'B1', url: 'https://cdn/b.png', thumbUrl: 'https://cdn/b-thumb.png' },
+          { path: 'gone.png', status: 'failed', reason: 'The upload failed: <413>' },
+        ],
+      }),
+    );
+
+    expect(html).toContain('<td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td>3</td><td>7</td>');
+    expect(html).toContain('<img src="https://cdn/b-thumb.png" alt="x&lt;y&gt;&amp;&quot;z&quot;.png" width="96">');
+    expect(html).toContain('<code>gone.png</code></td><td>The upload failed: &lt;413&gt;</td>');
+    expect(html).not.toContain('x<y>');
+  });
+
+  it('lists the planned changes of a dry run', () => {
+    const html = renderJobSummary(report({ dryRun: true, files: [] }));
+    expect(html).toContain('<h3>Would upload</h3>');
+    expect(html).toContain('<li><code>b.png</code></li>');
+    expect(html).toContain('<li><code>old</code> (asset OLD)</li>');
+  });
+});
+
+describe('TerminalReporter', () => {
+  function fakeStream(isTTY: boolean) {
+    const chunks: string[] = [];
+    const stream = { isTTY, write: (chunk: string) => chunks.push(chunk) } as unknown as NodeJS.WriteStream;
+    return { stream, output: () => chunks.join('') };
+  }
+
+  it('draws a progress bar on a terminal', () => {
+    const { stream, output } = fakeStream(true);
+    const reporter = new TerminalReporter(stream);
+
+    reporter.onEvent({ type: 'phase', phase: 'upload' });
+    reporter.onEvent({ type: 'progress', phase: 'upload', done: 5, total: 10 });
+    reporter.onEvent({ type: 'file', outcome: { path: 'a.png', status: 'uploaded', assetId: 'A1' } });
+    reporter.finish();
+
+    expect(output()).toContain(`\r\x1b[2Kuploading           [${'#'.repeat(12)}${'-'.repeat(12)}] 5/10`);
+    expect(output()).toContain('uploaded  a.png -> A1\n');
+    expect(output().endsWith('\r\x1b[2K')).toBe(true);
+  });
+
+  it('prints plain lines without a terminal', () => {
+    const { stream, output } = fakeStream(false);
+    const reporter = new TerminalReporter(stream);
+
+    reporter.onEvent({ type: 'phase', phase: 'upload' });
+    reporter.onEvent({ type: 'progress', phase: 'upload', done: 5, total: 10 });
+    reporter.onEvent({ type: 'file', outcome: { path: 'a.png', status: 'unchanged' } });
+    reporter.onEvent({ type: 'file', outcome: { path: 'b.png', status: 'failed', reason: 'timed out' } });
+
+    expect(output()).toBe('== uploading\nfailed    b.png: timed out\n');
+  });
+});
