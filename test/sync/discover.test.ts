@@ -7,6 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverFiles, type DiscoverOptions } from '../../core/src/node/discover';
 import { compilePatterns, selects, splitPatterns } from '../../core/src/node/patterns';
 import { scanFolder } from '../../core/src/node/scan';
+import { defaultSyncId } from '../../core/src/node/sync';
+import { planSync } from '../../core/src/sync/plan';
+import { ownerTagFor } from '../../core/src/sync/tags';
 
 let root: string;
 let outside: string;
@@ -164,5 +167,42 @@ describe('scanFolder', () => {
     expect(reasons['big.png']).toContain('over the per-file limit');
     expect(reasons['text.png']).toContain('does not accept this type');
     expect(result.files.every((file) => file.sha256 === undefined)).toBe(true);
+  });
+});
+
+describe('collisions on disk', () => {
+  it('reports NFC and NFD twins', async () => {
+    const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 9]);
+    await put('caf\u00e9.png', PNG);
+    await put('cafe\u0301.png', new Uint8Array([...PNG, 1]));
+    await put('Logo.png', PNG);
+    await put('logo.png', new Uint8Array([...PNG, 2]));
+
+    const scanned = await scanFolder(root);
+    if (!scanned.found) throw new Error(scanned.reason);
+    const { plan } = planSync({ syncId: 's', ownerTag: ownerTagFor('s'), files: scanned.files, owned: [], foreignCount: 0 });
+
+    expect(plan.upload).toEqual([]);
+    expect(plan.collisions).toEqual([
+      { kind: 'case', paths: ['Logo.png', 'logo.png'] },
+      { kind: 'unicode', paths: ['café.png', 'café.png'] },
+    ]);
+    expect(plan.skipped).toHaveLength(4);
+  });
+});
+
+describe('defaultSyncId', () => {
+  it('uses the origin remote and folder', async () => {
+    await mkdir(join(root, '.git'), { recursive: true });
+    await writeFile(join(root, '.git', 'config'), '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:octo/site.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n');
+    await put('docs/images/a.png');
+
+    expect(defaultSyncId(join(root, 'docs/images'), {})).toBe('octo/site:docs/images');
+    expect(defaultSyncId(root, {})).toBe('octo/site:.');
+    expect(defaultSyncId(join(root, 'docs/images'), { GITHUB_REPOSITORY: 'octo/other' })).toBe('octo/other:docs/images');
+  });
+
+  it('falls back to the absolute path', async () => {
+    expect(defaultSyncId(outside, {})).toBe(`path:${outside}`);
   });
 });

@@ -250,6 +250,20 @@ describe('syncFolder against the emulator', () => {
     expect(emulator.admin.stats().byRoute.upload).toBe(batches);
   });
 
+  it('reconciles a lost response during listing lag', async () => {
+    emulator.admin.configure({ listingLagMs: 1_000 });
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-after-store', times: 1 }]);
+
+    const report = await sync({ include: ['brand/**', 'docs/**'] });
+
+    expect(report.outcome).toBe('success');
+    expect(emulator.admin.stats().byRoute.upload).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const assets = await listAllAssets(emulator);
+    expect(assets).toHaveLength(report.counts.uploaded);
+    expect(assets.filter((asset) => !asset.tags.includes(OWNER))).toEqual([]);
+  });
+
   it('sends again an upload reset before the store', async () => {
     emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-before-store', times: 1 }]);
 

@@ -309,6 +309,10 @@ class SyncRun {
         return;
       }
       if (this.deps.now() >= deadline) break;
+      if (this.deps.signal?.aborted) {
+        this.logger.warn(`Stopped waiting for ${missing.size} uploads to be listed because the run was stopped.`);
+        return;
+      }
 
       await this.deps.sleep(Math.min(pause, Math.max(0, deadline - this.deps.now())));
       pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS);
