@@ -1,0 +1,335 @@
+#!/usr/bin/env node
+// End-to-end run of the Raster community package in a real n8n 2.x:
+//   1. installs n8n once into a cache folder outside the repository (install-n8n.sh),
+//   2. builds and packs n8n-node/ and installs the tarball as a community package,
+//   3. inside a network namespace that has nothing but loopback (`unshare -n`), starts the
+//      emulator, imports a credential pointing at it and workflows that upload, list, tag,
+//      filter and delete, runs each with `n8n execute`, and checks the items it returned.
+// Run from the repository root with Node 24: `node_modules/.bin/node test/e2e/n8n/run.mjs`.
+//   E2E_KEEP=1      keeps the temporary n8n user folder for inspection
+//   E2E_NO_UNSHARE=1 runs without the network namespace (the checks still pass, but nothing
+//                   then proves that n8n reached only loopback)
+import { execFileSync, spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const scriptDir = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(scriptDir, '../../..');
+const packageDir = path.join(repoRoot, 'n8n-node');
+const node24Bin = path.join(repoRoot, 'node_modules/node/bin');
+const INSIDE = process.argv.includes('--inside');
+
+if (INSIDE) {
+	await runInside(process.argv[process.argv.indexOf('--inside') + 1]);
+} else {
+	await runOutside();
+}
+
+async function runOutside() {
+	const started = Date.now();
+	const n8nDir = execFileSync(path.join(scriptDir, 'install-n8n.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+	log(`n8n installed in ${n8nDir} (${seconds(started)})`);
+
+	const workDir = await mkdtemp(path.join(tmpdir(), 'raster-n8n-e2e-'));
+	try {
+		await preparePackage(workDir);
+		log(`package built, packed and installed (${seconds(started)})`);
+
+		const nodeArgs = [fileURLToPath(import.meta.url), '--inside', JSON.stringify({ workDir, n8nDir })];
+		const useUnshare = process.env.E2E_NO_UNSHARE !== '1';
+		const command = useUnshare ? 'unshare' : process.execPath;
+		const args = useUnshare
+			? ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, ...nodeArgs]
+			: nodeArgs;
+		const code = await run(command, args, { stdio: 'inherit' });
+
+		const diskUse = execFileSync('du', ['-sh', n8nDir, workDir], { encoding: 'utf8' }).trim().replace(/\n/g, '; ');
+		log(`disk use: ${diskUse}`);
+		log(`total ${seconds(started)}, exit code ${code}`);
+		process.exitCode = code;
+	} finally {
+		if (process.env.E2E_KEEP === '1') {
+			log(`kept ${workDir}`);
+		} else {
+			await rm(workDir, { recursive: true, force: true });
+		}
+	}
+}
+
+/** Builds n8n-node, packs it and installs the tarball where n8n looks for community packages. */
+async function preparePackage(workDir) {
+	execFileSync('npm', ['run', 'build', '--silent'], { cwd: packageDir, stdio: 'inherit' });
+	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', workDir], { cwd: packageDir, encoding: 'utf8' })
+		.trim()
+		.split('\n')
+		.pop();
+
+	const nodesDir = path.join(workDir, 'user/.n8n/nodes');
+	await mkdir(nodesDir, { recursive: true });
+	await writeFile(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }));
+	// npm installs the tarball offline: it has no dependencies, and n8n provides its peer
+	// dependency n8n-workflow, so n8n loads it as it loads a package installed from its UI.
+	execFileSync(
+		'npm',
+		['install', '--no-audit', '--no-fund', '--ignore-scripts', '--legacy-peer-deps', '--offline', path.join(workDir, tarball)],
+		{ cwd: nodesDir, stdio: 'inherit' },
+	);
+
+	const images = path.join(workDir, 'images');
+	await mkdir(images, { recursive: true });
+	for (const file of ['brand/logo-128.png', 'brand/logo-256.png', 'themes/lines/login/sddm-preview.jpg']) {
+		await cp(path.join('/work/shared/images', file), path.join(images, path.basename(file)));
+	}
+}
+
+async function runInside(argument) {
+	const { workDir, n8nDir } = JSON.parse(argument);
+	const { startEmulator } = await loadEmulator(workDir);
+	const emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+	log(`emulator on ${emulator.url}`);
+
+	const env = n8nEnvironment(workDir);
+	const n8n = (args) => runN8n(n8nDir, args, env);
+	const failures = [];
+	const check = (condition, description) => {
+		log(`${condition ? 'ok  ' : 'FAIL'} ${description}`);
+		if (!condition) failures.push(description);
+	};
+
+	try {
+		const credentialsFile = path.join(workDir, 'credentials.json');
+		await writeFile(
+			credentialsFile,
+			JSON.stringify([
+				{
+					id: 'rasterE2eCredential',
+					name: 'Raster emulator',
+					type: 'rasterApi',
+					data: { apiKey: emulator.writeKey, organizationId: '', baseUrl: emulator.url },
+				},
+			]),
+		);
+		const imported = await n8n(['import:credentials', `--input=${credentialsFile}`]);
+		check(imported.code === 0, 'credential imported');
+
+		const workflows = buildWorkflows(emulator.libraryId, path.join(workDir, 'images'));
+		for (const workflow of workflows) {
+			const file = path.join(workDir, `${workflow.id}.json`);
+			await writeFile(file, JSON.stringify(workflow));
+			const result = await n8n(['import:workflow', `--input=${file}`]);
+			check(result.code === 0, `workflow ${workflow.id} imported`);
+		}
+
+		const upload = await execute(n8n, 'rasterE2eUpload', 'Upload');
+		check(upload.code === 0, 'upload workflow exits 0');
+		check(upload.items.length === 3, `upload returns 3 assets (got ${upload.items.length})`);
+		check(
+			sameSet(upload.items.map((item) => item.json.name), ['logo-128', 'logo-256', 'sddm-preview']),
+			'uploaded assets are named after the files',
+		);
+		check(upload.items.every((item) => typeof item.json.url === 'string'), 'every uploaded asset has a url');
+
+		const tagged = await execute(n8n, 'rasterE2eTag', 'Tag');
+		check(tagged.code === 0, 'list and tag workflow exits 0');
+		check(tagged.items.length === 3, `tag runs once per listed asset (got ${tagged.items.length})`);
+		check(tagged.items.every((item) => item.json.taggedCount === 1), 'each asset gained one tag');
+
+		const filtered = await execute(n8n, 'rasterE2eFilter', 'Get Tagged');
+		check(filtered.code === 0, 'filter workflow exits 0');
+		check(filtered.items.length === 3, `tag filter lists 3 assets (got ${filtered.items.length})`);
+		check(filtered.items.every((item) => item.json.tags?.includes('e2e-tagged')), 'listed assets carry the tag');
+
+		const deleted = await execute(n8n, 'rasterE2eDelete', 'Delete');
+		check(deleted.code === 0, 'delete workflow exits 0');
+		check(deleted.items.length === 3 && deleted.items.every((item) => item.json.deleted === true), 'three assets deleted');
+
+		const remaining = await listAssets(emulator);
+		check(remaining.length === 0, `library is empty afterwards (found ${remaining.length})`);
+
+		const missing = await execute(n8n, 'rasterE2eMissing', 'Get Missing');
+		check(missing.code === 1, `getting a missing asset fails the run (exit ${missing.code})`);
+		check(/not found/i.test(missing.error ?? '') && /\[item 0\]/.test(missing.error ?? ''), `failure names the problem and the item: ${missing.error}`);
+	} finally {
+		await emulator.stop();
+	}
+
+	log(failures.length === 0 ? 'all checks passed' : `${failures.length} checks failed`);
+	process.exitCode = failures.length === 0 ? 0 : 1;
+}
+
+/** Bundles the emulator's TypeScript source into one ES module and imports it. */
+async function loadEmulator(workDir) {
+	const { build } = await import('esbuild');
+	const outfile = path.join(workDir, 'emulator.mjs');
+	await build({
+		entryPoints: [path.join(repoRoot, 'emulator/src/index.ts')],
+		outfile,
+		bundle: true,
+		platform: 'node',
+		format: 'esm',
+		target: 'node24',
+		logLevel: 'warning',
+		banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+	});
+	return await import(outfile);
+}
+
+function n8nEnvironment(workDir) {
+	return {
+		...process.env,
+		PATH: `${node24Bin}:${process.env.PATH}`,
+		HOME: path.join(workDir, 'user'),
+		N8N_USER_FOLDER: path.join(workDir, 'user'),
+		N8N_ENCRYPTION_KEY: 'raster-e2e-fixed-encryption-key',
+		DB_TYPE: 'sqlite',
+		N8N_LOG_LEVEL: 'info',
+		N8N_LOG_FORMAT: 'json',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_DIAGNOSTICS_CONFIG_FRONTEND: '',
+		N8N_DIAGNOSTICS_CONFIG_BACKEND: '',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+		EXTERNAL_FRONTEND_HOOKS_URLS: '',
+		N8N_REINSTALL_MISSING_PACKAGES: 'false',
+		N8N_DISABLED_MODULES: 'mcp-registry',
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_RUNNERS_BROKER_PORT: '5699',
+		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+		N8N_RESTRICT_FILE_ACCESS_TO: path.join(workDir, 'images'),
+		SCARF_ANALYTICS: 'false',
+	};
+}
+
+function buildWorkflows(libraryId, imagesDir) {
+	const library = { __rl: true, mode: 'id', value: libraryId };
+	const credentials = { rasterApi: { id: 'rasterE2eCredential', name: 'Raster emulator' } };
+	const trigger = { id: 'trigger', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+	const raster = (name, parameters, position, extra = {}) => ({
+		id: name.replace(/\W/g, '').toLowerCase(),
+		name,
+		type: 'n8n-nodes-raster-toolkit.raster',
+		typeVersion: 1,
+		position,
+		parameters,
+		credentials,
+		...extra,
+	});
+	const chain = (...names) => {
+		const connections = {};
+		for (let index = 0; index < names.length - 1; index++) {
+			connections[names[index]] = { main: [[{ node: names[index + 1], type: 'main', index: 0 }]] };
+		}
+		return connections;
+	};
+	const workflow = (id, nodes) => ({
+		id,
+		name: id,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [trigger, ...nodes],
+		connections: chain('Start', ...nodes.map((node) => node.name)),
+	});
+	const getMany = (name, extra = {}) =>
+		raster(name, { resource: 'asset', operation: 'getMany', library, returnAll: true, ...extra }, [200, 0], { executeOnce: true });
+
+	return [
+		workflow('rasterE2eUpload', [
+			{
+				id: 'read',
+				name: 'Read Images',
+				type: 'n8n-nodes-base.readWriteFile',
+				typeVersion: 1.1,
+				position: [200, 0],
+				parameters: { operation: 'read', fileSelector: `${imagesDir}/*.{png,jpg}` },
+			},
+			raster('Upload', { resource: 'asset', operation: 'upload', library, binaryPropertyName: 'data' }, [400, 0]),
+		]),
+		workflow('rasterE2eTag', [
+			getMany('List'),
+			raster('Tag', { resource: 'asset', operation: 'tag', library, assetIds: '={{ $json.id }}', tags: 'e2e-tagged' }, [400, 0]),
+		]),
+		workflow('rasterE2eFilter', [getMany('Get Tagged', { filters: { tags: 'e2e-tagged' }, simplify: false })]),
+		workflow('rasterE2eDelete', [
+			getMany('List'),
+			raster('Delete', { resource: 'asset', operation: 'delete', library, assetIds: '={{ $json.id }}' }, [400, 0]),
+		]),
+		workflow('rasterE2eMissing', [raster('Get Missing', { resource: 'asset', operation: 'get', library, assetId: 'no-such-asset' }, [200, 0])]),
+	];
+}
+
+/**
+ * Runs a workflow and returns the exit code, the output items of one node and the run's error.
+ * With JSON logs, the run result is the last log line whose message parses as a JSON object.
+ */
+async function execute(n8n, workflowId, nodeName) {
+	const result = await n8n(['execute', `--id=${workflowId}`, '--rawOutput']);
+	let runData;
+	for (const line of result.stdout.split('\n')) {
+		const message = parseJson(parseJson(line)?.message ?? line);
+		if (message !== undefined && typeof message === 'object' && message?.data?.resultData !== undefined) {
+			runData = message;
+		}
+	}
+	if (runData === undefined) {
+		log(`no run result from ${workflowId}; output follows\n${result.stdout}\n${result.stderr}`);
+	}
+	const resultData = runData?.data?.resultData;
+	const items = resultData?.runData?.[nodeName]?.[0]?.data?.main?.[0] ?? [];
+	const error = resultData?.error?.message ?? resultData?.runData?.[nodeName]?.[0]?.error?.message;
+	return { code: result.code, items, error };
+}
+
+async function listAssets(emulator) {
+	const response = await fetch(
+		`${emulator.url}/organizations/${emulator.organizationId}/libraries/${emulator.libraryId}/assets?pageSize=500`,
+		{ headers: { authorization: `Bearer ${emulator.writeKey}`, 'api-version': '2026-05-20' } },
+	);
+	return (await response.json()).data;
+}
+
+function runN8n(n8nDir, args, env) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(path.join(n8nDir, 'node_modules/.bin/n8n'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk) => (stdout += chunk));
+		child.stderr.on('data', (chunk) => (stderr += chunk));
+		child.on('error', reject);
+		child.on('close', (code) => resolve({ code, stdout, stderr }));
+	});
+}
+
+function run(command, args, options) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, options);
+		child.on('error', reject);
+		child.on('close', (code) => resolve(code ?? 1));
+	});
+}
+
+function parseJson(text) {
+	if (typeof text !== 'string' || !text.trim().startsWith('{')) return undefined;
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
+
+function sameSet(actual, expected) {
+	return actual.length === expected.length && [...actual].sort().join('\n') === [...expected].sort().join('\n');
+}
+
+function seconds(since) {
+	return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+function log(message) {
+	process.stdout.write(`[n8n e2e] ${message}\n`);
+}
