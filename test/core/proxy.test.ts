@@ -1,0 +1,180 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { RasterClient } from '@raster-toolkit/core';
+import { createUndiciTransport, type UndiciTransport } from '@raster-toolkit/core/node';
+
+import { sendData, startServer, type LoopbackServer } from './support/loopback-server';
+
+interface ForwardProxy {
+  url: string;
+  /** `host:port` of every CONNECT tunnel and absolute URL of every forwarded request. */
+  targets: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A forward proxy on 127.0.0.1 that opens CONNECT tunnels (what undici's ProxyAgent uses) and
+ * forwards absolute-URL requests. It refuses targets other than 127.0.0.1.
+ */
+async function startForwardProxy(): Promise<ForwardProxy> {
+  const targets: string[] = [];
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer((request, response) => {
+    targets.push(request.url ?? '');
+    const target = new URL(request.url ?? '');
+    if (target.hostname !== '127.0.0.1') {
+      response.writeHead(403).end();
+      return;
+    }
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`, method: request.method, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    request.pipe(upstream);
+  });
+
+  server.on('connect', (request, clientSocket: Socket, head) => {
+    targets.push(request.url ?? '');
+    const [host, port] = (request.url ?? '').split(':');
+    if (host !== '127.0.0.1') {
+      clientSocket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    const upstream = connect(Number(port), '127.0.0.1', () => {
+      clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(clientSocket);
+      clientSocket.pipe(upstream);
+    });
+    for (const socket of [clientSocket, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => socket.destroy());
+      socket.on('close', () => sockets.delete(socket));
+    }
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    targets,
+    close: async () => {
+      for (const socket of sockets) {
+        socket.destroy();
+      }
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'] as const;
+const savedEnvironment = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const name of PROXY_VARIABLES) {
+    if (savedEnvironment[name] === undefined) {
+      delete process.env[name];
+    } else {
+      process.env[name] = savedEnvironment[name];
+    }
+  }
+  while (cleanups.length > 0) {
+    await cleanups.pop()?.();
+  }
+});
+
+async function setup(environment: Partial<Record<(typeof PROXY_VARIABLES)[number], string>>, options = {}) {
+  const proxy = await startForwardProxy();
+  const api = await startServer((request, response) =>
+    sendData(response, { organizationId: 'acme', organizationName: null, plan: null, libraries: [request.headers.host ?? ''] }),
+  );
+  cleanups.push(() => proxy.close(), () => api.close());
+
+  for (const name of PROXY_VARIABLES) {
+    delete process.env[name];
+  }
+  for (const [name, value] of Object.entries(environment)) {
+    process.env[name] = value.replace('$PROXY', proxy.url).replace('$API', api.url);
+  }
+
+  const transport: UndiciTransport = createUndiciTransport(options);
+  cleanups.unshift(() => transport.close());
+  const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: api.url });
+  return { proxy, api, client };
+}
+
+function hostOf(server: LoopbackServer): string {
+  return `127.0.0.1:${server.port}`;
+}
+
+describe('undici transport proxies', () => {
+  it('sends through the proxy in HTTP_PROXY', async () => {
+    const { proxy, api, client } = await setup({ HTTP_PROXY: '$PROXY' });
+
+    const me = await client.me();
+
+    expect(me.organizationId).toBe('acme');
+    expect(proxy.targets).toEqual([hostOf(api)]);
+    expect(api.requests).toBe(1);
+  });
+
+  it('reads the lower-case http_proxy too', async () => {
+    const { proxy, api, client } = await setup({ http_proxy: '$PROXY' });
+
+    await client.me();
+
+    expect(proxy.targets).toEqual([hostOf(api)]);
+  });
+
+  it('connects directly to a host in NO_PROXY', async () => {
+    const { proxy, api, client } = await setup({ HTTP_PROXY: '$PROXY', NO_PROXY: 'example.com, 127.0.0.1' });
+
+    await client.me();
+
+    expect(proxy.targets).toEqual([]);
+    expect(api.requests).toBe(1);
+  });
+
+  it('matches NO_PROXY by host and port', async () => {
+    const other = await setup({ HTTP_PROXY: '$PROXY', NO_PROXY: '127.0.0.1:1' });
+
+    await other.client.me();
+
+    expect(other.proxy.targets).toEqual([hostOf(other.api)]);
+  });
+
+  it('connects directly when NO_PROXY is *', async () => {
+    const { proxy, client } = await setup({ HTTP_PROXY: '$PROXY', NO_PROXY: '*' });
+
+    await client.me();
+
+    expect(proxy.targets).toEqual([]);
+  });
+
+  it('connects directly without proxy variables', async () => {
+    const { proxy, api, client } = await setup({});
+
+    await client.me();
+
+    expect(proxy.targets).toEqual([]);
+    expect(api.requests).toBe(1);
+  });
+
+  it('lets options override the environment', async () => {
+    const { proxy, client } = await setup({ HTTP_PROXY: '$PROXY' }, { noProxy: '127.0.0.1' });
+
+    await client.me();
+
+    expect(proxy.targets).toEqual([]);
+  });
+});
