@@ -6,8 +6,8 @@
 
 export const REDACTED = '[REDACTED]';
 
-/** `Bearer <token>` in headers or messages, and Raster keys (`pk_` and alphanumerics). */
-const SECRET_PATTERNS: readonly RegExp[] = [/(Bearer\s+)[^\s"',;]+/gi, /\bpk_[A-Za-z0-9]{4,}/g];
+/** `Bearer <token>` (token characters of RFC 6750) and Raster keys (`pk_` and alphanumerics). */
+const SECRET_PATTERNS: readonly RegExp[] = [/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, /\bpk_[A-Za-z0-9]{4,}/g];
 
 /** Replaces every occurrence of the given secrets and of anything shaped like a key. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
