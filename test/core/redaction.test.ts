@@ -119,7 +119,9 @@ describe('the API key never leaks', () => {
   });
 
   it('from errors of the undici transport', async () => {
-    const server = await startServer((request) => request.socket.destroy());
+    const server = await startServer((request) => {
+      request.socket.destroy();
+    });
     cleanups.push(() => server.close());
     const transport = createUndiciTransport();
     cleanups.push(() => transport.close());
