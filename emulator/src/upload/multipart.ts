@@ -41,7 +41,9 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
       parser = busboy({
         headers: request.headers,
         defParamCharset: 'utf8',
-        limits: { fileSize: options.maxFileSize, fieldNameSize: 200, fieldSize: 64 * 1024 },
+        // busboy reports the limit once a file reaches `fileSize` bytes, and a file of exactly
+        // `maxFileSize` bytes is allowed.
+        limits: { fileSize: options.maxFileSize + 1, fieldNameSize: 200, fieldSize: 64 * 1024 },
       });
     } catch {
       reject(badUserInput('The upload must be multipart/form-data with a boundary, one part per file named "files".'));
