@@ -8,6 +8,7 @@ import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { canonicalRelativePath } from '../sync/paths';
+import { compareStrings } from '../sync/plan';
 import { FileFilter } from './patterns';
 
 export interface DiscoverOptions {
@@ -30,7 +31,7 @@ export interface DiscoveredFile {
   /** Path to read the bytes from (the link's own path when a symbolic link was followed). */
   absolutePath: string;
   size: number;
-  /** Why the file takes no part in the sync, when it cannot. */
+  /** Reason the file takes no part in the sync, when it cannot. */
   skipReason?: string;
 }
 
@@ -84,7 +85,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
   };
   await walk(state, absoluteRoot, new Set([state.realRoot]));
 
-  state.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  state.files.sort((a, b) => compareStrings(a.path, b.path));
   return { found: true, files: state.files };
 }
 
@@ -133,7 +134,7 @@ async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<str
     });
     return;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => compareStrings(a.name, b.name));
 
   for (const entry of entries) {
     if (!state.options.includeHidden && entry.name.startsWith('.')) continue;

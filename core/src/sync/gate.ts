@@ -1,8 +1,8 @@
 /**
  * A shared/exclusive gate between upload requests and the reconciliation of an upload whose
- * response was lost. Reconciliation looks for untagged assets with the expected names and sizes;
- * an upload still in flight could store a look-alike that another batch then adopts by mistake.
- * So reconciliation waits until no upload is in flight, and no upload starts while it runs.
+ * response was lost. Reconciliation looks for untagged assets with the expected names and sizes.
+ * An upload still in flight could store a look-alike that another batch then adopts by mistake,
+ * so reconciliation waits until no upload is in flight, and no upload starts while it runs.
  */
 export class UploadGate {
   private shared = 0;

@@ -47,7 +47,7 @@ function hasSvgRoot(bytes: Uint8Array): boolean {
 
 /**
  * Returns the content type of an accepted file, or null when Raster does not accept it. `head`
- * holds at least the first `MEDIA_SNIFF_BYTES` bytes of the file, or all of a shorter file.
+ * contains at least the first `MEDIA_SNIFF_BYTES` bytes of the file, or all of a shorter file.
  */
 export function detectMediaType(head: Uint8Array): string | null {
   if (startsWith(head, [0xff, 0xd8, 0xff])) return 'image/jpeg';

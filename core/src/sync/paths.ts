@@ -1,6 +1,6 @@
 /**
  * Canonical relative paths. The plan compares paths across machines, so every path the engine
- * sees is relative to the sync root, uses `/` separators and is in Unicode NFC: the same folder
+ * handles is relative to the sync root, uses `/` separators and is in Unicode NFC: the same folder
  * then gives the same plan on Linux, on macOS (whose file systems may return NFD names) and on
  * Windows (whose paths use `\`).
  */

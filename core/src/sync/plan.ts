@@ -16,11 +16,11 @@ export interface LocalFile {
   size: number;
   /** SHA-256 of the bytes as 64 hex digits; absent when the file was skipped before hashing. */
   sha256?: string;
-  /** Why the file cannot be uploaded (unsupported type, too large, empty, unreadable). */
+  /** Reason the file cannot be uploaded (unsupported type, too large, empty, unreadable). */
   skipReason?: string;
   /** Content type detected from the file's first bytes. */
   contentType?: string;
-  /** Where a transport reads the bytes from. */
+  /** Source a transport reads the bytes from. */
   source?: FileSource;
 }
 
@@ -46,8 +46,15 @@ export interface PlanResult {
   uploads: PlannedUpload[];
 }
 
+/** Compares by UTF-16 code units, the same on every machine, unlike `localeCompare`. */
+export function compareStrings(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
+}
+
 function comparePaths(a: { path: string }, b: { path: string }): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  return compareStrings(a.path, b.path);
 }
 
 /**
@@ -68,8 +75,8 @@ export function planSync(input: PlanInput): PlanResult {
     }
   }
 
-  // Names that collide after NFC normalisation or by case cannot be told apart on every file
-  // system, so the plan would differ between machines: skip every member of such a group, but
+  // Names that collide after NFC normalisation or by case cannot be distinguished on every
+  // file system, so the plan would differ between machines. Skip every member of such a group, but
   // keep the assets already uploaded for them (see `protectedFingerprints`).
   const byFolded = new Map<string, Array<{ path: string; file: LocalFile }>>();
   for (const candidate of candidates) {
@@ -158,7 +165,7 @@ export function planSync(input: PlanInput): PlanResult {
   unchanged.sort(comparePaths);
   skipped.sort(comparePaths);
   collisions.sort((a, b) => comparePaths({ path: a.paths[0]! }, { path: b.paths[0]! }));
-  prune.sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
+  prune.sort((a, b) => compareStrings(a.assetId, b.assetId));
 
   const plan: SyncPlan = {
     upload: uploads.map(({ path, size, fingerprint }) => ({ path, size, fingerprint })),
@@ -177,6 +184,6 @@ function oldest(assets: readonly Asset[]): Asset {
   return [...assets].sort((a, b) => {
     const byCreated = (a.created ?? 0) - (b.created ?? 0);
     if (byCreated !== 0) return byCreated;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    return compareStrings(a.id, b.id);
   })[0]!;
 }

@@ -18,7 +18,7 @@ import { sha256Hex } from './sha256';
 
 export const TAG_PREFIX = 'raster-sync';
 
-/** Longest tag Raster accepts, after trimming. */
+/** Maximum length of a tag, after trimming. */
 export const MAX_TAG_LENGTH = 100;
 
 /** Tags Raster reserves for itself; tagging with them fails with 400 `BAD_USER_INPUT`. */

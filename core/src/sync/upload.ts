@@ -201,8 +201,8 @@ class UploadPhase {
   }
 
   /**
-   * Maps returned assets to files. The API returns them in the order of the parts; the names are
-   * checked, and when they disagree the assets are matched by name and size instead. Assets left
+   * Maps returned assets to files. The API returns them in the order of the parts, and the names
+   * are checked. When they disagree, the assets are matched by name and size instead. Assets left
    * without a file are trashed, because nothing else would ever tag or delete them.
    */
   private async matchAssets(batch: PlannedUpload[], assets: Asset[]): Promise<Array<{ upload: PlannedUpload; asset: Asset }>> {
