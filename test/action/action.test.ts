@@ -12,6 +12,7 @@ import {
   createWorkspace,
   listAssetsRaw,
   listFiles,
+  readActionMetadata,
   runAction,
   sampleImages,
   startAction,
@@ -247,6 +248,55 @@ describe('action bundle', () => {
       expect(asset.tags, asset.name ?? asset.id).toContain(ownerTag);
       expect(asset.tags.filter((tag) => tag.startsWith(`${ownerTag}:`)), asset.name ?? asset.id).toHaveLength(1);
     }
+  });
+
+  it('adopts an upload whose response was lost', async () => {
+    const expected = await uploadableSampleFiles();
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-after-store', times: 1 }]);
+    expect(emulator.admin.listFaults()).toHaveLength(1);
+
+    const run = await runAction(workspace, inputs);
+
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs['uploaded']).toBe(String(expected.length));
+    expect(emulator.admin.listFaults()).toEqual([]);
+    const listed = await listAssetsRaw(library);
+    expect(listed).toHaveLength(expected.length);
+    for (const asset of listed) expect(asset.tags, asset.name ?? asset.id).toContain(run.report?.ownerTag);
+  });
+
+  it('waits out the listing lag so the next run uploads nothing', async () => {
+    emulator.admin.configure({ listingLagMs: 1500 });
+
+    const first = await runAction(workspace, { ...inputs, path: 'images/brand' });
+    const second = await runAction(workspace, { ...inputs, path: 'images/brand' });
+
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.outputs['uploaded']).toBe('7');
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.outputs['uploaded']).toBe('0');
+    expect(second.outputs['unchanged']).toBe('7');
+  });
+
+  it('fails with the API error on a wrong key', async () => {
+    const wrongKey = 'pk_wrongwrongwrongwrongwrongwrong';
+
+    const run = await runAction(workspace, { ...inputs, 'api-key': wrongKey, organization: emulator.organizationId });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^::error::Sync into .* failed\..*401/m);
+    expect(run.stdout.split('\n').filter((line) => line.includes(wrongKey))).toEqual([`::add-mask::${wrongKey}`]);
+    expect(writeRequests()).toBe(0);
+  });
+
+  it('sets every output action.yml declares', async () => {
+    const { outputs } = await readActionMetadata();
+
+    const run = await runAction(workspace, inputs);
+    const dry = await runAction(workspace, { ...inputs, 'dry-run': 'true' });
+
+    expect(Object.keys(run.outputs).sort()).toEqual(outputs.filter((name) => name !== 'plan').sort());
+    expect(Object.keys(dry.outputs).sort()).toEqual([...outputs].sort());
   });
 
   it('fails naming an invalid boolean input', async () => {

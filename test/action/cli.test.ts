@@ -1,5 +1,5 @@
 /** The built `raster-sync` bundle, run as a shell runs it, against the emulator on loopback. */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SyncReport } from '@raster-toolkit/core';
 import { startEmulator } from '@raster-toolkit/emulator';
@@ -127,6 +127,32 @@ describe('raster-sync CLI', () => {
     expect(run.code).toBe(1);
     expect(run.report?.files.find((file) => file.path === 'big.webp')?.status).toBe('failed');
     expect(run.stderr).toMatch(/x big\.webp failed: /);
+  });
+
+  it('stops cleanly on SIGINT and exits 1', async () => {
+    const first = await runCli(['images/themes', '--json']);
+    expect(first.code).toBe(0);
+    await rm(path.join(workspace.root, 'images/themes/joy'), { recursive: true });
+    for (const folder of ['brand', 'docs', 'odd', 'unicode', 'photos']) {
+      await cp(path.join(sampleImages, folder), path.join(workspace.root, 'images/themes/extra', folder), { recursive: true });
+    }
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'latency', latencyMs: 800, times: 1000 }]);
+
+    const running = startNode(cliBundle, ['images/themes', '--json', '--concurrency', '1'], env, workspace.root);
+    await running.waitForOutput(/^uploaded {2}/m);
+    running.kill('SIGINT');
+    const result = await running.result;
+    const report = JSON.parse(result.stdout) as SyncReport;
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Received SIGINT');
+    expect(report.outcome).toBe('partial');
+    expect(report.counts.pruned).toBe(0);
+    expect(report.counts.uploaded).toBeGreaterThan(0);
+    expect(report.counts.uploaded).toBeLessThan(26);
+    const listed = await listAssetsRaw(library);
+    expect(listed).toHaveLength((first.report?.counts.uploaded ?? 0) + report.counts.uploaded);
+    for (const asset of listed) expect(asset.tags, asset.name ?? asset.id).toContain(report.ownerTag);
   });
 
   it('prints help', async () => {

@@ -106,6 +106,36 @@ export async function createWorkspace(source = sampleImages): Promise<Workspace>
   return { root, runnerTemp, outputFile: path.join(base, 'github-output'), summaryFile: path.join(base, 'step-summary.md') };
 }
 
+/**
+ * Reads the inputs and outputs of action.yml with their defaults. action.yml uses a flat layout
+ * (two-space keys under `inputs:` and `outputs:`, quoted one-line defaults), which this reads
+ * line by line instead of pulling in a YAML parser for a test.
+ */
+export async function readActionMetadata(): Promise<{ inputs: Map<string, string | undefined>; outputs: string[] }> {
+  const text = await readFile(path.join(repositoryRoot, 'action.yml'), 'utf8');
+  const inputs = new Map<string, string | undefined>();
+  const outputs: string[] = [];
+  let section = '';
+  let current = '';
+  for (const line of text.split('\n')) {
+    const top = /^([a-z]+):/.exec(line);
+    if (top) {
+      section = top[1] ?? '';
+      continue;
+    }
+    const key = /^ {2}([a-z-]+):\s*$/.exec(line);
+    if (key) {
+      current = key[1] ?? '';
+      if (section === 'inputs') inputs.set(current, undefined);
+      if (section === 'outputs') outputs.push(current);
+      continue;
+    }
+    const defaultValue = /^ {4}default: '(.*)'\s*$/.exec(line);
+    if (defaultValue && section === 'inputs') inputs.set(current, defaultValue[1]);
+  }
+  return { inputs, outputs };
+}
+
 export interface ActionRun extends ProcessResult {
   outputs: Record<string, string>;
   summary: string;
@@ -113,8 +143,9 @@ export interface ActionRun extends ProcessResult {
 }
 
 /**
- * Starts the action bundle with `inputs` passed as the runner passes them: `INPUT_` and the name
- * in upper case, spaces replaced by underscores, dashes kept.
+ * Starts the action bundle with `inputs` passed as the runner passes them: every default of
+ * action.yml, then the given inputs, each as `INPUT_` and the name in upper case with spaces
+ * replaced by underscores and dashes kept.
  */
 export async function startAction(workspace: Workspace, inputs: Record<string, string>): Promise<RunningProcess & { run: Promise<ActionRun> }> {
   await writeFile(workspace.outputFile, '');
@@ -127,7 +158,12 @@ export async function startAction(workspace: Workspace, inputs: Record<string, s
     GITHUB_STEP_SUMMARY: workspace.summaryFile,
     RUNNER_TEMP: workspace.runnerTemp,
   };
-  for (const [name, value] of Object.entries(inputs)) {
+  const { inputs: declared } = await readActionMetadata();
+  const withDefaults: Record<string, string> = {};
+  for (const [name, defaultValue] of declared) {
+    if (defaultValue !== undefined) withDefaults[name] = defaultValue;
+  }
+  for (const [name, value] of Object.entries({ ...withDefaults, ...inputs })) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
 

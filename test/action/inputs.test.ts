@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readActionOptions } from '../../action/src/action-inputs';
 import { parseCli } from '../../action/src/cli-args';
+import { readActionMetadata } from './harness';
 import { InputError, parseApiUrl, parseBoolean, parseDeletionBudget, parsePositiveInteger, parseTags } from '../../action/src/parse';
 
 describe('parseBoolean', () => {
@@ -177,5 +178,32 @@ describe('parseCli', () => {
   ])('rejects %j', (args, environment, message) => {
     expect(() => parseCli(args, environment, '/w')).toThrow(InputError);
     expect(() => parseCli(args, environment, '/w')).toThrow(message);
+  });
+});
+
+describe('action.yml', () => {
+  it('declares the inputs the action reads', async () => {
+    const { inputs } = await readActionMetadata();
+    expect([...inputs.keys()].sort()).toEqual(
+      ['api-key', 'organization', 'library', 'path', 'include', 'exclude', 'include-hidden', 'follow-symlinks', 'prune', 'max-deletes', 'dry-run', 'sync-id', 'tags', 'concurrency', 'api-url'].sort(),
+    );
+  });
+
+  it('has defaults the action accepts', async () => {
+    const { inputs } = await readActionMetadata();
+    const env: Record<string, string> = { GITHUB_WORKSPACE: '/w', 'INPUT_API-KEY': 'pk_x', INPUT_LIBRARY: 'site' };
+    for (const [name, value] of inputs) {
+      if (value !== undefined) env[`INPUT_${name.toUpperCase()}`] = value;
+    }
+
+    const options = readActionOptions(env);
+
+    expect(options.prune).toBe(true);
+    expect(options.dryRun).toBe(false);
+    expect(options.includeHidden).toBe(false);
+    expect(options.concurrency).toBe(4);
+    expect(options.apiUrl).toBe('https://api.raster.app');
+    expect(options.path).toBe(path.resolve('/w'));
+    expect(options.maxDeletes).toBeUndefined();
   });
 });
