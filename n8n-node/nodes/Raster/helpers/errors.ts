@@ -8,7 +8,7 @@ import {
 	type RasterErrorKind,
 } from '../../../../core/src/errors';
 
-/** Display names of the node parameters that core validation errors refer to. */
+/** Display names of the node parameters that core validation errors refer to, by core name. */
 const PARAMETER_NAMES: Readonly<Record<string, string>> = {
 	libraryId: 'Library',
 	targetLibraryId: 'Target Library',
@@ -72,7 +72,12 @@ const DESCRIPTIONS: Partial<Record<RasterErrorKind, string>> = {
  * Raster or the network returned, `NodeOperationError` for invalid input. Both carry the item
  * index and a description that says what to change.
  */
-export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+export function toNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex: number,
+	parameterNames: Readonly<Record<string, string>> = {},
+): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		if (error.context.itemIndex === undefined) {
 			error.context.itemIndex = itemIndex;
@@ -109,7 +114,8 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 
 	if (error instanceof RasterUsageError) {
 		// Core names list entries like `assetIds[2]`; the node parameter is the list.
-		const parameter = PARAMETER_NAMES[error.parameter.replace(/\[\d+\]$/, '')];
+		const coreName = error.parameter.replace(/\[\d+\]$/, '');
+		const parameter = parameterNames[coreName] ?? PARAMETER_NAMES[coreName];
 		return new NodeOperationError(node, `${error.message} [item ${itemIndex}]`, {
 			...(parameter === undefined
 				? {}

@@ -7,12 +7,14 @@ import { splitList } from './values';
 /**
  * Runs `run` once per input item and returns one output item per object it returns, each paired
  * with its input item. A failed item stops the node, or becomes an output item with `error`
- * when the node's "On Error" setting continues.
+ * when the node's "On Error" setting continues. `parameterNames` overrides the display names
+ * that invalid-input errors point to, for operations that label a value differently.
  */
 export async function forEachItem(
 	this: IExecuteFunctions,
 	items: INodeExecutionData[],
 	run: (itemIndex: number) => Promise<IDataObject | IDataObject[]>,
+	parameterNames: Readonly<Record<string, string>> = {},
 ): Promise<INodeExecutionData[]> {
 	const output: INodeExecutionData[] = [];
 
@@ -23,7 +25,7 @@ export async function forEachItem(
 				output.push({ json, pairedItem: { item: itemIndex } });
 			}
 		} catch (error) {
-			const nodeError = toNodeError(this.getNode(), error, itemIndex);
+			const nodeError = toNodeError(this.getNode(), error, itemIndex, parameterNames);
 			if (!this.continueOnFail()) {
 				throw nodeError;
 			}

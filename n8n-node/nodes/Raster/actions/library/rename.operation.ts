@@ -34,5 +34,5 @@ export async function execute(
 
 		const library = await client.renameLibrary(libraryId, name);
 		return { ...library };
-	});
+	}, { name: 'New Name' });
 }

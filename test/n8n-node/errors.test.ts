@@ -1,0 +1,174 @@
+import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { binaryItem, byId, createContext, runNode, type RasterCredentials } from './context';
+import { seedAssets } from './seed';
+
+let emulator: RunningEmulator;
+let credentials: RasterCredentials;
+
+beforeAll(async () => {
+	emulator = await startEmulator({ port: 0 });
+	credentials = { apiKey: emulator.writeKey, organizationId: emulator.organizationId, baseUrl: emulator.url };
+});
+
+afterAll(async () => {
+	await emulator.stop();
+});
+
+beforeEach(async () => {
+	await emulator.admin.reset();
+	emulator.admin.clearFaults();
+});
+
+/** Item 1 asks for an asset that does not exist; items 0 and 2 ask for real ones. */
+async function mixedGetParameters() {
+	const assets = await seedAssets(emulator, 2);
+	const ids = [assets[0]!.id, 'missing-asset', assets[1]!.id];
+	return (itemIndex: number) => ({
+		resource: 'asset',
+		operation: 'get',
+		library: byId(emulator.libraryId),
+		assetId: ids[itemIndex],
+	});
+}
+
+describe('per-item errors', () => {
+	it('continues past a failed item with its error', async () => {
+		const { context } = createContext({
+			credentials,
+			items: [{ json: {} }, { json: {} }, { json: {} }],
+			continueOnFail: true,
+			parameters: await mixedGetParameters(),
+		});
+
+		const output = await runNode(context);
+
+		expect(output).toHaveLength(3);
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(output[0]!.json.name).toBe('asset-1');
+		expect(output[1]!.json.error).toBe('The asset was not found in the library [item 1]');
+		expect(String(output[1]!.json.description)).toContain('RESOURCE_NOT_FOUND');
+		expect(output[2]!.json.name).toBe('asset-2');
+	});
+
+	it('stops at a failed item without continue', async () => {
+		const { context, requests } = createContext({
+			credentials,
+			items: [{ json: {} }, { json: {} }, { json: {} }],
+			parameters: await mixedGetParameters(),
+		});
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).context.itemIndex).toBe(1);
+		expect((error as NodeApiError).httpCode).toBe('404');
+		// Item 2 is never sent.
+		expect(requests).toHaveLength(2);
+	});
+
+	it('reports invalid input as NodeOperationError with the item', async () => {
+		const { context } = createContext({
+			credentials,
+			items: [{ json: {} }, { json: {} }],
+			continueOnFail: true,
+			parameters: (itemIndex) => ({
+				resource: 'library',
+				operation: 'rename',
+				library: byId(emulator.libraryId),
+				name: itemIndex === 0 ? 'Fine' : 'x'.repeat(101),
+			}),
+		});
+
+		const output = await runNode(context);
+
+		expect(output[0]!.json.name).toBe('Fine');
+		expect(String(output[1]!.json.error)).toContain('[item 1]');
+		expect(output[1]!.json.description).toBe("Change the 'New Name' parameter and run the node again.");
+	});
+
+	it('throws NodeOperationError for a missing library', async () => {
+		const { context, requests } = createContext({
+			credentials,
+			parameters: { resource: 'asset', operation: 'get', library: byId(''), assetId: 'a' },
+		});
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as NodeOperationError).message).toBe("No library is selected in 'Library' [item 0]");
+		expect(requests).toHaveLength(0);
+	});
+});
+
+describe('API and network failures', () => {
+	it('explains an unknown API key', async () => {
+		const { context } = createContext({
+			credentials: { ...credentials, apiKey: 'pk_notarealkey00' },
+			parameters: { resource: 'library', operation: 'getMany' },
+		});
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).httpCode).toBe('401');
+		expect((error as NodeApiError).message).toBe('The API key does not belong to the organization [item 0]');
+		expect((error as NodeApiError).description).toContain("'API Key'");
+		expect(JSON.stringify(error)).not.toContain('pk_notarealkey00');
+	});
+
+	it('explains a library the key cannot reach', async () => {
+		const { context } = createContext({
+			credentials: { ...credentials, apiKey: emulator.readKey },
+			parameters: { resource: 'asset', operation: 'tag', library: byId(emulator.libraryId), assetIds: 'a', tags: 'b' },
+		});
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).httpCode).toBe('404');
+		expect((error as NodeApiError).description).toContain("Check the 'Library' parameter");
+	});
+
+	it('retries a 500 and succeeds', async () => {
+		emulator.admin.injectFaults([{ route: 'list-libraries', kind: 'status', status: 500, times: 1 }]);
+		const { context, requests } = createContext({ credentials, parameters: { resource: 'library', operation: 'getMany' } });
+
+		const output = await runNode(context);
+
+		expect(requests).toHaveLength(2);
+		expect(output.map((item) => item.json.id)).toEqual([emulator.libraryId]);
+	});
+
+	it('reports an unreachable base URL as NodeApiError', async () => {
+		const { context } = createContext({
+			credentials: { ...credentials, baseUrl: 'http://127.0.0.1:1' },
+			parameters: { resource: 'library', operation: 'getMany' },
+		});
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).message).toContain('The request to Raster failed');
+		expect((error as NodeApiError).description).toContain("'Base URL'");
+	});
+
+	it('does not resend an upload whose connection broke after sending', async () => {
+		emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-after-store', times: 1 }]);
+		const store = new Map<string, Buffer>();
+		const { context, requests } = createContext({
+			credentials,
+			items: [await binaryItem(store, { data: 'brand/logo-128.png' })],
+			binaryStore: store,
+			parameters: { resource: 'asset', operation: 'upload', library: byId(emulator.libraryId) },
+		});
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).description).toContain('Raster may have carried it out');
+		expect(requests).toHaveLength(1);
+	});
+});
