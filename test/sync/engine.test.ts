@@ -174,6 +174,38 @@ describe('runSync with a fake API', () => {
     expect(api.count('DELETE')).toBe(0);
   });
 
+  it('writes nothing when aborted before uploads', async () => {
+    const api = new FakeApi();
+    const controller = new AbortController();
+    controller.abort();
+
+    const report = await sync(api, files(3), { signal: controller.signal });
+
+    expect(report.outcome).toBe('partial');
+    expect(report.stopReason).toContain('nothing was written');
+    expect(api.calls).toEqual([]);
+  });
+
+  it('reports a failed scan', async () => {
+    const api = new FakeApi();
+    const resolved = resolveSyncOptions({ apiKey: 'pk_test', library: 'lib', path: '/virtual', syncId: SYNC_ID }, () => SYNC_ID);
+
+    const report = await runSync(resolved, {
+      api,
+      resolveOrganization: async () => 'org',
+      scan: async () => {
+        throw new Error('EACCES: permission denied');
+      },
+      requestCount: () => api.calls.length,
+      now: () => 0,
+      sleep: async () => {},
+    });
+
+    expect(report.outcome).toBe('failed');
+    expect(report.stopReason).toContain('EACCES');
+    expect(api.calls).toEqual([]);
+  });
+
   it('writes nothing in a dry run', async () => {
     const api = new FakeApi();
     api.store('old', 1, [OWNER]);

@@ -106,12 +106,20 @@ class SyncRun {
 
     // Scan first: a missing folder stops the run before any request.
     this.phase('scan');
-    const scan = await deps.scan((done, total) => this.emit({ type: 'progress', phase: 'scan', done, total }));
+    let scan: ScanOutcome;
+    try {
+      scan = await deps.scan((done, total) => this.emit({ type: 'progress', phase: 'scan', done, total }));
+    } catch (error) {
+      const reason = `Scanning the folder failed, so nothing was written: ${describeError(error)}`;
+      logger.warn(reason);
+      return this.report('failed', reason);
+    }
     if (!scan.found) {
       logger.warn(`Stopped by a guard: ${scan.reason}`);
       return this.report('guard', scan.reason);
     }
     logger.info(`Found ${scan.files.length} files.`);
+    if (deps.signal?.aborted) return this.stoppedBeforeWriting();
 
     // List every owned asset; without a complete listing nothing may be written.
     this.phase('list');
@@ -140,7 +148,7 @@ class SyncRun {
       for (const upload of uploads) {
         this.record({ path: upload.path, status: 'skipped', reason: 'The run was stopped before this file was uploaded.' });
       }
-      return this.report('partial', 'The run was stopped before the first upload; nothing was written.');
+      return this.stoppedBeforeWriting();
     }
 
     const result = await this.upload(uploads);
@@ -223,6 +231,12 @@ class SyncRun {
         this.emit({ type: 'progress', phase: 'upload', done, total: uploads.length });
       },
     });
+  }
+
+  private stoppedBeforeWriting(): SyncReport {
+    const reason = 'The run was stopped before the first upload; nothing was written.';
+    this.logger.warn(reason);
+    return this.report('partial', reason);
   }
 
   private finish(failed: readonly FileOutcome[], stopped: boolean, pruneFailure: string | null): SyncReport {
