@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { checkFile } from '../../core/src/node/scan';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A file that starts like a PNG, so type detection accepts it, followed by `size` bytes in all. */
+function pngLike(size: number): Buffer {
+  const bytes = Buffer.alloc(size, 7);
+  PNG_SIGNATURE.copy(bytes);
+  return bytes;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+let root: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'raster-scan-read-'));
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('checkFile', () => {
+  // Files up to 1 MiB are read whole, larger ones streamed; both paths must hash the same way.
+  it.each([1_000, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5])('hashes a file of %i bytes', async (size) => {
+    const bytes = pngLike(size);
+    const absolutePath = join(root, 'image.png');
+    await writeFile(absolutePath, bytes);
+
+    const checked = await checkFile({ path: 'image.png', absolutePath, size }, 100 * 1024 * 1024);
+
+    expect(checked.skipReason).toBeUndefined();
+    expect(checked.sha256).toBe(sha256(bytes));
+    expect(checked.contentType).toBe('image/png');
+  });
+
+  it.each([
+    ['grew', 1_000, 1_200],
+    ['shrank', 1_000, 800],
+    ['grew past the whole-read size', 1024 * 1024, 1024 * 1024 + 10],
+  ])('skips a small file that %s after discovery', async (_change, discoveredSize, actualSize) => {
+    const absolutePath = join(root, 'image.png');
+    await writeFile(absolutePath, pngLike(actualSize));
+
+    const checked = await checkFile({ path: 'image.png', absolutePath, size: discoveredSize }, 100 * 1024 * 1024);
+
+    expect(checked.sha256).toBeUndefined();
+    expect(checked.skipReason).toMatch(/changed while it was being read/);
+  });
+});
