@@ -17,18 +17,32 @@ export interface SyncOptions {
   apiUrl?: string;
   /** Root folder to sync. */
   path: string;
-  /** Glob patterns relative to `path`; all files when empty. */
+  /**
+   * Glob patterns (minimatch) relative to `path`, with `/` separators; all files when empty. An
+   * entry may hold several patterns, one per line. A pattern without `/` matches the file name at
+   * any depth. Within a list the last matching pattern decides and `!pattern` takes a match back.
+   * A file is synced when `include` selects it and `exclude` does not: exclude wins.
+   */
   include?: string[];
   exclude?: string[];
+  /** Sync files and folders whose name starts with `.`; false by default. */
   includeHidden?: boolean;
+  /**
+   * Follow symbolic links; false by default, when links are reported as skipped. Links that point
+   * outside `path` are never followed, and a link to one of its own parent folders is a loop.
+   */
   followSymlinks?: boolean;
   /** Trash owned assets whose file is gone; true by default. */
   prune?: boolean;
   maxDeletes?: DeletionBudget;
   dryRun?: boolean;
-  /** Identity of this sync; defaults to a value derived from the repository and folder. */
+  /**
+   * Identity of this sync, from which the owner and fingerprint tags derive. Defaults to
+   * `<owner/name of the repository>:<folder relative to the repository root>` (see
+   * `defaultSyncId` in `@raster-toolkit/core/node`).
+   */
   syncId?: string;
-  /** Extra tags for every uploaded asset. */
+  /** Extra tags for every uploaded asset; at most 18, each within Raster's tag rules. */
   tags?: string[];
   /** Upload batches and tag calls in flight at once; 4 by default. */
   concurrency?: number;
