@@ -208,6 +208,52 @@ describe('undici transport uploads', () => {
     expect(clock.waits).toEqual([250]);
   });
 
+  it('reports a JSON write broken after its body as ambiguous', async () => {
+    let received = '';
+    const server = await serve(async (request) => {
+      received = (await readRequestBody(request)).toString('utf8');
+      request.socket.destroy();
+    });
+    const { client, clock } = clientFor(server, transport());
+
+    const error = await client.transferAssets('photos', 'archive', ['a1']).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterNetworkError);
+    expect((error as RasterNetworkError).ambiguous).toBe(true);
+    expect(JSON.parse(received)).toEqual({ targetLibraryId: 'archive', assetIds: ['a1'] });
+    expect(server.requests).toBe(1);
+    expect(clock.waits).toEqual([]);
+  });
+
+  it('retries an idempotent JSON write broken after its body', async () => {
+    const server = await serve(async (request, response, index) => {
+      await readRequestBody(request);
+      if (index === 0) {
+        request.socket.destroy();
+        return;
+      }
+      sendData(response, { success: true, message: 'Moved 1 assets to trash', ids: ['a1'] });
+    });
+    const { client } = clientFor(server, transport());
+
+    const result = await client.deleteAssets('photos', ['a1']);
+
+    expect(result.ids).toEqual(['a1']);
+    expect(server.requests).toBe(2);
+  });
+
+  it('retries a library creation after a refused connection', async () => {
+    const closed = await startServer(() => undefined);
+    await closed.close();
+    const { client, clock } = clientFor(closed, transport(), { retry: { maxAttempts: 3 } });
+
+    const error = await client.createLibrary({ name: 'New' }).catch((caught: unknown) => caught);
+
+    expect((error as RasterNetworkError).code).toBe('ECONNREFUSED');
+    expect((error as RasterNetworkError).ambiguous).toBe(false);
+    expect(clock.waits).toEqual([250, 500]);
+  });
+
   it('rejects a file whose size changed', async () => {
     const part = await fileOf('changed.png', randomBytes(100));
     const server = await serve((_request, response) => sendData(response, {}));
