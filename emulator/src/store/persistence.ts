@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomAlphanumeric } from '../random';
@@ -35,9 +35,14 @@ export class Persistence {
     const root = dataDir ?? (await mkdtemp(join(tmpdir(), 'raster-emulator-')));
     const persistence = new Persistence(root, dataDir !== null, snapshot);
     await mkdir(persistence.filesDir, { recursive: true });
-    // Upload files left in the temporary folder by a killed process belong to no asset.
+    // Upload files and state files left half-written by a killed process belong to nothing.
     await rm(persistence.tempDir, { recursive: true, force: true });
     await mkdir(persistence.tempDir, { recursive: true });
+    for (const name of await readdir(root)) {
+      if (name.startsWith(`${STATE_FILE}.`) && name.endsWith('.tmp')) {
+        await rm(join(root, name), { force: true });
+      }
+    }
     return persistence;
   }
 

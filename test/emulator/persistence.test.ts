@@ -1,0 +1,159 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startEmulator } from '@raster-toolkit/emulator';
+import { imageBytes, libraryPath, raw, upload } from './helpers';
+import { buildCli, startCliJson, stopCli } from './cli-process';
+
+let dataRoot: string;
+
+beforeAll(async () => {
+  dataRoot = await mkdtemp(join(tmpdir(), 'emulator-persistence-'));
+});
+
+afterAll(async () => {
+  await rm(dataRoot, { recursive: true, force: true });
+});
+
+describe('data folder', () => {
+  test('state and files survive a restart', async () => {
+    const dataDir = join(dataRoot, 'restart');
+    const logo = await imageBytes('brand/logo-128.png');
+    const photo = await imageBytes('docs/screenshots/plasma-fullscreen.jpg');
+
+    const first = await startEmulator({ dataDir });
+    const uploaded = await upload(first, [['logo.png', logo], ['photo.jpg', photo], ['gone.png', logo]]);
+    const [logoAsset, photoAsset, goneAsset] = uploaded.json.data.assets;
+    await raw(first, 'POST', libraryPath(first, '/assets/tag'), { body: { assetIds: [logoAsset.id], tags: ['brand'] } });
+    await raw(first, 'PATCH', libraryPath(first, `/assets/${photoAsset.id}/description`), { body: { description: 'Plasma' } });
+    await raw(first, 'DELETE', libraryPath(first, '/assets'), { body: { ids: [goneAsset.id] } });
+    await raw(first, 'POST', `/organizations/${first.organizationId}/libraries`, { body: { name: 'Second' } });
+    await raw(first, 'PATCH', libraryPath(first), { body: { name: 'Renamed Library' } });
+    const { key: extraKey } = await first.admin.createKey({ organizationId: first.organizationId, libraries: { second: 'read' } });
+    const anonymous = await raw(first, 'POST', '/libraries', { key: null, body: { email: 'keep@example.com' } });
+    const before = await raw(first, 'GET', libraryPath(first, '/assets'));
+    await first.stop();
+
+    const second = await startEmulator({ dataDir });
+    try {
+      expect([second.organizationId, second.libraryId, second.writeKey, second.readKey]).toEqual([
+        first.organizationId,
+        first.libraryId,
+        first.writeKey,
+        first.readKey,
+      ]);
+
+      const after = await raw(second, 'GET', libraryPath(second, '/assets'));
+      const rebase = (asset: { url: string }) => asset.url.replace(first.url, second.url);
+      expect(after.json.data.map((asset: { id: string }) => asset.id)).toEqual(
+        before.json.data.map((asset: { id: string }) => asset.id),
+      );
+      expect(after.json.data.map((asset: { url: string }) => asset.url)).toEqual(before.json.data.map(rebase));
+      const byId = Object.fromEntries(after.json.data.map((asset: { id: string }) => [asset.id, asset]));
+      expect(byId[logoAsset.id].tags).toEqual(['brand']);
+      expect(byId[photoAsset.id].description).toBe('Plasma');
+      expect(byId[photoAsset.id].width).toBe(1920);
+
+      const file = await fetch(byId[photoAsset.id].url);
+      expect(new Uint8Array(await file.arrayBuffer())).toEqual(photo);
+
+      const libraries = await raw(second, 'GET', `/organizations/${second.organizationId}/libraries`);
+      expect(libraries.json.data.map((library: { id: string; name: string }) => [library.id, library.name])).toEqual([
+        [second.libraryId, 'Renamed Library'],
+        ['second', 'Second'],
+      ]);
+      expect(libraries.json.data[0].trashCount).toBe(1);
+      expect((await raw(second, 'GET', '/me', { key: extraKey })).status).toBe(200);
+      expect((await raw(second, 'GET', '/me', { key: anonymous.json.data.apiKey })).status).toBe(200);
+
+      const newer = await upload(second, [['new.png', logo]]);
+      expect(newer.json.data.assets[0].created).toBeGreaterThan(photoAsset.created);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('state file is plain JSON', async () => {
+    const dataDir = join(dataRoot, 'format');
+    const emulator = await startEmulator({ dataDir });
+    await upload(emulator, [['logo.png', await imageBytes('brand/logo-128.png')]]);
+    await emulator.stop();
+
+    const state = JSON.parse(await readFile(join(dataDir, 'state.json'), 'utf8'));
+
+    expect(state.version).toBe(1);
+    expect(state.assets).toHaveLength(1);
+    expect(await readdir(join(dataDir, 'files'))).toEqual([state.assets[0].id]);
+  });
+
+  test('reset clears stored files', async () => {
+    const dataDir = join(dataRoot, 'reset');
+    const emulator = await startEmulator({ dataDir });
+    await upload(emulator, [['logo.png', await imageBytes('brand/logo-128.png')]]);
+
+    await emulator.admin.reset();
+    await emulator.stop();
+
+    expect(await readdir(join(dataDir, 'files'))).toEqual([]);
+  });
+
+  test('in-memory emulator leaves no files', async () => {
+    const before = (await readdir(tmpdir())).filter((name) => name.startsWith('raster-emulator-'));
+    const emulator = await startEmulator();
+    await upload(emulator, [['logo.png', await imageBytes('brand/logo-128.png')]]);
+
+    await emulator.stop();
+
+    const after = (await readdir(tmpdir())).filter((name) => name.startsWith('raster-emulator-'));
+    expect(after.filter((name) => !before.includes(name))).toEqual([]);
+  });
+});
+
+describe('killed process', () => {
+  test('SIGKILL during uploads leaves loadable state', async () => {
+    await buildCli();
+    const dataDir = join(dataRoot, 'killed');
+    const logo = await imageBytes('brand/logo-128.png');
+    const photo = await imageBytes('photos/wallpapers/adwaita-l.webp');
+
+    for (let round = 0; round < 4; round += 1) {
+      const { process, info } = await startCliJson(['--data', dataDir, '--listing-lag', '0', '--processing-delay', '0']);
+      const acknowledged: string[] = [];
+      const uploads = Array.from({ length: 6 }, async (_, index) => {
+        try {
+          const response = await upload(info, [[`r${round}-${index}.png`, logo], [`r${round}-${index}.webp`, photo]]);
+          if (response.status === 200) {
+            acknowledged.push(...response.json.data.assets.map((asset: { id: string }) => asset.id));
+          }
+        } catch {
+          // The process is killed mid-request; the client sees a network error.
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 40 + round * 30));
+      process.child.kill('SIGKILL');
+      await Promise.all(uploads);
+      await process.exited;
+
+      const restarted = await startCliJson(['--data', dataDir, '--listing-lag', '0', '--processing-delay', '0']);
+      try {
+        expect(restarted.info.writeKey).toBe(info.writeKey);
+        const list = await raw(restarted.info, 'GET', libraryPath(restarted.info, '/assets?pageSize=500'));
+        expect(list.status).toBe(200);
+        const listed = list.json.data as Array<{ id: string; url: string; size: number }>;
+        for (const id of acknowledged) {
+          expect(listed.map((asset) => asset.id)).toContain(id);
+        }
+        for (const asset of listed) {
+          const file = await fetch(asset.url);
+          expect(file.status).toBe(200);
+          expect((await file.arrayBuffer()).byteLength).toBe(asset.size);
+        }
+        expect(await readdir(join(dataDir, 'tmp'))).toEqual([]);
+        expect((await readdir(dataDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      } finally {
+        expect(await stopCli(restarted.process)).toBe(0);
+      }
+    }
+  });
+});
