@@ -9,19 +9,18 @@ import * as core from '@actions/core';
 import type { SyncEvent, SyncLogger, SyncPhase, SyncReport } from '@raster-toolkit/core';
 import { syncFolder } from '@raster-toolkit/core/node';
 import { readActionOptions, readInput } from './action-inputs';
+import { annotateFiles } from './annotations';
 import { renderJobSummary } from './job-summary';
 import { InputError } from './parse';
 import {
-  assetMap,
-  failedFiles,
   formatAssetUrls,
   formatFileOutcome,
   formatPlan,
   formatResult,
   outcomeHeadline,
-  skippedFiles,
 } from './present';
 import { abortOnSignals } from './signals';
+import { stepOutputs } from './step-outputs';
 
 const PHASE_TITLES: Record<SyncPhase, string> = {
   scan: 'Scan and hash the folder',
@@ -97,62 +96,21 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   core.info(`Report written to ${reportPath}`);
 
-  core.setOutput('uploaded', report.counts.uploaded);
-  core.setOutput('unchanged', report.counts.unchanged);
-  core.setOutput('pruned', report.counts.pruned);
-  core.setOutput('skipped', report.counts.skipped);
-  core.setOutput('failed', report.counts.failed);
-  core.setOutput('assets', JSON.stringify(assetMap(report)));
-  core.setOutput('report', reportPath);
-  if (report.dryRun) core.setOutput('plan', JSON.stringify(report.plan));
-
+  // File annotations come first, because GitHub shows only the first 10 warnings of a step.
   annotateFiles(report, where);
 
+  const { outputs, warnings } = stepOutputs(report, reportPath);
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  for (const warning of warnings) core.warning(warning);
+
+  // A summary that cannot be written must not fail a sync that succeeded.
   if (process.env['GITHUB_STEP_SUMMARY']) {
-    await core.summary.addRaw(renderJobSummary(report)).write();
+    try {
+      await core.summary.addRaw(renderJobSummary(report)).write();
+    } catch (error) {
+      core.warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
-}
-
-/**
- * GitHub shows at most 10 error and 10 warning annotations per step and drops the rest (the
- * actions/toolkit problem-matchers documentation), so a long list ends with one annotation that
- * counts the others. One error slot stays free for the step's failure message, and one warning
- * slot for the notice that a signal stopped the run.
- */
-const MAX_FILE_ERRORS = 8;
-const MAX_FILE_WARNINGS = 8;
-
-/** Adds an error annotation for each failed file and a warning for each skipped file. */
-function annotateFiles(report: SyncReport, where: { root: string; workspace: string }): void {
-  // A failed prune names an asset whose file is gone, so its annotation has no file.
-  const prunedIds = new Set(report.plan.prune.map((asset) => asset.assetId));
-  const failed = failedFiles(report);
-  for (const file of failed.slice(0, MAX_FILE_ERRORS)) {
-    const isPrune = file.assetId !== undefined && prunedIds.has(file.assetId);
-    core.error(file.reason ?? 'The file could not be synced.', {
-      title: isPrune ? `Raster sync could not trash ${file.path}` : `Raster sync failed: ${file.path}`,
-      ...(isPrune ? {} : { file: workspacePath(where, file.path) }),
-    });
-  }
-  if (failed.length > MAX_FILE_ERRORS) {
-    core.error(`${failed.length - MAX_FILE_ERRORS} more files failed; the job summary and the report file list them all.`);
-  }
-
-  const skipped = skippedFiles(report);
-  for (const file of skipped.slice(0, MAX_FILE_WARNINGS)) {
-    core.warning(file.reason ?? 'The file was skipped.', {
-      title: `Raster sync skipped: ${file.path}`,
-      file: workspacePath(where, file.path),
-    });
-  }
-  if (skipped.length > MAX_FILE_WARNINGS) {
-    core.warning(`${skipped.length - MAX_FILE_WARNINGS} more files were skipped; the job summary and the report file list them all.`);
-  }
-}
-
-/** Returns the path of a file relative to the workspace, with `/` separators, as annotations expect. */
-function workspacePath(where: { root: string; workspace: string }, relativePath: string): string {
-  return path.relative(where.workspace, path.join(where.root, relativePath)).split(path.sep).join('/');
 }
 
 // Engine warnings stay plain log lines, so that the few annotations GitHub shows go to the files.

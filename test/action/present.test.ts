@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SyncReport } from '@raster-toolkit/core';
 import { renderJobSummary } from '../../action/src/job-summary';
 import { ExitCode, assetMap, exitCodeFor, formatPlan, outcomeHeadline } from '../../action/src/present';
+import { MAX_JSON_OUTPUT_BYTES, stepOutputs } from '../../action/src/step-outputs';
 import { TerminalReporter } from '../../action/src/terminal';
 
 function report(overrides: Partial<SyncReport> = {}): SyncReport {
@@ -62,6 +63,40 @@ describe('present', () => {
       files: [{ path: 'big.webp', status: 'failed', reason: '413' }],
     });
     expect(outcomeHeadline(failed)).toBe('Sync into octo/site finished partially. 1 files failed, so nothing was pruned. Failed: big.webp.');
+  });
+});
+
+describe('stepOutputs', () => {
+  it('sets counts, assets and the report path', () => {
+    const { outputs, warnings } = stepOutputs(report(), '/tmp/report.json');
+
+    expect(outputs).toEqual({
+      uploaded: '1',
+      unchanged: '1',
+      pruned: '1',
+      skipped: '1',
+      failed: '0',
+      report: '/tmp/report.json',
+      assets: JSON.stringify({ 'a.png': { id: 'A1', url: 'https://cdn/a.png' }, 'b.png': { id: 'B1', url: 'https://cdn/b.png' } }),
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('leaves an oversized assets output empty', () => {
+    const files = Array.from({ length: 3000 }, (_, i) => ({
+      path: `photos/${String(i).padStart(5, '0')}-a-long-file-name-for-the-test.png`,
+      status: 'unchanged' as const,
+      assetId: `ASSET${i}`,
+      url: `https://cdn.example/files/ASSET${i}.png`,
+    }));
+    expect(JSON.stringify(files).length * 2).toBeGreaterThan(MAX_JSON_OUTPUT_BYTES);
+
+    const { outputs, warnings } = stepOutputs(report({ files, dryRun: true }), '/tmp/report.json');
+
+    expect(outputs['assets']).toBe('{}');
+    expect(outputs['plan']).not.toBe('');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('/tmp/report.json');
   });
 });
 
