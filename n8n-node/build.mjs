@@ -23,7 +23,7 @@ const result = await build({
 	bundle: true,
 	platform: 'node',
 	format: 'cjs',
-	// n8n 1.x runs on Node 20 and n8n 2.x on Node 24.
+	// Node 20 syntax keeps the bundle loadable on older hosts; n8n 2.x itself requires Node 24.
 	target: 'node20',
 	external: ['n8n-workflow'],
 	metafile: true,

@@ -22,7 +22,7 @@ beforeEach(async () => {
 	emulator.admin.clearFaults();
 });
 
-/** Item 1 asks for an asset that does not exist; items 0 and 2 ask for real ones. */
+/** Parameters where item 1 requests an asset that does not exist and items 0 and 2 request real ones. */
 async function mixedGetParameters() {
 	const assets = await seedAssets(emulator, 2);
 	const ids = [assets[0]!.id, 'missing-asset', assets[1]!.id];

@@ -3,7 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 /** Library slugs: lowercase letters, digits and hyphens, starting with a letter or digit. */
 export const LIBRARY_ID_REGEX = '^[a-z0-9][a-z0-9-]{0,62}$';
 
-/** A library chosen from a searchable list or entered by its ID (the slug in Raster URLs). */
+/** Builds a Library parameter: chosen from a searchable list, or entered by ID (the slug in Raster URLs). */
 export function libraryLocator(overrides: Partial<INodeProperties> = {}): INodeProperties {
 	return {
 		displayName: 'Library',

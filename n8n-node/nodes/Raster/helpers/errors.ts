@@ -24,7 +24,7 @@ const PARAMETER_NAMES: Readonly<Record<string, string>> = {
 	limit: 'Limit',
 };
 
-/** What happened, in the node's words, for each kind of API failure. */
+/** Messages that state what happened, for each kind of API failure. */
 const MESSAGES: Partial<Record<RasterErrorKind, string>> = {
 	unauthenticated: 'Raster rejected the request because the API key is missing or malformed',
 	'invalid-api-key': 'The API key does not belong to the organization',
@@ -44,7 +44,7 @@ const MESSAGES: Partial<Record<RasterErrorKind, string>> = {
 	'invalid-response': 'Raster sent a response the node cannot read',
 };
 
-/** How to get unstuck, for each kind of API failure. */
+/** Descriptions that tell the user what to change, for each kind of API failure. */
 const DESCRIPTIONS: Partial<Record<RasterErrorKind, string>> = {
 	unauthenticated: "Open the Raster credential and enter the API key, which starts with 'pk_'.",
 	'invalid-api-key':
@@ -70,7 +70,7 @@ const DESCRIPTIONS: Partial<Record<RasterErrorKind, string>> = {
 /**
  * Converts an error from the core client into the error n8n shows: `NodeApiError` for what
  * Raster or the network returned, `NodeOperationError` for invalid input. Both carry the item
- * index and a description that says what to change.
+ * index and a description that names what to change.
  */
 export function toNodeError(
 	node: INode,

@@ -36,7 +36,7 @@ export async function forEachItem(
 	return output;
 }
 
-/** The output item of a failed input item when the node continues on failure. */
+/** Builds the output item of a failed input item, for a node that continues on failure. */
 export function errorItem(
 	error: Error & { description?: string | null | undefined },
 	itemIndex: number,
@@ -61,7 +61,7 @@ export function getLibraryId(this: IExecuteFunctions, name: string, itemIndex: n
 	return libraryId;
 }
 
-/** Reads a comma-separated list parameter and fails the item when it holds no value. */
+/** Reads a comma-separated list parameter and fails the item when it contains no value. */
 export function getRequiredList(
 	this: IExecuteFunctions,
 	name: string,

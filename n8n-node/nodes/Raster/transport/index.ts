@@ -39,7 +39,7 @@ const NOT_SENT_CODES = new Set([
 ]);
 
 /**
- * A transport that sends the core client's requests through
+ * Creates a transport that sends the core client's requests through
  * `this.helpers.httpRequestWithAuthentication`, so n8n adds the credential's bearer key and
  * `Api-Version`, and applies its proxy settings, SSRF rules and request logging.
  */

@@ -6,7 +6,7 @@ import { forEachItem, getLibraryId, getRequiredList } from '../../helpers/items'
 import { assetIdsField, libraryLocator } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
-	libraryLocator({ description: 'The library that holds the assets now' }),
+	libraryLocator({ description: 'The library that contains the assets' }),
 	assetIdsField,
 	libraryLocator({
 		displayName: 'Target Library',

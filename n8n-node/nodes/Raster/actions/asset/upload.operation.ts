@@ -203,8 +203,8 @@ interface BatchHandlers {
 
 /**
  * Sends one upload request. Raster validates every file before it stores any, so a request
- * rejected for its content stored nothing: when it held files of several items, each item is
- * sent again on its own, so that only the item with the invalid file fails.
+ * rejected for its content stored nothing. When such a request contained files of several
+ * items, each item is sent again on its own, so that only the item with the invalid file fails.
  */
 async function sendBatch(client: RasterClient, batch: LoadedFile[], handlers: BatchHandlers): Promise<void> {
 	const itemIndexes = [...new Set(batch.map((file) => file.itemIndex))];
