@@ -166,7 +166,7 @@ export class RasterClient {
     return this.#sender.requestCount;
   }
 
-  /** The key's organization and the libraries it reaches (`GET /me`). */
+  /** Fetches the key's organization and the libraries it reaches (`GET /me`). */
   async me(request: RequestOptions = {}): Promise<Me> {
     const me = await this.#sender.send({
       method: 'GET',
@@ -200,7 +200,7 @@ export class RasterClient {
     return abortable(this.#organizationLookup, request.signal);
   }
 
-  /** One page of the libraries the key reaches, in the order they were created. */
+  /** Fetches one page of the libraries the key reaches, in the order they were created. */
   async listLibraries(options: PageOptions = {}): Promise<Library[]> {
     const query = pageQuery(options);
     return this.#send({
@@ -213,7 +213,7 @@ export class RasterClient {
     });
   }
 
-  /** Every library the key reaches, fetched page by page at the maximum page size. */
+  /** Yields every library the key reaches, fetched page by page at the maximum page size. */
   libraries(options: RequestOptions = {}): AsyncGenerator<Library, void, undefined> {
     return paginate((page, pageSize) => this.listLibraries({ page, pageSize, signal: options.signal }));
   }
@@ -248,7 +248,7 @@ export class RasterClient {
     });
   }
 
-  /** One page of a library's assets, newest first. A page shorter than `pageSize` is the last. */
+  /** Fetches one page of a library's assets, newest first. A page shorter than `pageSize` is the last. */
   async listAssets(libraryId: string, options: AssetListOptions = {}): Promise<Asset[]> {
     const path = await this.#libraryPath(libraryId, '/assets', options);
     const tags = checkTagFilter(options.tags);
@@ -264,8 +264,8 @@ export class RasterClient {
   }
 
   /**
-   * Every asset of a library (those with any of `tags`, when given), fetched at the maximum page
-   * size and de-duplicated by id.
+   * Yields every asset of a library (those with any of `tags`, when given), fetched at the
+   * maximum page size and de-duplicated by id.
    */
   assets(
     libraryId: string,
@@ -281,7 +281,7 @@ export class RasterClient {
     );
   }
 
-  /** One asset; a missing, foreign or trashed asset gives 404 `RESOURCE_NOT_FOUND`. */
+  /** Fetches one asset. A missing, foreign or trashed asset gives 404 `RESOURCE_NOT_FOUND`. */
   async getAsset(libraryId: string, assetId: string, request: RequestOptions = {}): Promise<Asset> {
     const id = checkAssetId('assetId', assetId);
     return this.#send({
@@ -293,7 +293,7 @@ export class RasterClient {
     });
   }
 
-  /** One page of a search over names, descriptions and tags (`GET /search/assets`). */
+  /** Fetches one page of a search over names, descriptions and tags (`GET /search/assets`). */
   async searchAssets(options: SearchOptions): Promise<SearchResult> {
     const query = searchQuery(options);
     return this.#send({
@@ -306,7 +306,7 @@ export class RasterClient {
     });
   }
 
-  /** Every hit of a search, fetched at the maximum page size and de-duplicated by id. */
+  /** Yields every hit of a search, fetched at the maximum page size and de-duplicated by id. */
   search(options: Omit<SearchOptions, 'page'>): AsyncGenerator<SearchHit, void, undefined> {
     searchQuery(options);
     const pageSize = checkPageSize(options.pageSize) ?? MAX_PAGE_SIZE;
@@ -317,7 +317,7 @@ export class RasterClient {
     }, pageSize);
   }
 
-  /** A library's tags with their counts, highest count first. */
+  /** Fetches a library's tags with their counts, highest count first. */
   async listTags(libraryId: string, options: RequestOptions & { limit?: number | undefined } = {}): Promise<Tag[]> {
     const path = await this.#libraryPath(libraryId, '/tags', options);
     const limit = checkPositiveInteger('limit', options.limit, MAX_TAG_LIMIT);
@@ -334,9 +334,9 @@ export class RasterClient {
 
   /**
    * Uploads up to 20 files in one multipart request, every part named `files`; the assets come
-   * back in the order of `files`. Split longer lists with `batchFileParts`. Retried after a 429
-   * or 5xx answer, because the service stored nothing; a connection that broke after the body
-   * was sent rejects with an ambiguous `RasterNetworkError` and is not retried, because the
+   * back in the order of `files`. Split longer lists with `batchFileParts`. A 429 or 5xx
+   * response is retried, because the service stored nothing. A connection that broke after the
+   * body was sent rejects with an ambiguous `RasterNetworkError` and is not retried, because the
    * files may have been stored.
    */
   async uploadAssets(libraryId: string, files: readonly FilePart[], request: RequestOptions = {}): Promise<UploadResult> {
@@ -611,7 +611,7 @@ function checkFileParts(files: readonly FilePart[]): void {
     if (file.source?.kind === 'bytes' && file.source.bytes.byteLength !== file.size) {
       throw new RasterUsageError(
         `${parameter}.size`,
-        `Invalid ${parameter}.size: ${file.size}, but the bytes hold ${file.source.bytes.byteLength}. Pass their length.`,
+        `Invalid ${parameter}.size: ${file.size}, but source.bytes has ${file.source.bytes.byteLength} bytes. Pass its byteLength.`,
       );
     }
     if (file.source?.kind !== 'bytes' && file.source?.kind !== 'path') {
@@ -644,9 +644,9 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 }
 
 /**
- * The fallback sleep, built on the web-standard `AbortSignal.timeout` so this module stays free
- * of timers. NOTE: in Node its timer does not keep the process alive, so Node callers pass the
- * sleep of `@raster-toolkit/core/node` (the undici transport carries one).
+ * Waits on the web-standard `AbortSignal.timeout`, the fallback that keeps this module free of
+ * timers. NOTE: in Node this timer does not keep the process alive, so Node callers pass the
+ * sleep of `@raster-toolkit/core/node`, which the undici transport carries.
  */
 function signalTimeoutSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

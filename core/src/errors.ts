@@ -1,7 +1,7 @@
 /**
- * Errors of the Raster client: `RasterApiError` for an HTTP answer that is a failure,
- * `RasterNetworkError` when no complete answer arrived, `RasterUsageError` for invalid use of
- * the client. None of them carries the API key: the client builds them from redacted text.
+ * Errors of the Raster client: `RasterApiError` for a failure status, `RasterNetworkError` when
+ * no complete response arrived, `RasterUsageError` for invalid use of the client. None of them
+ * contains the API key, because the client builds them from redacted text.
  */
 
 /** Base class of every error the client raises, so callers can tell them from their own. */
@@ -10,7 +10,7 @@ export class RasterError extends Error {
 }
 
 /**
- * What an API failure means, whichever generation of status and code the service sent.
+ * Meaning of an API failure, whichever generation of status and code the service sent.
  * Older documentation uses `API_KEY_NOT_PROVIDED` for `UNAUTHENTICATED` and 401 instead of 404
  * for `API_KEY_NOT_AUTHORIZED_FOR_LIBRARY`.
  */
@@ -74,7 +74,7 @@ export function classifyApiFailure(status: number, code: string): RasterErrorKin
   return 'unknown';
 }
 
-/** What a person can do about each kind of failure; appended to the error message. */
+/** Next step a person can take for each kind of failure, appended to the error message. */
 const ADVICE: Partial<Record<RasterErrorKind, string>> = {
   unauthenticated: 'Send a Raster API key (it starts with pk_).',
   'invalid-api-key': 'Check that the API key belongs to this organization.',
@@ -103,7 +103,7 @@ export interface RasterApiErrorInit {
   retryAfterMs?: number;
 }
 
-/** The service answered with a failure status. */
+/** The service responded with a failure status. */
 export class RasterApiError extends RasterError {
   override name = 'RasterApiError';
   readonly status: number;
@@ -199,17 +199,17 @@ function hasKind(error: unknown, ...kinds: RasterErrorKind[]): boolean {
   return error instanceof RasterApiError && kinds.includes(error.kind);
 }
 
-/** The key is missing, malformed or unknown: `UNAUTHENTICATED`, `API_KEY_NOT_PROVIDED`, `INVALID_API_KEY`. */
+/** Tells whether the key is missing, malformed or unknown (`UNAUTHENTICATED`, `API_KEY_NOT_PROVIDED`, `INVALID_API_KEY`). */
 export function isUnauthorized(error: unknown): boolean {
   return hasKind(error, 'unauthenticated', 'invalid-api-key');
 }
 
-/** The library does not exist or the key cannot reach it at the access level needed (404 or 401). */
+/** Tells whether the library is missing or out of the key's reach at the access level needed (404 or 401). */
 export function isLibraryNotReachable(error: unknown): boolean {
   return hasKind(error, 'library-not-reachable');
 }
 
-/** The asset is missing, in another library or in the trash. */
+/** Tells whether the asset is missing, in another library or in the trash. */
 export function isResourceNotFound(error: unknown): boolean {
   return hasKind(error, 'resource-not-found');
 }
@@ -223,7 +223,7 @@ export function isReadOnlyKey(error: unknown): boolean {
 }
 
 /**
- * The request was invalid. Newer documentation folds `MAX_ASSETS_EXCEEDED`,
+ * Tells whether the request was invalid. Newer documentation folds `MAX_ASSETS_EXCEEDED`,
  * `UPLOAD_ERROR_NO_FILES` and `DELETE_ERROR` into `BAD_USER_INPUT`, so all four count.
  */
 export function isBadInput(error: unknown): boolean {
@@ -238,7 +238,7 @@ export function isLibrarySlugTaken(error: unknown): boolean {
   return hasKind(error, 'library-slug-taken');
 }
 
-/** A plan limit blocks writes (`STORAGE_LIMIT_EXCEEDED`, `LIBRARY_LOCKED`, `PRO_PLAN_CANCELED`). */
+/** Tells whether a plan limit blocks writes (`STORAGE_LIMIT_EXCEEDED`, `LIBRARY_LOCKED`, `PRO_PLAN_CANCELED`). */
 export function isPlanLimit(error: unknown): boolean {
   return hasKind(error, 'plan-limit');
 }
@@ -247,7 +247,7 @@ export function isRateLimited(error: unknown): boolean {
   return hasKind(error, 'rate-limited');
 }
 
-/** A connection broke after the whole request was sent: the outcome is unknown. */
+/** Tells whether a connection broke after the whole request was sent, so the outcome is unknown. */
 export function isAmbiguousFailure(error: unknown): boolean {
   return error instanceof RasterNetworkError && error.ambiguous;
 }

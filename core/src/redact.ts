@@ -1,6 +1,6 @@
 /**
  * Removal of API keys from text that may reach an error, a log line or a report. The client
- * redacts its own key verbatim; the patterns below also catch keys it was never given, such as
+ * redacts its own key verbatim. The patterns below also catch keys it was never given, such as
  * one a service or proxy echoes back.
  */
 

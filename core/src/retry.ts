@@ -1,7 +1,7 @@
 /**
  * The retry policy of every request the client sends, whatever the transport: which failures
- * retry, how long to wait, and when to give up. It only decides; the client sleeps with the
- * injected `sleep`, so tests run it with a fake clock.
+ * retry, how long to wait, and when to give up. The policy only decides. The client waits with
+ * the injected `sleep`, so tests run it with a fake clock.
  */
 
 import { RasterUsageError } from './errors';
@@ -19,7 +19,7 @@ export interface RetryOptions {
   /** Upper bound of a computed backoff delay, in milliseconds. Default 20,000. */
   maxDelayMs?: number;
   /**
-   * Longest `Retry-After` the client waits for, in milliseconds; a longer one fails the request
+   * Maximum `Retry-After` the client waits for, in milliseconds; a longer one fails the request
    * at once with the delay in `RasterApiError.retryAfterMs`. Default 60,000.
    */
   maxRetryAfterMs?: number;
@@ -39,7 +39,7 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<Required<RetryOptions>> = {
   jitter: 'full',
 };
 
-/** One failed attempt, as the policy sees it. */
+/** One failed attempt, the input of the policy. */
 export type RetryFailure =
   | { kind: 'status'; status: number; retryAfterMs?: number | undefined }
   | { kind: 'network'; bodySent: boolean; code?: string | undefined };
@@ -135,7 +135,7 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
     return Number(text) * 1000;
   }
 
-  // An HTTP date names its month; without this check Date.parse would read "-3" as a year.
+  // An HTTP date names its month. Without this check, Date.parse reads "-3" as a year.
   const date = /[a-z]{3}/i.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(date)) {
     return undefined;

@@ -192,7 +192,7 @@ describe('RasterClient arguments', () => {
     const part = { ...bytesPart('a.png', 'abc'), size: 4 };
 
     expect((await usageError(client.uploadAssets('photos', [part]))).message).toBe(
-      'Invalid files[0].size: 4, but the bytes hold 3. Pass their length.',
+      'Invalid files[0].size: 4, but source.bytes has 3 bytes. Pass its byteLength.',
     );
   });
 

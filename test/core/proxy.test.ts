@@ -16,8 +16,8 @@ interface ForwardProxy {
 }
 
 /**
- * A forward proxy on 127.0.0.1 that opens CONNECT tunnels (what undici's ProxyAgent uses) and
- * forwards absolute-URL requests. It refuses targets other than 127.0.0.1.
+ * Starts a forward proxy on 127.0.0.1 that opens CONNECT tunnels (which undici's ProxyAgent
+ * uses) and forwards absolute-URL requests. It rejects targets other than 127.0.0.1.
  */
 async function startForwardProxy(): Promise<ForwardProxy> {
   const targets: string[] = [];

@@ -263,7 +263,7 @@ describe('undici transport uploads', () => {
 
     expect(error).toBeInstanceOf(RasterUsageError);
     expect((error as Error).message).toBe(
-      `Invalid files[0].size: 99, but ${(part.source as { path: string }).path} holds 100 bytes. Pass the current size.`,
+      `Invalid files[0].size: 99, but ${(part.source as { path: string }).path} has 100 bytes. Pass the current size.`,
     );
     expect(server.requests).toBe(0);
   });
@@ -307,8 +307,8 @@ describe('undici transport requests', () => {
     }
 
     expect(server.requests).toBe(10);
-    // undici 7 can open a second socket when a request follows the previous response at once,
-    // before the first socket is marked idle; after that both are reused.
+    // undici 7 can open a second socket when a request follows the previous response before the
+    // first socket is marked idle. After that, both sockets are reused.
     expect(server.connections).toBeLessThanOrEqual(2);
   });
 

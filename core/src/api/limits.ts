@@ -1,7 +1,7 @@
 /**
  * Limits and constants of the Raster REST API. Values marked "Decision" are this project's
- * reading of what the public documentation leaves open; they live here so that one edit follows
- * the service when it publishes the real value.
+ * reading of what the public documentation leaves open. They live here, so one edit follows the
+ * service when it publishes the real value.
  */
 
 /** Default base URL of the service. */

@@ -1,6 +1,6 @@
 /**
  * Conversion of the `data` of a success envelope into the typed objects of the API. Fields the
- * service leaves out become null or empty lists, so callers can rely on the declared types; a
+ * service leaves out become null or empty lists, so callers can rely on the declared types. A
  * value of the wrong shape (a list where an object belongs, an asset without an id) raises a
  * `ResponseShapeError`, which the client reports as `INVALID_RESPONSE`.
  */
@@ -30,32 +30,32 @@ export class ResponseShapeError extends Error {
 
 type Fields = Record<string, unknown>;
 
-function object(value: unknown, what: string): Fields {
+function object(value: unknown, label: string): Fields {
   if (!isObject(value)) {
-    throw new ResponseShapeError(`expected ${what} to be an object, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label} to be an object, got ${typeName(value)}`);
   }
   return value;
 }
 
-function list(value: unknown, what: string): unknown[] {
+function list(value: unknown, label: string): unknown[] {
   if (!Array.isArray(value)) {
-    throw new ResponseShapeError(`expected ${what} to be a list, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label} to be a list, got ${typeName(value)}`);
   }
   return value;
 }
 
-function requiredString(fields: Fields, key: string, what: string): string {
+function requiredString(fields: Fields, key: string, label: string): string {
   const value = fields[key];
   if (typeof value !== 'string') {
-    throw new ResponseShapeError(`expected ${what}.${key} to be a string, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label}.${key} to be a string, got ${typeName(value)}`);
   }
   return value;
 }
 
-function requiredNumber(fields: Fields, key: string, what: string): number {
+function requiredNumber(fields: Fields, key: string, label: string): number {
   const value = fields[key];
   if (typeof value !== 'number') {
-    throw new ResponseShapeError(`expected ${what}.${key} to be a number, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label}.${key} to be a number, got ${typeName(value)}`);
   }
   return value;
 }

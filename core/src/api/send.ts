@@ -32,7 +32,7 @@ export interface ResponseInfo extends RequestInfo {
 /** Passed to `onRetry` before the client waits to send a failed request again. */
 export interface RetryInfo extends RequestInfo {
   delayMs: number;
-  /** Why the attempt failed, such as `status 503` or `network error ECONNRESET`. */
+  /** Cause of the failure, such as `status 503` or `network error ECONNRESET`. */
   reason: string;
 }
 
@@ -69,7 +69,7 @@ export interface RequestSpec<T> {
   parse: (data: unknown) => T;
 }
 
-/** Sends requests for one client and counts them; holds the API key out of sight. */
+/** Sends and counts the requests of one client, keeping the API key in a private field. */
 export class RequestSender {
   readonly #options: SenderOptions;
   readonly #secrets: readonly string[];

@@ -105,10 +105,10 @@ export function checkLibraryName(parameter: string, value: unknown): string {
 
 export function checkDescription(value: unknown): string {
   if (typeof value !== 'string' || value.length > MAX_DESCRIPTION_LENGTH) {
-    const shown = typeof value === 'string' ? `${value.length} characters` : String(value);
+    const valueText = typeof value === 'string' ? `${value.length} characters` : String(value);
     throw new RasterUsageError(
       'description',
-      `Invalid description: ${shown}. Pass a string of at most ${MAX_DESCRIPTION_LENGTH} characters; "" clears it.`,
+      `Invalid description: ${valueText}. Pass a string of at most ${MAX_DESCRIPTION_LENGTH} characters; "" clears it.`,
     );
   }
   return value;

@@ -66,7 +66,7 @@ async function* generateBody(
   yield tail;
 }
 
-/** Streams a file and fails when it no longer holds `expectedSize` bytes. */
+/** Streams a file and fails when its size is no longer `expectedSize` bytes. */
 async function* readFile(path: string, expectedSize: number): AsyncGenerator<Uint8Array, void, undefined> {
   let read = 0;
 
@@ -117,7 +117,7 @@ async function checkFileSizes(files: readonly FilePart[]): Promise<void> {
     if (size !== file.size) {
       throw new RasterUsageError(
         `${parameter}.size`,
-        `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} holds ${size} bytes. Pass the current size.`,
+        `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} has ${size} bytes. Pass the current size.`,
       );
     }
   }

@@ -24,10 +24,10 @@ export interface UndiciTransportOptions {
   connectTimeoutMs?: number;
   /**
    * Time from sending the request to receiving the response headers, in milliseconds;
-   * 120,000 by default, because the service validates a whole upload before it answers.
+   * 120,000 by default, because the service validates a whole upload before it responds.
    */
   headersTimeoutMs?: number;
-  /** Longest pause between two chunks of a response body, in milliseconds; 60,000 by default. */
+  /** Maximum pause between two chunks of a response body, in milliseconds; 60,000 by default. */
   bodyTimeoutMs?: number;
   /** How long an idle connection stays open for reuse, in milliseconds; 4,000 by default. */
   keepAliveTimeoutMs?: number;

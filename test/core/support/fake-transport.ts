@@ -1,4 +1,4 @@
-/** A Transport that records every request and answers from a queue of scripted responses. */
+/** A Transport that records every request and responds from a queue of scripted responses. */
 
 import type { FilePart, HttpRequest, HttpResponse, Transport } from '@raster-toolkit/core';
 
@@ -6,7 +6,7 @@ export type Scripted = HttpResponse | Error | ((request: HttpRequest) => HttpRes
 
 export interface FakeTransport extends Transport {
   requests: HttpRequest[];
-  /** Appends answers, consumed one per request in order. */
+  /** Appends scripted responses, consumed one per request in order. */
   reply(...answers: Scripted[]): void;
 }
 
@@ -31,12 +31,12 @@ export function fakeTransport(...answers: Scripted[]): FakeTransport {
   };
 }
 
-/** A success envelope. */
+/** Builds a success envelope. */
 export function ok(data: unknown, status = 200, headers: Record<string, string> = {}): HttpResponse {
   return { status, headers: { 'content-type': 'application/json', ...headers }, text: JSON.stringify({ data }) };
 }
 
-/** An error envelope. */
+/** Builds an error envelope. */
 export function fail(status: number, code: string, message = `${code} message`, headers: Record<string, string> = {}): HttpResponse {
   return {
     status,
@@ -45,7 +45,7 @@ export function fail(status: number, code: string, message = `${code} message`, 
   };
 }
 
-/** A network failure as a transport reports it. */
+/** Builds a network failure as a transport reports it. */
 export function networkFailure(code: string, bodySent: boolean): Error {
   return Object.assign(new Error(`socket failed: ${code}`), { code, bodySent });
 }
@@ -84,7 +84,7 @@ export function bytesPart(filename: string, text: string, contentType = 'image/p
   return { filename, contentType, size: bytes.byteLength, source: { kind: 'bytes', bytes } };
 }
 
-/** A fake clock whose sleep records each wait and advances time at once. */
+/** Creates a fake clock whose sleep records each wait and advances time at once. */
 export function fakeClock(start = 1_760_000_000_000) {
   let time = start;
   const waits: number[] = [];

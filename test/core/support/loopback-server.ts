@@ -61,7 +61,7 @@ export async function readRequestBody(request: IncomingMessage): Promise<Buffer>
   return Buffer.concat(chunks);
 }
 
-/** Answers with a success envelope. */
+/** Sends a success envelope. */
 export function sendData(response: ServerResponse, data: unknown, status = 200): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify({ data }));

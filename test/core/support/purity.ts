@@ -37,7 +37,7 @@ function isBuiltinModule(specifier: string): boolean {
   return specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0] ?? specifier);
 }
 
-/** A name that is a property key or member name, not a reference to a global. */
+/** Tells whether an identifier is a property key or member name rather than a reference to a global. */
 function isPropertyName(node: ts.Identifier): boolean {
   const parent = node.parent;
   if (ts.isPropertyAccessExpression(parent) && parent.name === node) {

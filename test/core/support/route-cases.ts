@@ -1,6 +1,6 @@
 /**
  * One case per route of the Raster REST API: the client call, the request it must send and
- * the answer that comes back. Shared by the fake-transport and the MockAgent route tests.
+ * the response that comes back. Shared by the fake-transport and the MockAgent route tests.
  */
 
 import { RasterClient, type RasterClientOptions } from '@raster-toolkit/core';
@@ -35,7 +35,7 @@ export interface RouteCase {
 
 const libraryPath = `/organizations/${ORGANIZATION}/libraries/photos`;
 
-/** The asset the routes answer with, and its parsed form (the same here, every field given). */
+/** The asset the routes return, equal to its parsed form because every field is given. */
 const assetA1 = asset('a1', { tags: ['red'], width: 640, height: 480, blurhash: 'LEHV6n' });
 
 export const routeCases: RouteCase[] = [
