@@ -1,18 +1,6 @@
-import type { SeededRandom } from './random';
+import type { ActiveFault, FaultSpec } from '@raster-toolkit/emulator';
 
-/**
- * A fault for the emulator's `admin.injectFaults`, as the emulator's contract describes it.
- * `route` names an API route (`upload`, `list`, `tag`, `delete`).
- */
-export interface FaultSpec {
-  route: string;
-  kind: 'status' | 'rate-limit' | 'latency' | 'reset-before-store' | 'reset-after-store';
-  status?: number;
-  retryAfter?: number;
-  latencyMs?: number;
-  times?: number;
-  probability?: number;
-}
+import type { SeededRandom } from './random';
 
 /** Fault kinds as the soak counts them; listing lag is a setting, not an injected fault. */
 export const FAULT_KINDS = ['status', 'rate-limit', 'reset-before-store', 'reset-after-store', 'latency', 'listing-lag'] as const;
@@ -26,24 +14,24 @@ export interface RunFaults {
 
 /**
  * Draws the faults of one run: each kind is present with some probability, on a route that
- * kind applies to, firing a few times. Resets apply to uploads only, because they test how the
- * sync settles an upload whose outcome it cannot know.
+ * kind applies to, firing a few times. Resets fall mostly on uploads, whose outcome the sync
+ * cannot know without looking, and sometimes on the tag and delete calls.
  */
 export function drawRunFaults(random: SeededRandom): RunFaults {
   const faults: FaultSpec[] = [];
 
   if (random.chance(0.5)) {
     faults.push({
-      route: random.pick(['upload', 'upload', 'list', 'tag', 'delete']),
+      route: random.pick(['upload', 'upload', 'list-assets', 'tag-assets', 'delete-assets'] as const),
       kind: 'status',
       status: random.pick([500, 502, 503, 504]),
-      times: random.int(1, 2),
+      times: random.int(1, 4),
       probability: random.pick([0.5, 1]),
     });
   }
   if (random.chance(0.4)) {
     faults.push({
-      route: random.pick(['upload', 'list', 'tag', 'delete']),
+      route: random.pick(['upload', 'list-assets', 'tag-assets', 'delete-assets'] as const),
       kind: 'rate-limit',
       retryAfter: random.pick([0, 1]),
       times: 1,
@@ -51,14 +39,16 @@ export function drawRunFaults(random: SeededRandom): RunFaults {
     });
   }
   if (random.chance(0.35)) {
-    faults.push({ route: 'upload', kind: 'reset-before-store', times: random.int(1, 2), probability: random.pick([0.5, 1]) });
+    const route = random.pick(['upload', 'upload', 'upload', 'tag-assets', 'delete-assets'] as const);
+    faults.push({ route, kind: 'reset-before-store', times: random.int(1, 3), probability: random.pick([0.5, 1]) });
   }
   if (random.chance(0.35)) {
-    faults.push({ route: 'upload', kind: 'reset-after-store', times: random.int(1, 2), probability: random.pick([0.5, 1]) });
+    const route = random.pick(['upload', 'upload', 'upload', 'tag-assets', 'delete-assets'] as const);
+    faults.push({ route, kind: 'reset-after-store', times: random.int(1, 3), probability: random.pick([0.5, 1]) });
   }
   if (random.chance(0.4)) {
     faults.push({
-      route: random.pick(['upload', 'list', 'tag']),
+      route: random.pick(['upload', 'list-assets', 'tag-assets'] as const),
       kind: 'latency',
       latencyMs: random.int(20, 250),
       times: random.int(1, 3),
@@ -68,4 +58,15 @@ export function drawRunFaults(random: SeededRandom): RunFaults {
 
   const listingLagMs = random.chance(0.4) ? random.int(50, 600) : 0;
   return { faults, listingLagMs };
+}
+
+/**
+ * Counts the faults that fired, by kind: each injected fault's `times` minus what the emulator
+ * still lists as remaining (a fault used up is no longer listed). Every fault must set `times`.
+ */
+export function countFiredFaults(injected: readonly FaultSpec[], stillActive: readonly ActiveFault[]): Partial<Record<FaultKind, number>> {
+  const fired: Partial<Record<FaultKind, number>> = {};
+  for (const fault of injected) fired[fault.kind] = (fired[fault.kind] ?? 0) + (fault.times ?? 0);
+  for (const fault of stillActive) fired[fault.kind] = (fired[fault.kind] ?? 0) - fault.remaining;
+  return fired;
 }

@@ -1,23 +1,17 @@
 import { spawn } from 'node:child_process';
 
+import type { RunningEmulator } from '@raster-toolkit/emulator';
+
 import { GeneratedFolder, writeFolder } from './folder';
 import { checkLibrary, listAllAssets, snapshotForeign } from './library';
 import type { ForeignSnapshot, LibraryAccess } from './library';
 import type { SeededRandom } from './random';
 
-/** The part of the emulator handle the interruption runs use. */
-export interface InterruptionEmulator {
-  admin: {
-    injectFaults(faults: Array<Record<string, unknown>>): unknown;
-    clearFaults(): unknown;
-  };
-}
-
 export interface InterruptionOptions {
   /** Interruptions of each signal. */
   count: number;
   random: SeededRandom;
-  emulator: InterruptionEmulator;
+  emulator: RunningEmulator;
   access: LibraryAccess;
   /** Folder the interrupted runs sync; created and changed here. */
   root: string;
@@ -35,6 +29,8 @@ export interface InterruptionTotals {
   sigtermStoppedEarly: number;
   sigtermUntagged: number;
   sigtermHung: number;
+  /** SIGTERM runs that ended by the signal itself, because it came before the CLI set its handler. */
+  sigtermBeforeHandler: number;
   sigkillRuns: number;
   sigkillRunsWithUntagged: number;
   sigkillUntagged: number;
@@ -144,6 +140,7 @@ export async function runInterruptions(options: InterruptionOptions): Promise<In
     sigtermStoppedEarly: 0,
     sigtermUntagged: 0,
     sigtermHung: 0,
+    sigtermBeforeHandler: 0,
     sigkillRuns: 0,
     sigkillRunsWithUntagged: 0,
     sigkillUntagged: 0,
@@ -173,20 +170,24 @@ export async function runInterruptions(options: InterruptionOptions): Promise<In
     folder.mutate(8);
     await writeFolder(root, folder);
     options.emulator.admin.injectFaults([
-      { route: 'upload', kind: 'latency', latencyMs: random.int(100, 400), times: 1000, probability: 1 },
-      { route: 'tag', kind: 'latency', latencyMs: random.int(20, 200), times: 1000, probability: 1 },
+      { route: 'upload', kind: 'latency', latencyMs: random.int(300, 1200), times: 1000, probability: 1 },
+      { route: 'tag-assets', kind: 'latency', latencyMs: random.int(50, 300), times: 1000, probability: 1 },
     ]);
-    const afterMs = random.int(50, 2500);
-    const interrupted = await runCli(options, root, { signal, afterMs });
+    // With this latency a run takes about 1 to 4 s, so the signal lands in every phase: start-up,
+    // scan, listing, uploads in flight, tagging, prune and the wait for the listing.
+    const afterMs = random.int(50, 3000);
+    const untaggedBefore = new Set(await untaggedAssets(access, ownerTag, foreign));
+    const interrupted = await runCli(options, root, { signal, afterMs }, ['--concurrency', String(random.int(1, 4))]);
     options.emulator.admin.clearFaults();
 
-    const left = await untaggedAssets(access, ownerTag, foreign);
-    let line = `interruption ${String(index + 1).padStart(3)}: ${signal} after ${afterMs} ms, exit ${interrupted.code ?? interrupted.signal}, ${left.length} untagged left`;
+    const left = (await untaggedAssets(access, ownerTag, foreign)).filter((id) => !untaggedBefore.has(id));
+    let line = `interruption ${String(index + 1).padStart(3)}: ${signal} after ${afterMs} ms, exit ${interrupted.code ?? interrupted.signal}, ${left.length} new untagged assets`;
 
     if (signal === 'SIGTERM') {
       totals.sigtermRuns += 1;
       if (interrupted.code === 1) totals.sigtermStoppedEarly += 1;
       if (interrupted.hung) totals.sigtermHung += 1;
+      if (interrupted.signal === 'SIGTERM') totals.sigtermBeforeHandler += 1;
       totals.sigtermUntagged += left.length;
     } else {
       totals.sigkillRuns += 1;
@@ -198,16 +199,20 @@ export async function runInterruptions(options: InterruptionOptions): Promise<In
     const nextOutput = next.stdout + next.stderr;
     if (signal === 'SIGKILL' && left.length > 0 && left.every((id) => nextOutput.includes(id))) totals.sigkillReported += 1;
 
+    // Converged: the folder is mirrored and none of this interruption's untagged assets is left.
+    // Untagged assets of earlier interruptions were counted then and are not counted again.
     const check = await checkLibrary(access, ownerTag, folder, foreign);
-    const converged = check.duplicates + check.missing + check.stale + check.orphans === 0 && parseJsonReport(next)?.outcome === 'success';
+    const stillUntagged = (await untaggedAssets(access, ownerTag, foreign)).filter((id) => left.includes(id));
+    const converged = check.duplicates + check.missing + check.stale + stillUntagged.length === 0 &&
+      parseJsonReport(next)?.outcome === 'success';
     if (!converged) totals.notConverged += 1;
     totals.foreignTouched += check.foreignTouched;
-    line += converged ? ', next run converged' : `, NOT converged after the next run (exit ${next.code})`;
+    line += converged ? ', next run converged' : `, NOT converged after the next run (exit ${next.code}, ${stillUntagged.length} still untagged)`;
     options.log(line);
-    if (!converged || options.verbose) {
+    if (options.verbose) {
       for (const problem of check.problems) options.log(`    ${problem}`);
-      if (!converged) options.log(`    next run stderr: ${next.stderr.slice(-1500)}`);
     }
+    if (next.code !== 0) options.log(`    next run stderr: ${next.stderr.slice(-1500)}`);
   }
 
   return totals;
