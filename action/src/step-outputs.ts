@@ -5,13 +5,13 @@ import { assetMap } from './present';
 /**
  * GitHub accepts at most 1 MB of outputs per job, measured in UTF-16 ("Defining outputs for
  * jobs" in GitHub's documentation). A JSON output larger than this share is left empty with a
- * warning instead of failing the job; the report file always holds the full data.
+ * warning instead of failing the job. The report file always contains the full data.
  */
 export const MAX_JSON_OUTPUT_BYTES = 400_000;
 
 export interface StepOutputs {
   outputs: Record<string, string>;
-  /** Why an output was left empty, one message each. */
+  /** Messages that explain each output left empty. */
   warnings: string[];
 }
 

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listFiles, repositoryRoot } from './harness';
+import { startEmulator } from '@raster-toolkit/emulator';
+import { listAssetsRaw, listFiles, repositoryRoot } from './harness';
 
 let dataDir: string;
 
@@ -17,9 +18,13 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function npmStart(args: string[]) {
+async function npmStart(args: string[], extraEnv: Record<string, string> = {}) {
   const env: Record<string, string | undefined> = { ...process.env };
   delete env['RASTER_API_KEY'];
+  delete env['RASTER_LIBRARY'];
+  delete env['RASTER_ORGANIZATION'];
+  delete env['RASTER_API_URL'];
+  Object.assign(env, extraEnv);
   try {
     const { stdout, stderr } = await promisify(execFile)('npm', ['start', '--silent', '--', ...args], { cwd: repositoryRoot, env });
     return { code: 0, stdout, stderr };
@@ -45,5 +50,47 @@ describe('npm start', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain(`0 uploaded, ${samples.length} unchanged, 0 pruned`);
     expect(second.stdout).toContain(`0 to upload, ${samples.length} unchanged`);
+  });
+
+  it('syncs a relative folder in a dry run', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'raster-start-dry-'));
+    try {
+      const run = await npmStart(['test/fixtures/images/brand', '--dry-run', '--data-dir', folder]);
+
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('Syncing ' + path.join(repositoryRoot, 'test/fixtures/images/brand'));
+      expect(run.stdout).toContain('dry run');
+      expect(run.stdout).toMatch(/^ {2}\+ logo-128\.png \(2\.5 KiB\) would be uploaded$/m);
+      expect(run.stdout).toContain('0 uploaded, 0 unchanged');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('syncs into the service RASTER_API_KEY names', async () => {
+    const emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+    try {
+      const run = await npmStart([], {
+        RASTER_API_KEY: emulator.writeKey,
+        RASTER_API_URL: emulator.url,
+        RASTER_LIBRARY: emulator.libraryId,
+      });
+
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).not.toContain('No RASTER_API_KEY set');
+      expect(run.stdout).toContain(`into the Raster library ${emulator.libraryId}`);
+      const samples = await listFiles(path.join(repositoryRoot, 'test/fixtures/images'));
+      const listed = await listAssetsRaw({ url: emulator.url, organizationId: emulator.organizationId, libraryId: emulator.libraryId, key: emulator.readKey });
+      expect(listed).toHaveLength(samples.length);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it('asks for RASTER_LIBRARY with a key', async () => {
+    const run = await npmStart([], { RASTER_API_KEY: 'pk_example' });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('RASTER_LIBRARY');
   });
 });
