@@ -250,6 +250,22 @@ describe('syncFolder against the emulator', () => {
     expect(emulator.admin.stats().byRoute.upload).toBe(batches);
   });
 
+  it('never adopts a foreign look-alike', async () => {
+    const bytes = await readFile(join(folder.path, 'brand/logo-128.png'));
+    const lookalike = await uploadForeign(emulator, 'logo-128.png', bytes);
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-before-store', times: 1 }]);
+
+    const report = await sync({ include: ['brand/**'], reconcileTimeoutMs: 300 });
+
+    expect(report.outcome).toBe('success');
+    const assets = await listAllAssets(emulator);
+    expect(assets.find((asset) => asset.id === lookalike.id)?.tags).toEqual([]);
+    expect(report.files.find((file) => file.path === 'brand/logo-128.png')?.assetId).not.toBe(lookalike.id);
+    expect(assets).toHaveLength(report.counts.uploaded + 1);
+    // The foreign upload, the batch that was reset, and the same batch sent again.
+    expect(emulator.admin.stats().byRoute.upload).toBe(3);
+  });
+
   it('reconciles a lost response during listing lag', async () => {
     emulator.admin.configure({ listingLagMs: 1_000 });
     emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-after-store', times: 1 }]);

@@ -17,12 +17,20 @@ import { fingerprintTagFor } from './tags';
 import type { FileOutcome, SyncLogger } from './types';
 
 /**
- * Allowance for the difference between this machine's clock and the service's, in milliseconds.
- * Reconciliation accepts assets whose `created` is up to this much before the batch started.
- * NOTE: a clock more than two minutes ahead of the service's makes reconciliation miss stored
- * files, which are then sent again and may be duplicated.
+ * Allowance for the difference between this machine's clock and the service's, in milliseconds,
+ * used until an upload of this run has shown the service's clock. Reconciliation then accepts
+ * assets whose `created` is up to this much before the batch started, unless the baseline
+ * listing already showed them.
+ * NOTE: a local clock more than two minutes ahead of the service's makes reconciliation miss
+ * stored files, which are then sent again and duplicated.
  */
 export const CLOCK_SKEW_ALLOWANCE_MS = 120_000;
+
+/** Granularity allowance for `created` timestamps compared across clocks, in milliseconds. */
+const CLOCK_MARGIN_MS = 1_000;
+
+/** Newest assets listed before the first upload, so reconciliation never adopts one of them. */
+const BASELINE_PAGE_SIZE = 100;
 
 /** Times one batch is sent again after its response was lost and its files were not found. */
 export const MAX_RESENDS = 2;
@@ -114,6 +122,16 @@ class UploadPhase {
   private readonly tagLimiter: Limiter;
   /** Ids of every asset this run uploaded or adopted; reconciliation never adopts them twice. */
   private readonly claimedIds = new Set<string>();
+  /**
+   * Newest assets that existed before this run uploaded anything, and the newest `created` among
+   * them; null when that listing failed.
+   */
+  private baseline: { ids: Set<string>; newestCreated: number } | null = null;
+  /**
+   * Lower bound of (service clock - local clock) in milliseconds, from uploads of this run: an
+   * asset's `created` is no later than the moment its response arrived. Null until observed.
+   */
+  private clockOffsetLowerBound: number | null = null;
   private readonly outcomes: FileOutcome[] = [];
   private readonly uploadedIds: string[] = [];
   private fatalError: string | null = null;
@@ -125,6 +143,7 @@ class UploadPhase {
 
   async run(): Promise<UploadPhaseResult> {
     const batches = packBatches(this.input.uploads, this.input.batchBytes);
+    if (batches.length > 0) await this.takeBaseline();
     this.input.logger.info(`Uploading ${this.input.uploads.length} files in ${batches.length} batches.`);
 
     await mapWithConcurrency(batches, this.input.concurrency, async (batch) => {
@@ -161,6 +180,7 @@ class UploadPhase {
     try {
       const result = await this.input.api.uploadAssets(this.input.libraryId, batch.map(filePart));
       assets = result.assets;
+      this.observeClock(assets, this.input.now());
       for (const asset of assets) this.claimedIds.add(asset.id);
     } catch (error) {
       this.gate.releaseShared();
@@ -258,6 +278,43 @@ class UploadPhase {
     this.finish(outcome);
   }
 
+  /** Lists the newest assets before the first upload; see `baseline`. */
+  private async takeBaseline(): Promise<void> {
+    try {
+      const assets = await this.input.api.listAssets(this.input.libraryId, { page: 1, pageSize: BASELINE_PAGE_SIZE });
+      const created = assets.map((asset) => asset.created ?? Number.NEGATIVE_INFINITY);
+      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: Math.max(Number.NEGATIVE_INFINITY, ...created) };
+    } catch (error) {
+      this.input.logger.warn(`Listing the newest assets before uploading failed (${describeError(error)}); a lost upload response will be checked by time alone.`);
+    }
+  }
+
+  private observeClock(assets: readonly Asset[], respondedAt: number): void {
+    for (const asset of assets) {
+      if (asset.created === null) continue;
+      const offset = asset.created - respondedAt;
+      if (this.clockOffsetLowerBound === null || offset > this.clockOffsetLowerBound) this.clockOffsetLowerBound = offset;
+    }
+  }
+
+  /**
+   * Returns the earliest `created` (service clock) that an asset stored by a batch started at
+   * `startedAt` (local clock) can have.
+   */
+  private earliestCreatedOf(startedAt: number): number {
+    const byClock = this.clockOffsetLowerBound === null
+      ? startedAt - CLOCK_SKEW_ALLOWANCE_MS
+      : startedAt + this.clockOffsetLowerBound - CLOCK_MARGIN_MS;
+    return Math.max(byClock, this.baseline?.newestCreated ?? Number.NEGATIVE_INFINITY);
+  }
+
+  /** Returns whether reconciliation may adopt `asset`: untagged, new, and not this run's already. */
+  private mayAdopt(asset: Asset, since: number): boolean {
+    if (asset.tags.length > 0 || this.claimedIds.has(asset.id)) return false;
+    if (this.baseline?.ids.has(asset.id)) return false;
+    return asset.created === null || asset.created >= since;
+  }
+
   /** Moves assets to the trash; returns false, after logging, when that fails. */
   private async trash(ids: string[], why: string): Promise<boolean> {
     try {
@@ -286,11 +343,12 @@ class UploadPhase {
     try {
       for (;;) {
         try {
-          const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, startedAt - CLOCK_SKEW_ALLOWANCE_MS);
+          const since = this.earliestCreatedOf(startedAt);
+          const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, since);
           listingError = null;
           for (const upload of batch) {
             if (found.has(upload)) continue;
-            const match = recent.find((asset) => !this.claimedIds.has(asset.id) && asset.tags.length === 0 &&
+            const match = recent.find((asset) => this.mayAdopt(asset, since) &&
               asset.name === assetNameFor(upload.path) && asset.size === upload.size);
             if (match) {
               found.set(upload, match);
