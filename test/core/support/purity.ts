@@ -1,7 +1,8 @@
 /**
- * A scanner for the rules of pure modules: no Node built-in imports, no `require`, and none of
- * the globals n8n's community-node rules forbid (`process`, `console`, timers, `Buffer`).
- * It reads the TypeScript syntax tree, so comments and strings do not count.
+ * A scanner for the rules of pure modules: no Node built-in imports, no package imports (the
+ * n8n package ships without runtime dependencies), no `require`, and none of the globals n8n's
+ * community-node rules forbid (`process`, `console`, timers, `Buffer`). It reads the TypeScript
+ * syntax tree, so comments and strings do not count.
  */
 
 import { builtinModules } from 'node:module';
@@ -29,7 +30,7 @@ const GLOBAL_OBJECTS = new Set(['globalThis', 'global', 'window', 'self']);
 
 export interface Violation {
   line: number;
-  rule: 'node-import' | 'forbidden-global' | 'dynamic-import';
+  rule: 'node-import' | 'package-import' | 'forbidden-global' | 'dynamic-import';
   text: string;
 }
 
@@ -72,6 +73,8 @@ export function findPurityViolations(fileName: string, source: string): Violatio
       const specifier = (node.moduleSpecifier as ts.StringLiteral).text;
       if (isBuiltinModule(specifier)) {
         report(node, 'node-import', specifier);
+      } else if (!specifier.startsWith('.')) {
+        report(node, 'package-import', specifier);
       }
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       report(node, 'node-import', node.moduleReference.expression.getText(file));
