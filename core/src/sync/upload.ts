@@ -146,22 +146,7 @@ class UploadPhase {
     if (batches.length > 0) await this.takeBaseline();
     this.input.logger.info(`Uploading ${this.input.uploads.length} files in ${batches.length} batches.`);
 
-    await mapWithConcurrency(batches, this.input.concurrency, async (batch) => {
-      if (this.input.signal?.aborted) {
-        this.stopped = true;
-        for (const upload of batch) {
-          this.finish({ path: upload.path, status: 'skipped', reason: 'The run was stopped before this file was uploaded.' });
-        }
-        return;
-      }
-      if (this.fatalError !== null) {
-        for (const upload of batch) {
-          this.finish({ path: upload.path, status: 'failed', reason: `Not uploaded, because an earlier upload failed: ${this.fatalError}` });
-        }
-        return;
-      }
-      await this.sendBatch(batch, 0);
-    });
+    await mapWithConcurrency(batches, this.input.concurrency, (batch) => this.startBatch(batch, 0));
 
     return { outcomes: this.outcomes, uploadedIds: this.uploadedIds, stopped: this.stopped };
   }
@@ -169,6 +154,27 @@ class UploadPhase {
   private finish(outcome: FileOutcome): void {
     this.outcomes.push(outcome);
     this.input.onOutcome(outcome);
+  }
+
+  /**
+   * Sends a new batch, unless the run was stopped or an earlier failure means no batch can
+   * succeed; then settles its files without a request.
+   */
+  private async startBatch(batch: PlannedUpload[], resends: number): Promise<void> {
+    if (this.input.signal?.aborted) {
+      this.stopped = true;
+      for (const upload of batch) {
+        this.finish({ path: upload.path, status: 'skipped', reason: 'The run was stopped before this file was uploaded.' });
+      }
+      return;
+    }
+    if (this.fatalError !== null) {
+      for (const upload of batch) {
+        this.finish({ path: upload.path, status: 'failed', reason: `Not uploaded, because an earlier upload failed: ${this.fatalError}` });
+      }
+      return;
+    }
+    await this.sendBatch(batch, resends);
   }
 
   /** Sends one batch and settles every file in it. `resends` counts earlier lost responses. */
@@ -208,8 +214,8 @@ class UploadPhase {
       // and nothing was stored: split the batch to upload the others and name the bad one.
       this.input.logger.info(`An upload of ${batch.length} files was rejected (${message}); sending the files in smaller batches to find the one at fault.`);
       const middle = Math.ceil(batch.length / 2);
-      await this.sendBatch(batch.slice(0, middle), resends);
-      await this.sendBatch(batch.slice(middle), resends);
+      await this.startBatch(batch.slice(0, middle), resends);
+      await this.startBatch(batch.slice(middle), resends);
       return;
     }
 
@@ -396,7 +402,7 @@ class UploadPhase {
     }
 
     this.input.logger.info(`Sending ${missing.length} files again that the lost upload did not store.`);
-    await this.sendBatch(missing, resends + 1);
+    await this.startBatch(missing, resends + 1);
   }
 }
 
