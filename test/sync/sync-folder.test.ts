@@ -238,6 +238,18 @@ describe('syncFolder against the emulator', () => {
     expect(owned).toHaveLength(expected);
   });
 
+  it('skips a file over maxFileSize unsent', async () => {
+    const report = await sync({ maxFileSize: 1_000_000 });
+
+    expect(report.outcome).toBe('success');
+    const outcome = report.files.find((file) => file.path === 'photos/wallpapers/adwaita-l.webp');
+    expect(outcome?.status).toBe('skipped');
+    expect(outcome?.reason).toContain('over the per-file limit of 1.0 MiB');
+    const names = (await listAllAssets(emulator)).map((asset) => asset.name);
+    expect(names).not.toContain('adwaita-l');
+    expect(names).toHaveLength((await uploadableFiles(folder.path)).length - 1);
+  });
+
   it('reconciles a lost upload response', async () => {
     emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-after-store', times: 1 }]);
 
