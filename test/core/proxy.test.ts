@@ -1,80 +1,10 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
-
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { RasterClient } from '@raster-toolkit/core';
 import { createUndiciTransport, type UndiciTransport } from '@raster-toolkit/core/node';
 
+import { startForwardProxy } from './support/forward-proxy';
 import { sendData, startServer, type LoopbackServer } from './support/loopback-server';
-
-interface ForwardProxy {
-  url: string;
-  /** `host:port` of every CONNECT tunnel and absolute URL of every forwarded request. */
-  targets: string[];
-  close(): Promise<void>;
-}
-
-/**
- * Starts a forward proxy on 127.0.0.1 that opens CONNECT tunnels (which undici's ProxyAgent
- * uses) and forwards absolute-URL requests. It rejects targets other than 127.0.0.1.
- */
-async function startForwardProxy(): Promise<ForwardProxy> {
-  const targets: string[] = [];
-  const sockets = new Set<Socket>();
-
-  const server: Server = createServer((request, response) => {
-    targets.push(request.url ?? '');
-    const target = new URL(request.url ?? '');
-    if (target.hostname !== '127.0.0.1') {
-      response.writeHead(403).end();
-      return;
-    }
-    const upstream = httpRequest(
-      { host: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`, method: request.method, headers: request.headers },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    request.pipe(upstream);
-  });
-
-  server.on('connect', (request, clientSocket: Socket, head) => {
-    targets.push(request.url ?? '');
-    const [host, port] = (request.url ?? '').split(':');
-    if (host !== '127.0.0.1') {
-      clientSocket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
-    const upstream = connect(Number(port), '127.0.0.1', () => {
-      clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(clientSocket);
-      clientSocket.pipe(upstream);
-    });
-    for (const socket of [clientSocket, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => socket.destroy());
-      socket.on('close', () => sockets.delete(socket));
-    }
-  });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    targets,
-    close: async () => {
-      for (const socket of sockets) {
-        socket.destroy();
-      }
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'] as const;
 const savedEnvironment = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));

@@ -37,6 +37,11 @@ export interface UndiciTransportOptions {
   httpProxy?: string;
   httpsProxy?: string;
   noProxy?: string;
+  /**
+   * Certificate authorities to trust in PEM, replacing Node's bundled ones, for a service or
+   * proxy behind a private CA. `NODE_EXTRA_CA_CERTS` adds to the bundled ones instead.
+   */
+  ca?: string | string[];
   /** A dispatcher to use instead of the proxy-aware pool, such as undici's `MockAgent` in tests. */
   dispatcher?: Dispatcher;
 }
@@ -98,6 +103,8 @@ function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOpt
     headersTimeout: settings.headersTimeoutMs,
     bodyTimeout: settings.bodyTimeoutMs,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
+    // `connect` applies to direct connections and `requestTls` to TLS inside a proxy tunnel.
+    ...(options.ca === undefined ? {} : { connect: { ca: options.ca }, requestTls: { ca: options.ca } }),
     ...(options.httpProxy === undefined ? {} : { httpProxy: options.httpProxy }),
     ...(options.httpsProxy === undefined ? {} : { httpsProxy: options.httpsProxy }),
     ...(options.noProxy === undefined ? {} : { noProxy: options.noProxy }),
