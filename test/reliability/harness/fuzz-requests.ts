@@ -68,6 +68,7 @@ function randomQuery(random: SeededRandom): string {
 }
 
 function randomAuthorization(random: SeededRandom, target: FuzzTarget): string | undefined {
+  if (random.chance(0.6)) return `Bearer ${target.writeKey}`;
   return random.pick([
     undefined,
     `Bearer ${target.writeKey}`,
@@ -178,13 +179,42 @@ function randomMultipart(random: SeededRandom): { contentType: string; body: Buf
  * query string, the usual headers in valid and broken forms, and a JSON, multipart or random
  * body. Every request asks the server to close the connection after its response.
  */
+/** The method and path of every Raster route, so that most cases reach a route handler. */
+function routesOf(target: FuzzTarget): Array<[string, string]> {
+  const org = `/organizations/${target.organizationId}`;
+  const lib = `${org}/libraries/${target.libraryId}`;
+  return [
+    ['GET', '/me'],
+    ['POST', '/libraries'],
+    ['GET', `${org}/libraries`],
+    ['POST', `${org}/libraries`],
+    ['PATCH', lib],
+    ['GET', `${lib}/assets`],
+    ['GET', `${lib}/assets/a1b2c3`],
+    ['GET', `${org}/search/assets`],
+    ['GET', `${lib}/tags`],
+    ['POST', `${lib}/assets`],
+    ['POST', `${lib}/assets`],
+    ['DELETE', `${lib}/assets`],
+    ['POST', `${lib}/assets/tag`],
+    ['POST', `${lib}/assets/untag`],
+    ['PATCH', `${lib}/assets/a1b2c3/description`],
+    ['POST', `${lib}/assets/transfer`],
+  ];
+}
+
 export function buildFuzzRequest(random: SeededRandom, target: FuzzTarget): FuzzRequest {
-  const method = random.pick(METHODS);
-  const path = random.pick(pathsFor(target)) + randomQuery(random);
+  const [method, basePath] = random.chance(0.7)
+    ? random.pick(routesOf(target))
+    : [random.pick(METHODS), random.pick(pathsFor(target))];
+  const path = basePath + randomQuery(random);
   const headers: Array<[string, string]> = [['Host', '127.0.0.1']];
   const labels: string[] = [`${method} ${path.slice(0, 120)}`];
 
-  const apiVersion = random.pick([undefined, '2026-05-20', '2026-05-20', '', '1999-01-01', 'x'.repeat(3000), '2026-05-20, 2026-05-20']);
+  // Most cases pass the version and key checks, so that the body and query parsers are reached.
+  const apiVersion = random.chance(0.75)
+    ? '2026-05-20'
+    : random.pick([undefined, '', '1999-01-01', 'x'.repeat(3000), '2026-05-20, 2026-05-20']);
   if (apiVersion !== undefined) headers.push(['Api-Version', apiVersion]);
   const authorization = randomAuthorization(random, target);
   if (authorization !== undefined) headers.push(['Authorization', authorization]);
