@@ -175,6 +175,7 @@ describe('asset search', () => {
 		expect(output).toHaveLength(3);
 		expect(output.every((item) => String(item.json.name).startsWith('sunset'))).toBe(true);
 		expect(typeof output[0]!.json.score).toBe('number');
+		expect(Object.keys(output[0]!.json)).toHaveLength(10);
 	});
 
 	it('returns all matches in the chosen libraries', async () => {

@@ -20,7 +20,7 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const libraryId = getLibraryId.call(this, 'library', itemIndex);
-		const assetId = (this.getNodeParameter('assetId', itemIndex) as string).trim();
+		const assetId = String(this.getNodeParameter('assetId', itemIndex)).trim();
 		const simplify = this.getNodeParameter('simplify', itemIndex) as boolean;
 
 		const asset = await client.getAsset(libraryId, assetId);

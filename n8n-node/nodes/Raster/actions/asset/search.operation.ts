@@ -1,10 +1,11 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import type { SearchHit } from '../../../../../core/src/api/types';
 import type { RasterClient } from '../../../../../core/src/client';
 import { forEachItem } from '../../helpers/items';
 import { collectPages } from '../../helpers/pages';
-import { assetData, splitList } from '../../helpers/values';
+import { assetData, simplifyAsset, splitList } from '../../helpers/values';
 import { limitField, returnAllField, simplifyField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -69,6 +70,13 @@ export async function execute(
 			return result.hits;
 		}, limit);
 
-		return hits.map((hit) => (simplify ? { ...assetData(hit, true), score: hit.score } : assetData(hit, false)));
+		return hits.map((hit) => (simplify ? simplifyHit(hit) : assetData(hit, false)));
 	});
+}
+
+/** Keeps ten fields, as Simplify promises: the match score takes the place of the creation time. */
+function simplifyHit(hit: SearchHit): IDataObject {
+	const fields = simplifyAsset(hit);
+	delete fields.created;
+	return { ...fields, score: hit.score };
 }

@@ -32,7 +32,7 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const libraryId = getLibraryId.call(this, 'library', itemIndex);
-		const assetId = (this.getNodeParameter('assetId', itemIndex) as string).trim();
+		const assetId = String(this.getNodeParameter('assetId', itemIndex)).trim();
 		const text = this.getNodeParameter('description', itemIndex) as string;
 
 		const result = await client.setDescription(libraryId, assetId, text);
