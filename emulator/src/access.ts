@@ -80,8 +80,8 @@ function findKey(store: Store, token: string, organizationId: string | null): Ke
 }
 
 /**
- * Returns the library when the key holds at least `level` on it. A missing library, one the key
- * cannot reach and one it holds only Read on for a Write route all give the same 404.
+ * Returns the library when the key has at least `level` on it. A missing library, one the key
+ * cannot reach and one with only Read for a Write route all give the same 404.
  */
 export function requireLibraryAccess(store: Store, key: KeyRecord, libraryId: string, level: AccessLevel) {
   const granted = Object.hasOwn(key.libraries, libraryId) ? key.libraries[libraryId] : undefined;

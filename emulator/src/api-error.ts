@@ -15,14 +15,16 @@ export type ErrorCode =
   | 'DELETE_ERROR'
   | 'LIBRARY_URL_TAKEN'
   | 'TOO_MANY_REQUESTS'
+  | 'REQUEST_TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
 
 /** A failure that the server sends as `{ error: { code, message } }` with `status`. */
 export class ApiError extends Error {
   readonly status: number;
-  readonly code: ErrorCode;
+  /** One of `ErrorCode`, or any code an injected fault names. */
+  readonly code: ErrorCode | (string & {});
 
-  constructor(status: number, code: ErrorCode, message: string) {
+  constructor(status: number, code: ErrorCode | (string & {}), message: string) {
     super(message);
     this.name = 'ApiError';
     this.status = status;

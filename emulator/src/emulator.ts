@@ -38,6 +38,8 @@ export interface EmulatorOptions {
   requestTimeoutMs?: number;
   /** Idle time of a kept-alive connection in milliseconds; 5 s unless given. */
   keepAliveTimeoutMs?: number;
+  /** Inactivity in milliseconds after which any connection is closed; 2 min unless given. */
+  socketTimeoutMs?: number;
   /** Called after each request; the emulator itself never prints. */
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -68,8 +70,8 @@ function createSeed(seed: Partial<SeedValues> | undefined): SeedValues {
 }
 
 /**
- * Starts an emulator of the Raster API on loopback. On first start (or without a data folder)
- * it creates an organization, a library, a Write key and a Read key; with an existing data
+ * Starts an emulator of the Raster API on loopback. On first start, or without a data folder,
+ * it creates an organization, a library, a Write key and a Read key. With an existing data
  * folder it restores them and everything else from the saved state.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -106,7 +108,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     baseUrl: () => baseUrl,
     now: () => Date.now(),
   };
-  const faults = new FaultInjector(options.faultSeed ?? 1);
+  const faults = new FaultInjector(
+    options.faultSeed ?? 1,
+    rasterRoutes.map((route) => route.name),
+  );
   const stats = new RequestStats();
   const admin = new EmulatorAdmin(services, faults, stats);
   const info = (): SeedInfo => ({ url: baseUrl, ...pickSeed(store.seed) });
@@ -122,6 +127,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
+      socketTimeoutMs: options.socketTimeoutMs ?? 120_000,
     },
     onRequest: options.onRequest,
   });

@@ -18,6 +18,11 @@ export interface FaultSpec {
   kind: FaultKind;
   /** Status of a `status` fault: 500 unless given. */
   status?: number;
+  /**
+   * Error `code` of a `status` fault. Unless given: `TOO_MANY_REQUESTS` for 429,
+   * `INTERNAL_SERVER_ERROR` for 5xx and `BAD_USER_INPUT` for other 4xx statuses.
+   */
+  code?: string;
   /** `Retry-After` of a `rate-limit` fault: seconds or an HTTP date; 1 unless given. */
   retryAfter?: number | string;
   /** Delay of a `latency` fault in milliseconds. */
@@ -33,7 +38,10 @@ export interface ActiveFault extends FaultSpec {
   remaining: number;
 }
 
-function checkFault(spec: FaultSpec): ActiveFault {
+function checkFault(spec: FaultSpec, routeNames: readonly string[]): ActiveFault {
+  if (spec.route !== undefined && spec.route !== '*' && !routeNames.includes(spec.route)) {
+    throw new TypeError(`Invalid fault route ${JSON.stringify(spec.route)}; expected "*" or one of ${routeNames.join(', ')}.`);
+  }
   if (!FAULT_KINDS.includes(spec.kind)) {
     throw new TypeError(`Invalid fault kind ${JSON.stringify(spec.kind)}; expected one of ${FAULT_KINDS.join(', ')}.`);
   }
@@ -49,6 +57,9 @@ function checkFault(spec: FaultSpec): ActiveFault {
   if (spec.probability !== undefined && (!(spec.probability >= 0) || spec.probability > 1)) {
     throw new TypeError(`Invalid fault probability ${String(spec.probability)}; expected a number from 0 to 1.`);
   }
+  if (spec.code !== undefined && (typeof spec.code !== 'string' || spec.code.length === 0)) {
+    throw new TypeError('Invalid fault code; expected a non-empty string such as "INTERNAL_SERVER_ERROR".');
+  }
   if (spec.retryAfter !== undefined && typeof spec.retryAfter !== 'number' && typeof spec.retryAfter !== 'string') {
     throw new TypeError('Invalid fault retryAfter; expected seconds as a number or an HTTP date string.');
   }
@@ -59,9 +70,12 @@ function checkFault(spec: FaultSpec): ActiveFault {
 export class FaultInjector {
   private faults: ActiveFault[] = [];
   private random: () => number;
+  private readonly routeNames: readonly string[];
 
-  constructor(seed: number) {
+  /** `routeNames` are the names a fault may target besides `*`. */
+  constructor(seed: number, routeNames: readonly string[]) {
     this.random = createSeededRandom(seed);
+    this.routeNames = routeNames;
   }
 
   setSeed(seed: number): void {
@@ -70,7 +84,7 @@ export class FaultInjector {
 
   /** Adds faults after checking all of them, so an invalid one adds none. */
   inject(specs: FaultSpec[]): void {
-    const checked = specs.map(checkFault);
+    const checked = specs.map((spec) => checkFault(spec, this.routeNames));
     this.faults.push(...checked);
   }
 

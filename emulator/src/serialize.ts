@@ -69,7 +69,7 @@ export function countTags(assets: Iterable<AssetRecord>): ApiTag[] {
   }
   return [...counts]
     .map(([id, count]): ApiTag => ({ id, count, type: 'user' }))
-    .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort((a, b) => b.count - a.count || compareText(a.id, b.id));
 }
 
 export function toApiLibrary(library: LibraryRecord, services: Services) {
@@ -81,11 +81,19 @@ export function toApiLibrary(library: LibraryRecord, services: Services) {
     assetsCount: live.length,
     photosCount: live.filter((asset) => asset.contentType.startsWith('image/')).length,
     trashCount: assets.length - live.length,
-    tags: countTags(live),
+    tags: countTags(live.filter((asset) => isListed(asset, services))),
   };
+}
+
+/** Compares strings by UTF-16 code units, the same order on every machine, unlike `localeCompare`. */
+function compareText(a: string, b: string): number {
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
 }
 
 /** Sorts newest first: `created` descending, then `id` ascending. */
 export function compareNewestFirst(a: AssetRecord, b: AssetRecord): number {
-  return b.created - a.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return b.created - a.created || compareText(a.id, b.id);
 }

@@ -9,7 +9,7 @@ import { RequestAbortedError } from './body';
 import type { RouteContext, RouteDefinition, Services } from './context';
 import type { ActiveFault, FaultInjector, RequestStats } from './faults';
 import { FILES_PREFIX, serveFile } from './files';
-import { sendError } from './respond';
+import { sendData, sendError } from './respond';
 import { matchRoute, splitPath } from './router';
 
 /** One handled request, for an optional request log. */
@@ -33,6 +33,8 @@ export interface ServerTimeouts {
   requestTimeoutMs: number;
   /** Idle time before a kept-alive connection is closed, in milliseconds. */
   keepAliveTimeoutMs: number;
+  /** Inactivity before any connection is closed, such as a client that stops reading, in milliseconds. */
+  socketTimeoutMs: number;
 }
 
 export interface ServerDependencies {
@@ -59,6 +61,13 @@ function drainRequest(request: IncomingMessage): Promise<void> {
   });
 }
 
+function defaultFaultCode(status: number): string {
+  if (status === 429) {
+    return 'TOO_MANY_REQUESTS';
+  }
+  return status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT';
+}
+
 function resetConnection(request: IncomingMessage): void {
   const socket = request.socket as Socket;
   if (typeof socket.resetAndDestroy === 'function') {
@@ -69,8 +78,9 @@ function resetConnection(request: IncomingMessage): void {
 }
 
 /**
- * Answers a request that a terminal fault applies to, or returns false when the request must
- * run its handler (no fault, only latency, or a reset after the handler).
+ * Applies latency faults, then sends the response of a terminal fault (or resets the connection)
+ * and returns true. Returns false when the handler must still run: no fault, only latency, or a
+ * reset that comes after the handler.
  */
 async function applyFaultsBeforeHandler(
   request: IncomingMessage,
@@ -98,11 +108,7 @@ async function applyFaultsBeforeHandler(
     const status = terminal.status ?? 500;
     sendError(
       response,
-      new ApiError(
-        status,
-        status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL_SERVER_ERROR',
-        'The emulator injected this failure; retry with backoff.',
-      ),
+      new ApiError(status, terminal.code ?? defaultFaultCode(status), 'The emulator injected this failure.'),
     );
   }
   return true;
@@ -148,13 +154,7 @@ async function handleRasterRequest(
     resetConnection(request);
     return;
   }
-  const body = JSON.stringify({ data: result.data });
-  response.writeHead(result.status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    Vary: 'Api-Version',
-  });
-  response.end(body);
+  sendData(response, result.status, result.data);
 }
 
 /** Creates the emulator's HTTP server: Raster routes, the administration surface and stored files. */
@@ -166,6 +166,7 @@ export function createEmulatorServer(dependencies: ServerDependencies): Server {
     keepAliveTimeout: timeouts.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeoutMs),
   });
+  server.setTimeout(timeouts.socketTimeoutMs);
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     void handleRequest(request, response, dependencies);
@@ -233,7 +234,7 @@ const CLIENT_ERRORS: Record<string, { status: number; reason: string; code: stri
   },
 };
 
-/** Answers a request that Node's HTTP parser rejected, with the usual envelope, and closes the connection. */
+/** Sends the failure envelope for a request that Node's HTTP parser rejected, then closes the connection. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();

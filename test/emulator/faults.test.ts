@@ -73,12 +73,28 @@ describe('status faults', () => {
   });
 
   test('any status can be injected', async () => {
-    for (const status of [502, 503, 504, 400, 403]) {
+    const cases: Array<[number, string]> = [
+      [502, 'INTERNAL_SERVER_ERROR'],
+      [503, 'INTERNAL_SERVER_ERROR'],
+      [504, 'INTERNAL_SERVER_ERROR'],
+      [429, 'TOO_MANY_REQUESTS'],
+      [400, 'BAD_USER_INPUT'],
+    ];
+    for (const [status, code] of cases) {
       emulator.admin.injectFaults([{ route: 'me', kind: 'status', status, times: 1 }]);
       const response = await raw(emulator, 'GET', '/me');
       expect(response.status).toBe(status);
-      expect(typeof response.json.error.code).toBe('string');
+      expect(response.json.error.code).toBe(code);
     }
+  });
+
+  test('status fault can name its code', async () => {
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'status', status: 403, code: 'STORAGE_LIMIT_EXCEEDED', times: 1 }]);
+
+    const response = await upload(emulator, [['a.png', logo]]);
+
+    expect(response.status).toBe(403);
+    expect(response.json.error.code).toBe('STORAGE_LIMIT_EXCEEDED');
   });
 
   test('fault on upload stores nothing', async () => {
@@ -277,5 +293,7 @@ test('invalid faults are rejected', () => {
   expect(() => emulator.admin.injectFaults([{ route: 'me', kind: 'status', probability: 2 }])).toThrow(/probability/);
   expect(() => emulator.admin.injectFaults([{ route: 'me', kind: 'status', times: 0 }])).toThrow(/times/);
   expect(() => emulator.admin.injectFaults([{ route: 'me', kind: 'latency', latencyMs: -5 }])).toThrow(/latencyMs/);
+  expect(() => emulator.admin.injectFaults([{ route: 'uploads' as 'upload', kind: 'status' }])).toThrow(/route/);
+  expect(() => emulator.admin.injectFaults([{ route: 'me', kind: 'status' }, { kind: 'boom' as 'status' }])).toThrow(/kind/);
   expect(emulator.admin.listFaults()).toEqual([]);
 });

@@ -201,6 +201,13 @@ describe('delete limits', () => {
     }
   });
 
+  test('DELETE without a body gives DELETE_ERROR', async () => {
+    const response = await raw(emulator, 'DELETE', deletePath());
+
+    expect(response.status).toBe(400);
+    expect(response.json.error.code).toBe('DELETE_ERROR');
+  });
+
   test('ids of the wrong type give BAD_USER_INPUT', async () => {
     for (const body of [{ ids: 'abc' }, { ids: [1, 2] }]) {
       const response = await raw(emulator, 'DELETE', deletePath(), { body });

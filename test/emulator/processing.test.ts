@@ -113,6 +113,20 @@ describe('listing lag', () => {
     expect(late.json.data).toHaveLength(1);
   });
 
+  test('tag counts wait for the lag', async () => {
+    const [asset] = await uploadSamples(emulator, ['brand/logo-128.png']);
+    await raw(emulator, 'POST', libraryPath(emulator, '/assets/tag'), { body: { assetIds: [asset.id], tags: ['fresh'] } });
+
+    const early = await raw(emulator, 'GET', libraryPath(emulator, '/tags'));
+    const earlyLibrary = await raw(emulator, 'GET', `/organizations/${emulator.organizationId}/libraries`);
+    await sleep(DELAY_MS + 50);
+    const late = await raw(emulator, 'GET', libraryPath(emulator, '/tags'));
+
+    expect(early.json.data).toEqual([]);
+    expect(earlyLibrary.json.data[0]).toMatchObject({ assetsCount: 1, tags: [] });
+    expect(late.json.data).toEqual([{ id: 'fresh', count: 1, type: 'user' }]);
+  });
+
   test('configure shortens the lag for existing uploads', async () => {
     emulator.admin.configure({ listingLagMs: 60_000 });
     await uploadSamples(emulator, ['brand/logo-128.png']);

@@ -47,7 +47,9 @@ export const assetRoutes: RouteDefinition[] = [
     access: 'library-write',
     async handle(context) {
       const library = requireLibrary(context);
-      const body = await readJsonObject(context.request);
+      const { headers } = context.request;
+      const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
+      const body = hasBody ? await readJsonObject(context.request) : {};
       const ids = body['ids'];
       if (ids === undefined || ids === null || (Array.isArray(ids) && ids.length === 0)) {
         throw new ApiError(400, 'DELETE_ERROR', 'Send the ids of the assets to delete as {"ids": [...]}.');

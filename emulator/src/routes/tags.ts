@@ -3,7 +3,7 @@ import { readJsonObject } from '../body';
 import { requireLibrary, type RouteContext, type RouteDefinition } from '../context';
 import { DEFAULT_TAG_LIMIT, MAX_TAG_LIMIT } from '../limits';
 import { readIntegerParam } from '../query';
-import { countTags } from '../serialize';
+import { countTags, isListed } from '../serialize';
 import type { AssetRecord } from '../store/records';
 import { readTagRequest } from '../validation';
 
@@ -38,9 +38,10 @@ export const tagRoutes: RouteDefinition[] = [
       if (limit < 1) {
         throw badUserInput(`Invalid limit ${limit}; expected an integer from 1 to ${MAX_TAG_LIMIT}.`);
       }
+      // Tag counts come from the same index as lists, so fresh uploads count once listed.
       const live = context.services.store
         .assetsOf(library.organizationId, library.id)
-        .filter((asset) => !asset.trashed);
+        .filter((asset) => !asset.trashed && isListed(asset, context.services));
       return { status: 200, data: countTags(live).slice(0, limit) };
     },
   },
