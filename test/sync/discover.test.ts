@@ -108,6 +108,10 @@ describe('discoverFiles', () => {
     // Exclude wins over include, and a negation inside exclude takes a file back.
     expect(await paths({ include: ['a.png'], exclude: ['a.png'] })).toEqual([]);
     expect(await paths({ exclude: ['docs/**\n!docs/c.png\n*.md'] })).toEqual(['a.png', 'b.jpg', 'docs/c.png']);
+    // A pattern that matches a folder covers the files under it.
+    expect(await paths({ exclude: ['drafts', '*.md'] })).toEqual(['a.png', 'b.jpg', 'docs/c.png']);
+    expect(await paths({ include: ['docs'] })).toEqual(['docs/c.png', 'docs/drafts/d.png']);
+    expect(await paths({ include: ['docs', '!docs/drafts'] })).toEqual(['docs/c.png']);
   });
 
   it('writes NFD names in NFC', async () => {

@@ -4,7 +4,8 @@
  * Each option is a list of glob patterns; an entry may hold several patterns, one per line, as
  * a multi-line action input does. Blank lines and lines starting with `#` are ignored. Patterns
  * are relative to the sync root and use `/`. A pattern without `/` matches the file name at any
- * depth (`*.png`); a pattern with `/` matches the whole relative path (`docs/**`).
+ * depth (`*.png`); a pattern with `/` matches the whole relative path (`docs/**`). A pattern that
+ * matches a folder matches every file under it, as in `.gitignore` (`drafts` or `docs/old`).
  *
  * Precedence: a file is synced when the include list selects it and the exclude list does not;
  * exclude always wins. Within one list the patterns apply in order and the last one that matches
@@ -53,11 +54,18 @@ export function compilePatterns(entries: readonly string[] | undefined, emptySel
   return { rules, selectsByDefault };
 }
 
+/** Returns `path` and each of its parent folders: `a/b/c.png`, `a/b`, `a`. */
+function pathAndParents(path: string): string[] {
+  const segments = path.split('/');
+  return segments.map((_, index) => segments.slice(0, segments.length - index).join('/'));
+}
+
 /** Returns whether the list selects `path` (canonical: `/` separators, NFC). */
 export function selects(list: PatternList, path: string): boolean {
+  const candidates = pathAndParents(path);
   let selected = list.selectsByDefault;
   for (const rule of list.rules) {
-    if (rule.matcher.match(path)) selected = !rule.negated;
+    if (candidates.some((candidate) => rule.matcher.match(candidate))) selected = !rule.negated;
   }
   return selected;
 }

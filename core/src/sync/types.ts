@@ -20,8 +20,9 @@ export interface SyncOptions {
   /**
    * Glob patterns (minimatch) relative to `path`, with `/` separators; all files when empty. An
    * entry may hold several patterns, one per line. A pattern without `/` matches the file name at
-   * any depth. Within a list the last matching pattern decides and `!pattern` takes a match back.
-   * A file is synced when `include` selects it and `exclude` does not: exclude wins.
+   * any depth, and a pattern that matches a folder covers the files under it. Within a list the
+   * last matching pattern decides and `!pattern` takes a match back. A file is synced when
+   * `include` selects it and `exclude` does not: exclude wins.
    */
   include?: string[];
   exclude?: string[];
