@@ -26834,7 +26834,7 @@ async function* paginate(fetchPage, pageSize = MAX_PAGE_SIZE) {
 
 // core/src/redact.ts
 var REDACTED = "[REDACTED]";
-var SECRET_PATTERNS = [/(Bearer\s+)[^\s"',;]+/gi, /\bpk_[A-Za-z0-9]{4,}/g];
+var SECRET_PATTERNS = [/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, /\bpk_[A-Za-z0-9]{4,}/g];
 function redactText(text, secrets = []) {
   let result = text;
   for (const secret of secrets) {
@@ -26930,29 +26930,29 @@ function isObject(value) {
 var ResponseShapeError = class extends Error {
   name = "ResponseShapeError";
 };
-function object(value, what) {
+function object(value, label) {
   if (!isObject(value)) {
-    throw new ResponseShapeError(`expected ${what} to be an object, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label} to be an object, got ${typeName(value)}`);
   }
   return value;
 }
-function list(value, what) {
+function list(value, label) {
   if (!Array.isArray(value)) {
-    throw new ResponseShapeError(`expected ${what} to be a list, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label} to be a list, got ${typeName(value)}`);
   }
   return value;
 }
-function requiredString(fields, key, what) {
+function requiredString(fields, key, label) {
   const value = fields[key];
   if (typeof value !== "string") {
-    throw new ResponseShapeError(`expected ${what}.${key} to be a string, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label}.${key} to be a string, got ${typeName(value)}`);
   }
   return value;
 }
-function requiredNumber(fields, key, what) {
+function requiredNumber(fields, key, label) {
   const value = fields[key];
   if (typeof value !== "number") {
-    throw new ResponseShapeError(`expected ${what}.${key} to be a number, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label}.${key} to be a number, got ${typeName(value)}`);
   }
   return value;
 }
@@ -27421,10 +27421,10 @@ function checkLibraryName(parameter, value) {
 }
 function checkDescription(value) {
   if (typeof value !== "string" || value.length > MAX_DESCRIPTION_LENGTH) {
-    const shown = typeof value === "string" ? `${value.length} characters` : String(value);
+    const valueText = typeof value === "string" ? `${value.length} characters` : String(value);
     throw new RasterUsageError(
       "description",
-      `Invalid description: ${shown}. Pass a string of at most ${MAX_DESCRIPTION_LENGTH} characters; "" clears it.`
+      `Invalid description: ${valueText}. Pass a string of at most ${MAX_DESCRIPTION_LENGTH} characters; "" clears it.`
     );
   }
   return value;
@@ -27499,7 +27499,7 @@ var RasterClient = class {
   get requestCount() {
     return this.#sender.requestCount;
   }
-  /** The key's organization and the libraries it reaches (`GET /me`). */
+  /** Fetches the key's organization and the libraries it reaches (`GET /me`). */
   async me(request = {}) {
     const me = await this.#sender.send({
       method: "GET",
@@ -27529,7 +27529,7 @@ var RasterClient = class {
     );
     return abortable(this.#organizationLookup, request.signal);
   }
-  /** One page of the libraries the key reaches, in the order they were created. */
+  /** Fetches one page of the libraries the key reaches, in the order they were created. */
   async listLibraries(options = {}) {
     const query = pageQuery(options);
     return this.#send({
@@ -27541,7 +27541,7 @@ var RasterClient = class {
       parse: parseLibraries
     });
   }
-  /** Every library the key reaches, fetched page by page at the maximum page size. */
+  /** Yields every library the key reaches, fetched page by page at the maximum page size. */
   libraries(options = {}) {
     return paginate((page, pageSize) => this.listLibraries({ page, pageSize, signal: options.signal }));
   }
@@ -27571,7 +27571,7 @@ var RasterClient = class {
       parse: parseLibrary
     });
   }
-  /** One page of a library's assets, newest first. A page shorter than `pageSize` is the last. */
+  /** Fetches one page of a library's assets, newest first. A page shorter than `pageSize` is the last. */
   async listAssets(libraryId, options = {}) {
     const path5 = await this.#libraryPath(libraryId, "/assets", options);
     const tags = checkTagFilter(options.tags);
@@ -27585,8 +27585,8 @@ var RasterClient = class {
     });
   }
   /**
-   * Every asset of a library (those with any of `tags`, when given), fetched at the maximum page
-   * size and de-duplicated by id.
+   * Yields every asset of a library (those with any of `tags`, when given), fetched at the
+   * maximum page size and de-duplicated by id.
    */
   assets(libraryId, options = {}) {
     const tags = checkTagFilter(options.tags);
@@ -27597,7 +27597,7 @@ var RasterClient = class {
       pageSize
     );
   }
-  /** One asset; a missing, foreign or trashed asset gives 404 `RESOURCE_NOT_FOUND`. */
+  /** Fetches one asset. A missing, foreign or trashed asset gives 404 `RESOURCE_NOT_FOUND`. */
   async getAsset(libraryId, assetId, request = {}) {
     const id = checkAssetId("assetId", assetId);
     return this.#send({
@@ -27608,7 +27608,7 @@ var RasterClient = class {
       parse: parseAsset
     });
   }
-  /** One page of a search over names, descriptions and tags (`GET /search/assets`). */
+  /** Fetches one page of a search over names, descriptions and tags (`GET /search/assets`). */
   async searchAssets(options) {
     const query = searchQuery(options);
     return this.#send({
@@ -27620,7 +27620,7 @@ var RasterClient = class {
       parse: parseSearchResult
     });
   }
-  /** Every hit of a search, fetched at the maximum page size and de-duplicated by id. */
+  /** Yields every hit of a search, fetched at the maximum page size and de-duplicated by id. */
   search(options) {
     searchQuery(options);
     const pageSize = checkPageSize(options.pageSize) ?? MAX_PAGE_SIZE;
@@ -27629,7 +27629,7 @@ var RasterClient = class {
       return result.hits;
     }, pageSize);
   }
-  /** A library's tags with their counts, highest count first. */
+  /** Fetches a library's tags with their counts, highest count first. */
   async listTags(libraryId, options = {}) {
     const path5 = await this.#libraryPath(libraryId, "/tags", options);
     const limit = checkPositiveInteger("limit", options.limit, MAX_TAG_LIMIT);
@@ -27644,9 +27644,9 @@ var RasterClient = class {
   }
   /**
    * Uploads up to 20 files in one multipart request, every part named `files`; the assets come
-   * back in the order of `files`. Split longer lists with `batchFileParts`. Retried after a 429
-   * or 5xx answer, because the service stored nothing; a connection that broke after the body
-   * was sent rejects with an ambiguous `RasterNetworkError` and is not retried, because the
+   * back in the order of `files`. Split longer lists with `batchFileParts`. A 429 or 5xx
+   * response is retried, because the service stored nothing. A connection that broke after the
+   * body was sent rejects with an ambiguous `RasterNetworkError` and is not retried, because the
    * files may have been stored.
    */
   async uploadAssets(libraryId, files, request = {}) {
@@ -27863,7 +27863,7 @@ function checkFileParts(files) {
     if (file.source?.kind === "bytes" && file.source.bytes.byteLength !== file.size) {
       throw new RasterUsageError(
         `${parameter}.size`,
-        `Invalid ${parameter}.size: ${file.size}, but the bytes hold ${file.source.bytes.byteLength}. Pass their length.`
+        `Invalid ${parameter}.size: ${file.size}, but source.bytes has ${file.source.bytes.byteLength} bytes. Pass its byteLength.`
       );
     }
     if (file.source?.kind !== "bytes" && file.source?.kind !== "path") {
@@ -28096,8 +28096,13 @@ function tagProblem(tag) {
 }
 
 // core/src/sync/plan.ts
+function compareStrings(a, b) {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
+}
 function comparePaths(a, b) {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  return compareStrings(a.path, b.path);
 }
 function planSync(input) {
   const skipped = [];
@@ -28182,7 +28187,7 @@ function planSync(input) {
   unchanged.sort(comparePaths);
   skipped.sort(comparePaths);
   collisions.sort((a, b) => comparePaths({ path: a.paths[0] }, { path: b.paths[0] }));
-  prune.sort((a, b) => a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0);
+  prune.sort((a, b) => compareStrings(a.assetId, b.assetId));
   const plan = {
     upload: uploads.map(({ path: path5, size, fingerprint }) => ({ path: path5, size, fingerprint })),
     unchanged,
@@ -28198,7 +28203,7 @@ function oldest(assets) {
   return [...assets].sort((a, b) => {
     const byCreated = (a.created ?? 0) - (b.created ?? 0);
     if (byCreated !== 0) return byCreated;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    return compareStrings(a.id, b.id);
   })[0];
 }
 
@@ -28391,6 +28396,8 @@ var Limiter = class {
 
 // core/src/sync/upload.ts
 var CLOCK_SKEW_ALLOWANCE_MS = 12e4;
+var CLOCK_MARGIN_MS = 1e3;
+var BASELINE_PAGE_SIZE = 100;
 var MAX_RESENDS = 2;
 var RECONCILE_POLL_FIRST_MS = 250;
 var RECONCILE_POLL_MAX_MS = 2e3;
@@ -28444,34 +28451,50 @@ var UploadPhase = class {
   tagLimiter;
   /** Ids of every asset this run uploaded or adopted; reconciliation never adopts them twice. */
   claimedIds = /* @__PURE__ */ new Set();
+  /**
+   * Newest assets that existed before this run uploaded anything, and the newest `created` among
+   * them; null when that listing failed.
+   */
+  baseline = null;
+  /**
+   * Lower bound of (service clock - local clock) in milliseconds, from uploads of this run: an
+   * asset's `created` is no later than the moment its response arrived. Null until observed.
+   */
+  clockOffsetLowerBound = null;
   outcomes = [];
   uploadedIds = [];
   fatalError = null;
   stopped = false;
   async run() {
     const batches = packBatches(this.input.uploads, this.input.batchBytes);
+    if (batches.length > 0) await this.takeBaseline();
     this.input.logger.info(`Uploading ${this.input.uploads.length} files in ${batches.length} batches.`);
-    await mapWithConcurrency(batches, this.input.concurrency, async (batch) => {
-      if (this.input.signal?.aborted) {
-        this.stopped = true;
-        for (const upload of batch) {
-          this.finish({ path: upload.path, status: "skipped", reason: "The run was stopped before this file was uploaded." });
-        }
-        return;
-      }
-      if (this.fatalError !== null) {
-        for (const upload of batch) {
-          this.finish({ path: upload.path, status: "failed", reason: `Not uploaded, because an earlier upload failed: ${this.fatalError}` });
-        }
-        return;
-      }
-      await this.sendBatch(batch, 0);
-    });
+    await mapWithConcurrency(batches, this.input.concurrency, (batch) => this.startBatch(batch, 0));
     return { outcomes: this.outcomes, uploadedIds: this.uploadedIds, stopped: this.stopped };
   }
   finish(outcome) {
     this.outcomes.push(outcome);
     this.input.onOutcome(outcome);
+  }
+  /**
+   * Sends a new batch, unless the run was stopped or an earlier failure means no batch can
+   * succeed; then settles its files without a request.
+   */
+  async startBatch(batch, resends) {
+    if (this.input.signal?.aborted) {
+      this.stopped = true;
+      for (const upload of batch) {
+        this.finish({ path: upload.path, status: "skipped", reason: "The run was stopped before this file was uploaded." });
+      }
+      return;
+    }
+    if (this.fatalError !== null) {
+      for (const upload of batch) {
+        this.finish({ path: upload.path, status: "failed", reason: `Not uploaded, because an earlier upload failed: ${this.fatalError}` });
+      }
+      return;
+    }
+    await this.sendBatch(batch, resends);
   }
   /** Sends one batch and settles every file in it. `resends` counts earlier lost responses. */
   async sendBatch(batch, resends) {
@@ -28481,6 +28504,7 @@ var UploadPhase = class {
     try {
       const result = await this.input.api.uploadAssets(this.input.libraryId, batch.map(filePart));
       assets = result.assets;
+      this.observeClock(assets, this.input.now());
       for (const asset of assets) this.claimedIds.add(asset.id);
     } catch (error) {
       this.gate.releaseShared();
@@ -28502,8 +28526,8 @@ var UploadPhase = class {
     if (kind !== void 0 && PER_FILE_KINDS.has(kind) && batch.length > 1) {
       this.input.logger.info(`An upload of ${batch.length} files was rejected (${message}); sending the files in smaller batches to find the one at fault.`);
       const middle = Math.ceil(batch.length / 2);
-      await this.sendBatch(batch.slice(0, middle), resends);
-      await this.sendBatch(batch.slice(middle), resends);
+      await this.startBatch(batch.slice(0, middle), resends);
+      await this.startBatch(batch.slice(middle), resends);
       return;
     }
     if (kind !== void 0 && FATAL_KINDS.has(kind)) this.fatalError ??= message;
@@ -28513,8 +28537,8 @@ var UploadPhase = class {
     }
   }
   /**
-   * Maps returned assets to files. The API returns them in the order of the parts; the names are
-   * checked, and when they disagree the assets are matched by name and size instead. Assets left
+   * Maps returned assets to files. The API returns them in the order of the parts, and the names
+   * are checked. When they disagree, the assets are matched by name and size instead. Assets left
    * without a file are trashed, because nothing else would ever tag or delete them.
    */
   async matchAssets(batch, assets) {
@@ -28560,6 +28584,37 @@ var UploadPhase = class {
     if (asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
     this.finish(outcome);
   }
+  /** Lists the newest assets before the first upload; see `baseline`. */
+  async takeBaseline() {
+    try {
+      const assets = await this.input.api.listAssets(this.input.libraryId, { page: 1, pageSize: BASELINE_PAGE_SIZE });
+      const created = assets.map((asset) => asset.created ?? Number.NEGATIVE_INFINITY);
+      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: Math.max(Number.NEGATIVE_INFINITY, ...created) };
+    } catch (error) {
+      this.input.logger.warn(`Listing the newest assets before uploading failed (${describeError(error)}); a lost upload response will be checked by time alone.`);
+    }
+  }
+  observeClock(assets, respondedAt) {
+    for (const asset of assets) {
+      if (asset.created === null) continue;
+      const offset = asset.created - respondedAt;
+      if (this.clockOffsetLowerBound === null || offset > this.clockOffsetLowerBound) this.clockOffsetLowerBound = offset;
+    }
+  }
+  /**
+   * Returns the earliest `created` (service clock) that an asset stored by a batch started at
+   * `startedAt` (local clock) can have.
+   */
+  earliestCreatedOf(startedAt) {
+    const byClock = this.clockOffsetLowerBound === null ? startedAt - CLOCK_SKEW_ALLOWANCE_MS : startedAt + this.clockOffsetLowerBound - CLOCK_MARGIN_MS;
+    return Math.max(byClock, this.baseline?.newestCreated ?? Number.NEGATIVE_INFINITY);
+  }
+  /** Returns whether reconciliation may adopt `asset`: untagged, new, and not this run's already. */
+  mayAdopt(asset, since) {
+    if (asset.tags.length > 0 || this.claimedIds.has(asset.id)) return false;
+    if (this.baseline?.ids.has(asset.id)) return false;
+    return asset.created === null || asset.created >= since;
+  }
   /** Moves assets to the trash; returns false, after logging, when that fails. */
   async trash(ids, why) {
     try {
@@ -28586,11 +28641,12 @@ var UploadPhase = class {
     try {
       for (; ; ) {
         try {
-          const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, startedAt - CLOCK_SKEW_ALLOWANCE_MS);
+          const since = this.earliestCreatedOf(startedAt);
+          const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, since);
           listingError = null;
           for (const upload of batch) {
             if (found.has(upload)) continue;
-            const match2 = recent.find((asset) => !this.claimedIds.has(asset.id) && asset.tags.length === 0 && asset.name === assetNameFor(upload.path) && asset.size === upload.size);
+            const match2 = recent.find((asset) => this.mayAdopt(asset, since) && asset.name === assetNameFor(upload.path) && asset.size === upload.size);
             if (match2) {
               found.set(upload, match2);
               this.claimedIds.add(match2.id);
@@ -28631,7 +28687,7 @@ var UploadPhase = class {
       return;
     }
     this.input.logger.info(`Sending ${missing.length} files again that the lost upload did not store.`);
-    await this.sendBatch(missing, resends + 1);
+    await this.startBatch(missing, resends + 1);
   }
 };
 async function trashInBatches(api, libraryId, ids) {
@@ -28711,12 +28767,20 @@ var SyncRun = class {
     const { options, deps, logger } = this;
     logger.info(`Syncing ${options.path} into library ${options.library} (sync id "${options.syncId}", owner tag ${this.ownerTag}).`);
     this.phase("scan");
-    const scan = await deps.scan((done, total) => this.emit({ type: "progress", phase: "scan", done, total }));
+    let scan;
+    try {
+      scan = await deps.scan((done, total) => this.emit({ type: "progress", phase: "scan", done, total }));
+    } catch (error) {
+      const reason = `Scanning the folder failed, so nothing was written: ${describeError2(error)}`;
+      logger.warn(reason);
+      return this.report("failed", reason);
+    }
     if (!scan.found) {
       logger.warn(`Stopped by a guard: ${scan.reason}`);
       return this.report("guard", scan.reason);
     }
     logger.info(`Found ${scan.files.length} files.`);
+    if (deps.signal?.aborted) return this.stoppedBeforeWriting();
     this.phase("list");
     const listing = await this.listOwned();
     if ("failure" in listing) {
@@ -28739,7 +28803,7 @@ var SyncRun = class {
       for (const upload of uploads) {
         this.record({ path: upload.path, status: "skipped", reason: "The run was stopped before this file was uploaded." });
       }
-      return this.report("partial", "The run was stopped before the first upload; nothing was written.");
+      return this.stoppedBeforeWriting();
     }
     const result = await this.upload(uploads);
     const failed = this.files.filter((file) => file.status === "failed");
@@ -28811,6 +28875,11 @@ var SyncRun = class {
         this.emit({ type: "progress", phase: "upload", done, total: uploads.length });
       }
     });
+  }
+  stoppedBeforeWriting() {
+    const reason = "The run was stopped before the first upload; nothing was written.";
+    this.logger.warn(reason);
+    return this.report("partial", reason);
   }
   finish(failed, stopped, pruneFailure) {
     if (failed.length > 0) {
@@ -28888,6 +28957,10 @@ var SyncRun = class {
         return;
       }
       if (this.deps.now() >= deadline) break;
+      if (this.deps.signal?.aborted) {
+        this.logger.warn(`Stopped waiting for ${missing.size} uploads to be listed because the run was stopped.`);
+        return;
+      }
       await this.deps.sleep(Math.min(pause, Math.max(0, deadline - this.deps.now())));
       pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS);
     }
@@ -29072,7 +29145,7 @@ async function checkFileSizes(files) {
     if (size !== file.size) {
       throw new RasterUsageError(
         `${parameter}.size`,
-        `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} holds ${size} bytes. Pass the current size.`
+        `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} has ${size} bytes. Pass the current size.`
       );
     }
   }
@@ -29124,6 +29197,8 @@ function createDispatcher(settings, options) {
     headersTimeout: settings.headersTimeoutMs,
     bodyTimeout: settings.bodyTimeoutMs,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
+    // `connect` applies to direct connections and `requestTls` to TLS inside a proxy tunnel.
+    ...options.ca === void 0 ? {} : { connect: { ca: options.ca }, requestTls: { ca: options.ca } },
     ...options.httpProxy === void 0 ? {} : { httpProxy: options.httpProxy },
     ...options.httpsProxy === void 0 ? {} : { httpsProxy: options.httpsProxy },
     ...options.noProxy === void 0 ? {} : { noProxy: options.noProxy }
@@ -29208,6 +29283,7 @@ import { setTimeout as delay2 } from "node:timers/promises";
 // core/src/node/scan.ts
 import { createHash } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
+import { open } from "node:fs/promises";
 
 // core/src/node/discover.ts
 import { lstat, opendir, realpath, stat as stat2 } from "node:fs/promises";
@@ -29312,19 +29388,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open = [];
+  const open2 = [];
   for (let i = 0; i < masked.length; i++) {
     const c = masked.charCodeAt(i);
     if (c === 123) {
-      open.push(i);
-    } else if (c === 125 && open.length) {
-      open.pop();
+      open2.push(i);
+    } else if (c === 125 && open2.length) {
+      open2.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i = 0; i < open.length; i++) {
-    const at = open[i];
+  for (let i = 0; i < open2.length; i++) {
+    const at = open2[i];
     out += masked.slice(last, at) + "\0";
     last = at + 1;
   }
@@ -31108,10 +31184,10 @@ var Minimatch = class {
       }
       return filtered.join("/");
     }).join("|");
-    const [open, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
-    re = "^" + open + re + close + "$";
+    const [open2, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+    re = "^" + open2 + re + close + "$";
     if (this.partial) {
-      re = "^(?:\\/|" + open + re.slice(1, -1) + close + ")$";
+      re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
     }
     if (this.negate)
       re = "^(?!" + re + ").+$";
@@ -31203,10 +31279,15 @@ function compilePatterns(entries, emptySelectsAll) {
   const selectsByDefault = first === void 0 ? emptySelectsAll : emptySelectsAll && first.negated;
   return { rules, selectsByDefault };
 }
+function pathAndParents(path5) {
+  const segments = path5.split("/");
+  return segments.map((_, index) => segments.slice(0, segments.length - index).join("/"));
+}
 function selects(list2, path5) {
+  const candidates = pathAndParents(path5);
   let selected = list2.selectsByDefault;
   for (const rule of list2.rules) {
-    if (rule.matcher.match(path5)) selected = !rule.negated;
+    if (candidates.some((candidate) => rule.matcher.match(candidate))) selected = !rule.negated;
   }
   return selected;
 }
@@ -31250,7 +31331,7 @@ async function discoverFiles(root, options = {}) {
     files: []
   };
   await walk(state, absoluteRoot, /* @__PURE__ */ new Set([state.realRoot]));
-  state.files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  state.files.sort((a, b) => compareStrings(a.path, b.path));
   return { found: true, files: state.files };
 }
 async function nameProblem(folder, name) {
@@ -31287,7 +31368,7 @@ async function walk(state, folder, ancestors) {
     });
     return;
   }
-  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  entries.sort((a, b) => compareStrings(a.name, b.name));
   for (const entry of entries) {
     if (!state.options.includeHidden && entry.name.startsWith(".")) continue;
     const absolutePath = path2.join(folder, entry.name);
@@ -31384,7 +31465,29 @@ var DEFAULT_HASH_CONCURRENCY = 8;
 function formatMiB(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
-async function readFile2(absolutePath) {
+var WHOLE_READ_MAX_BYTES = 1024 * 1024;
+async function readSmallFile(absolutePath, expectedSize) {
+  const handle = await open(absolutePath, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(expectedSize + 1);
+    let bytesRead = 0;
+    while (bytesRead < buffer.length) {
+      const { bytesRead: count } = await handle.read(buffer, bytesRead, buffer.length - bytesRead, bytesRead);
+      if (count === 0) break;
+      bytesRead += count;
+    }
+    const bytes = buffer.subarray(0, bytesRead);
+    return {
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      head: bytes.subarray(0, MEDIA_SNIFF_BYTES),
+      bytesRead
+    };
+  } finally {
+    await handle.close();
+  }
+}
+async function readFile2(absolutePath, expectedSize) {
+  if (expectedSize <= WHOLE_READ_MAX_BYTES) return readSmallFile(absolutePath, expectedSize);
   const hash = createHash("sha256");
   const head = new Uint8Array(MEDIA_SNIFF_BYTES);
   let headLength = 0;
@@ -31413,7 +31516,7 @@ async function checkFile(file, maxFileSize) {
   }
   let read;
   try {
-    read = await readFile2(file.absolutePath);
+    read = await readFile2(file.absolutePath, file.size);
   } catch (error) {
     const code = error.code ?? error.message;
     return { ...local, skipReason: `The file cannot be read (${code}).` };

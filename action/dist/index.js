@@ -1075,14 +1075,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path6 && path6[0] !== "/") {
-          path6 = `/${path6}`;
+        if (path7 && path7[0] !== "/") {
+          path7 = `/${path7}`;
         }
-        return new URL(`${origin}${path6}`);
+        return new URL(`${origin}${path7}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1533,39 +1533,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path6);
+        debuglog("sending request to %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path7, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path6,
+          path7,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path6);
+        debuglog("trailers received from %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path7, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path6,
+          path7,
           error2.message
         );
       });
@@ -1614,9 +1614,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path6, origin }
+            request: { method, path: path7, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path6);
+          debuglog("sending request to %s %s/%s", method, origin, path7);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1679,7 +1679,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path6,
+        path: path7,
         method,
         body,
         headers,
@@ -1694,11 +1694,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path6 !== "string") {
+        if (typeof path7 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path6)) {
+        } else if (invalidPathRegex.test(path7)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1764,7 +1764,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path6, query) : path6;
+        this.path = query ? buildURL(path7, query) : path7;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6457,7 +6457,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path6, host, upgrade, blocking, reset } = request;
+      const { method, path: path7, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6538,7 +6538,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path6} HTTP/1.1\r
+      let header2 = `${method} ${path7} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -7067,7 +7067,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7164,7 +7164,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path6;
+      headers[HTTP2_HEADER_PATH] = path7;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7517,9 +7517,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path6 = search ? `${pathname}${search}` : pathname;
+        const path7 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path6;
+        this.opts.path = path7;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8758,10 +8758,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path6 = "/",
+          path: path7 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path6;
+        opts.path = origin + path7;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10733,20 +10733,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path6) {
-      if (typeof path6 !== "string") {
-        return path6;
+    function safeUrl(path7) {
+      if (typeof path7 !== "string") {
+        return path7;
       }
-      const pathSegments = path6.split("?");
+      const pathSegments = path7.split("?");
       if (pathSegments.length !== 2) {
-        return path6;
+        return path7;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path6);
+    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path7);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10768,7 +10768,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl(path7), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10806,9 +10806,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path6, method, body, headers, query } = opts;
+      const { path: path7, method, body, headers, query } = opts;
       return {
-        path: path6,
+        path: path7,
         method,
         body,
         headers,
@@ -11271,10 +11271,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path6,
+            Path: path7,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16153,9 +16153,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path6) {
-      for (let i = 0; i < path6.length; ++i) {
-        const code2 = path6.charCodeAt(i);
+    function validateCookiePath(path7) {
+      for (let i = 0; i < path7.length; ++i) {
+        const code2 = path7.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19075,11 +19075,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path6 = opts.path;
+          let path7 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path6 = `/${path6}`;
+            path7 = `/${path7}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path6);
+          url = new URL(util.parseOrigin(url).origin + path7);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -20259,14 +20259,14 @@ var require_util9 = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path6 && path6[0] !== "/") {
-          path6 = `/${path6}`;
+        if (path7 && path7[0] !== "/") {
+          path7 = `/${path7}`;
         }
-        return new URL(`${origin}${path6}`);
+        return new URL(`${origin}${path7}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -21101,9 +21101,9 @@ var require_diagnostics2 = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path6, origin }
+            request: { method, path: path7, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path6);
+          debugLog("sending request to %s %s%s", method, origin, path7);
         }
       );
     }
@@ -21121,14 +21121,14 @@ var require_diagnostics2 = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path6, origin },
+            request: { method, path: path7, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path6,
+            path7,
             statusCode
           );
         }
@@ -21137,23 +21137,23 @@ var require_diagnostics2 = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path6, origin }
+            request: { method, path: path7, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path6);
+          debugLog("trailers received from %s %s%s", method, origin, path7);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path6, origin },
+            request: { method, path: path7, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path6,
+            path7,
             error2.message
           );
         }
@@ -21268,7 +21268,7 @@ var require_request3 = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path6,
+        path: path7,
         method,
         body,
         headers,
@@ -21285,11 +21285,11 @@ var require_request3 = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path6 !== "string") {
+        if (typeof path7 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path6)) {
+        } else if (invalidPathRegex.test(path7)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -21364,7 +21364,7 @@ var require_request3 = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path6, query) : path6;
+        this.path = query ? serializePathWithQuery(path7, query) : path7;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -26608,7 +26608,7 @@ var require_client_h12 = __commonJS({
       }
     }
     function writeH1(client, request) {
-      const { method, path: path6, host, upgrade, blocking, reset } = request;
+      const { method, path: path7, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -26684,7 +26684,7 @@ var require_client_h12 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request);
-      let header2 = `${method} ${path6} HTTP/1.1\r
+      let header2 = `${method} ${path7} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -27361,7 +27361,7 @@ var require_client_h22 = __commonJS({
       const headersTimeout = request.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path6, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request;
+      const { method, path: path7, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -27430,7 +27430,7 @@ var require_client_h22 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path6;
+          headers[HTTP2_HEADER_PATH] = path7;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -27482,7 +27482,7 @@ var require_client_h22 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path6;
+      headers[HTTP2_HEADER_PATH] = path7;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -29838,10 +29838,10 @@ var require_proxy_agent2 = __commonJS({
         };
         const {
           origin,
-          path: path6 = "/",
+          path: path7 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path6;
+        opts.path = origin + path7;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -32001,20 +32001,20 @@ var require_mock_utils2 = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path6) {
-      if (typeof path6 !== "string") {
-        return path6;
+    function safeUrl(path7) {
+      if (typeof path7 !== "string") {
+        return path7;
       }
-      const pathSegments = path6.split("?", 3);
+      const pathSegments = path7.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path6;
+        return path7;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path6);
+    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path7);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -32039,8 +32039,8 @@ var require_mock_utils2 = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path6)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path6), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path7)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path7), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -32079,19 +32079,19 @@ var require_mock_utils2 = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function removeTrailingSlash(path6) {
-      while (path6.endsWith("/")) {
-        path6 = path6.slice(0, -1);
+    function removeTrailingSlash(path7) {
+      while (path7.endsWith("/")) {
+        path7 = path7.slice(0, -1);
       }
-      if (path6.length === 0) {
-        path6 = "/";
+      if (path7.length === 0) {
+        path7 = "/";
       }
-      return path6;
+      return path7;
     }
     function buildKey(opts) {
-      const { path: path6, method, body, headers, query } = opts;
+      const { path: path7, method, body, headers, query } = opts;
       return {
-        path: path6,
+        path: path7,
         method,
         body,
         headers,
@@ -32781,10 +32781,10 @@ var require_pending_interceptors_formatter2 = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path6,
+            Path: path7,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -32866,9 +32866,9 @@ var require_mock_agent2 = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path6, searchParams] = dispatchOpts.path.split("?");
+          const [path7, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path6}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path7}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -33269,12 +33269,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path6 = filePath || this.#snapshotPath;
-        if (!path6) {
+        const path7 = filePath || this.#snapshotPath;
+        if (!path7) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile3(resolve(path6), "utf8");
+          const data = await readFile3(resolve(path7), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -33288,7 +33288,7 @@ var require_snapshot_recorder = __commonJS({
           if (error2.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path6}`, { cause: error2 });
+            throw new UndiciError(`Failed to load snapshots from ${path7}`, { cause: error2 });
           }
         }
       }
@@ -33299,11 +33299,11 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path6 = filePath || this.#snapshotPath;
-        if (!path6) {
+        const path7 = filePath || this.#snapshotPath;
+        if (!path7) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve(path6);
+        const resolvedPath = resolve(path7);
         await mkdir2(dirname(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -33944,15 +33944,15 @@ var require_redirect_handler2 = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path6 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path6}`;
+        const path7 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path7}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path6;
+        this.opts.path = path7;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -35769,10 +35769,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path6) {
+    function deleteCachedUri(store, cacheKey, path7) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path6
+        path: path7
       });
       for (let i = 0; i < util.safeHTTPMethods.length; i++) {
         const method = util.safeHTTPMethods[i];
@@ -35780,7 +35780,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path6
+            path: path7
           });
         }
       }
@@ -35791,9 +35791,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i = 0; i < values.length; i++) {
-        const path6 = getSameOriginPath(cacheKey, values[i]);
-        if (path6 !== void 0) {
-          deleteCachedUri(store, cacheKey, path6);
+        const path7 = getSameOriginPath(cacheKey, values[i]);
+        if (path7 !== void 0) {
+          deleteCachedUri(store, cacheKey, path7);
         }
       }
     }
@@ -41281,11 +41281,11 @@ var require_fetch2 = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        const path6 = url.pathname + url.search;
+        const path7 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return new Promise((resolve, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path6}?` : path6,
+            path: hasTrailingQuestionMark ? `${path7}?` : path7,
             origin: url.origin,
             method: request.method,
             body: agent.isMockActive ? request.body && (request.body.source || request.body.stream) : body,
@@ -42232,9 +42232,9 @@ var require_util12 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path6) {
-      for (let i = 0; i < path6.length; ++i) {
-        const code2 = path6.charCodeAt(i);
+    function validateCookiePath(path7) {
+      for (let i = 0; i < path7.length; ++i) {
+        const code2 = path7.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -45670,11 +45670,11 @@ var require_undici2 = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path6 = opts.path;
+          let path7 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path6 = `/${path6}`;
+            path7 = `/${path7}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path6);
+          url = new URL(util.parseOrigin(url).origin + path7);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -45786,7 +45786,7 @@ ${captureLines}` : capture.stack;
 // action/src/main.ts
 import { mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
 import os5 from "node:os";
-import path5 from "node:path";
+import path6 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -46496,10 +46496,10 @@ function checkLibraryName(parameter, value) {
 }
 function checkDescription(value) {
   if (typeof value !== "string" || value.length > MAX_DESCRIPTION_LENGTH) {
-    const shown = typeof value === "string" ? `${value.length} characters` : String(value);
+    const valueText = typeof value === "string" ? `${value.length} characters` : String(value);
     throw new RasterUsageError(
       "description",
-      `Invalid description: ${shown}. Pass a string of at most ${MAX_DESCRIPTION_LENGTH} characters; "" clears it.`
+      `Invalid description: ${valueText}. Pass a string of at most ${MAX_DESCRIPTION_LENGTH} characters; "" clears it.`
     );
   }
   return value;
@@ -46594,9 +46594,9 @@ async function* generateBody(files, heads, tail) {
   }
   yield tail;
 }
-async function* readFile(path6, expectedSize) {
+async function* readFile(path7, expectedSize) {
   let read = 0;
-  for await (const chunk2 of createReadStream(path6)) {
+  for await (const chunk2 of createReadStream(path7)) {
     const bytes = chunk2;
     read += bytes.byteLength;
     if (read > expectedSize) {
@@ -46605,7 +46605,7 @@ async function* readFile(path6, expectedSize) {
     yield bytes;
   }
   if (read !== expectedSize) {
-    throw new Error(`${path6} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}`);
+    throw new Error(`${path7} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}`);
   }
 }
 function partHead(boundary, file) {
@@ -46636,7 +46636,7 @@ async function checkFileSizes(files) {
     if (size !== file.size) {
       throw new RasterUsageError(
         `${parameter}.size`,
-        `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} holds ${size} bytes. Pass the current size.`
+        `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} has ${size} bytes. Pass the current size.`
       );
     }
   }
@@ -46688,6 +46688,8 @@ function createDispatcher(settings, options) {
     headersTimeout: settings.headersTimeoutMs,
     bodyTimeout: settings.bodyTimeoutMs,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
+    // `connect` applies to direct connections and `requestTls` to TLS inside a proxy tunnel.
+    ...options.ca === void 0 ? {} : { connect: { ca: options.ca }, requestTls: { ca: options.ca } },
     ...options.httpProxy === void 0 ? {} : { httpProxy: options.httpProxy },
     ...options.httpsProxy === void 0 ? {} : { httpsProxy: options.httpsProxy },
     ...options.noProxy === void 0 ? {} : { noProxy: options.noProxy }
@@ -46696,7 +46698,7 @@ function createDispatcher(settings, options) {
 async function send(dispatcher, request, userAgent) {
   const url = checkSecureUrl("url", request.url);
   const body = await encodeBody(request.body);
-  const path6 = `${url.pathname}${url.search}`;
+  const path7 = `${url.pathname}${url.search}`;
   let bodySent = false;
   body?.stream.once("end", () => {
     bodySent = true;
@@ -46721,7 +46723,7 @@ async function send(dispatcher, request, userAgent) {
       throw request.signal.reason;
     }
     const sent = body === void 0 ? !CONNECT_ERROR_CODES.has(errorCode2(error2) ?? "") : bodySent;
-    throw new RasterNetworkError({ method: request.method, path: path6, cause: error2, bodySent: sent });
+    throw new RasterNetworkError({ method: request.method, path: path7, cause: error2, bodySent: sent });
   } finally {
     body?.stream.destroy();
   }
@@ -46802,7 +46804,7 @@ async function* paginate(fetchPage, pageSize = MAX_PAGE_SIZE) {
 
 // core/src/redact.ts
 var REDACTED = "[REDACTED]";
-var SECRET_PATTERNS = [/(Bearer\s+)[^\s"',;]+/gi, /\bpk_[A-Za-z0-9]{4,}/g];
+var SECRET_PATTERNS = [/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, /\bpk_[A-Za-z0-9]{4,}/g];
 function redactText(text, secrets = []) {
   let result = text;
   for (const secret of secrets) {
@@ -46898,29 +46900,29 @@ function isObject(value) {
 var ResponseShapeError = class extends Error {
   name = "ResponseShapeError";
 };
-function object(value, what) {
+function object(value, label) {
   if (!isObject(value)) {
-    throw new ResponseShapeError(`expected ${what} to be an object, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label} to be an object, got ${typeName(value)}`);
   }
   return value;
 }
-function list(value, what) {
+function list(value, label) {
   if (!Array.isArray(value)) {
-    throw new ResponseShapeError(`expected ${what} to be a list, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label} to be a list, got ${typeName(value)}`);
   }
   return value;
 }
-function requiredString(fields, key, what) {
+function requiredString(fields, key, label) {
   const value = fields[key];
   if (typeof value !== "string") {
-    throw new ResponseShapeError(`expected ${what}.${key} to be a string, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label}.${key} to be a string, got ${typeName(value)}`);
   }
   return value;
 }
-function requiredNumber(fields, key, what) {
+function requiredNumber(fields, key, label) {
   const value = fields[key];
   if (typeof value !== "number") {
-    throw new ResponseShapeError(`expected ${what}.${key} to be a number, got ${typeName(value)}`);
+    throw new ResponseShapeError(`expected ${label}.${key} to be a number, got ${typeName(value)}`);
   }
   return value;
 }
@@ -47195,11 +47197,11 @@ var RequestSender = class {
   /** Sends a request, retrying by the policy, and returns the parsed `data`. */
   async send(spec) {
     const target = buildTarget(this.#options.baseUrl, spec.path, spec.query);
-    const path6 = redactText(target.path, this.#secrets);
+    const path7 = redactText(target.path, this.#secrets);
     let previousDelayMs = 0;
     for (let attempt = 1; ; attempt += 1) {
       spec.signal?.throwIfAborted();
-      const outcome = await this.#attempt(spec, target.url, path6, attempt);
+      const outcome = await this.#attempt(spec, target.url, path7, attempt);
       if (outcome.ok) {
         return outcome.value;
       }
@@ -47212,12 +47214,12 @@ var RequestSender = class {
       if (!decision.retry) {
         throw outcome.error;
       }
-      this.#options.onRetry?.({ method: spec.method, path: path6, attempt, delayMs: decision.delayMs, reason: decision.reason });
+      this.#options.onRetry?.({ method: spec.method, path: path7, attempt, delayMs: decision.delayMs, reason: decision.reason });
       await this.#options.sleep(decision.delayMs, spec.signal);
       previousDelayMs = decision.delayMs;
     }
   }
-  async #attempt(spec, url, path6, attempt) {
+  async #attempt(spec, url, path7, attempt) {
     const request = {
       method: spec.method,
       url,
@@ -47226,7 +47228,7 @@ var RequestSender = class {
       ...spec.signal === void 0 ? {} : { signal: spec.signal }
     };
     this.#requestCount += 1;
-    this.#options.onRequest?.({ method: spec.method, path: path6, attempt });
+    this.#options.onRequest?.({ method: spec.method, path: path7, attempt });
     const started = this.#options.now();
     let response;
     try {
@@ -47238,7 +47240,7 @@ var RequestSender = class {
       if (error2 instanceof RasterError && !(error2 instanceof RasterNetworkError)) {
         throw error2;
       }
-      const networkError = this.#networkError(error2, spec.method, path6);
+      const networkError = this.#networkError(error2, spec.method, path7);
       return {
         ok: false,
         error: networkError,
@@ -47247,16 +47249,16 @@ var RequestSender = class {
     }
     this.#options.onResponse?.({
       method: spec.method,
-      path: path6,
+      path: path7,
       attempt,
       status: response.status,
       durationMs: this.#options.now() - started
     });
-    return this.#read(spec, response, path6);
+    return this.#read(spec, response, path7);
   }
-  #read(spec, response, path6) {
+  #read(spec, response, path7) {
     const retryAfterMs = parseRetryAfter(header(response, "retry-after"), this.#options.now());
-    const context = { method: spec.method, path: path6, secrets: this.#secrets, retryAfterMs };
+    const context = { method: spec.method, path: path7, secrets: this.#secrets, retryAfterMs };
     let data;
     try {
       data = readEnvelope(response, context);
@@ -47277,7 +47279,7 @@ var RequestSender = class {
         code: "INVALID_RESPONSE",
         serviceMessage: redactText(error2.message, this.#secrets),
         method: spec.method,
-        path: path6
+        path: path7
       });
     }
   }
@@ -47292,10 +47294,10 @@ var RequestSender = class {
     return headers;
   }
   /** Turns whatever the transport threw into a `RasterNetworkError` without secrets. */
-  #networkError(error2, method, path6) {
+  #networkError(error2, method, path7) {
     const cause = error2 instanceof RasterNetworkError ? error2.cause : error2;
     const bodySent = readBodySent(error2) ?? true;
-    return new RasterNetworkError({ method, path: path6, cause: redactError(cause, this.#secrets), bodySent });
+    return new RasterNetworkError({ method, path: path7, cause: redactError(cause, this.#secrets), bodySent });
   }
 };
 function readBodySent(error2) {
@@ -47305,7 +47307,7 @@ function readBodySent(error2) {
 function header(response, name) {
   return response.headers[name] ?? response.headers[name.toLowerCase()];
 }
-function buildTarget(baseUrl, path6, query = {}) {
+function buildTarget(baseUrl, path7, query = {}) {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === void 0) {
@@ -47314,7 +47316,7 @@ function buildTarget(baseUrl, path6, query = {}) {
     search.set(key, typeof value === "object" ? value.join(",") : String(value));
   }
   const queryText = search.toString();
-  const pathAndQuery = queryText === "" ? path6 : `${path6}?${queryText}`;
+  const pathAndQuery = queryText === "" ? path7 : `${path7}?${queryText}`;
   return { url: `${baseUrl}${pathAndQuery}`, path: pathAndQuery };
 }
 
@@ -47352,7 +47354,7 @@ var RasterClient = class {
   get requestCount() {
     return this.#sender.requestCount;
   }
-  /** The key's organization and the libraries it reaches (`GET /me`). */
+  /** Fetches the key's organization and the libraries it reaches (`GET /me`). */
   async me(request = {}) {
     const me = await this.#sender.send({
       method: "GET",
@@ -47382,7 +47384,7 @@ var RasterClient = class {
     );
     return abortable(this.#organizationLookup, request.signal);
   }
-  /** One page of the libraries the key reaches, in the order they were created. */
+  /** Fetches one page of the libraries the key reaches, in the order they were created. */
   async listLibraries(options = {}) {
     const query = pageQuery(options);
     return this.#send({
@@ -47394,7 +47396,7 @@ var RasterClient = class {
       parse: parseLibraries
     });
   }
-  /** Every library the key reaches, fetched page by page at the maximum page size. */
+  /** Yields every library the key reaches, fetched page by page at the maximum page size. */
   libraries(options = {}) {
     return paginate((page, pageSize) => this.listLibraries({ page, pageSize, signal: options.signal }));
   }
@@ -47413,24 +47415,24 @@ var RasterClient = class {
   }
   /** Renames a library; its slug does not change. */
   async renameLibrary(libraryId, name, request = {}) {
-    const path6 = await this.#libraryPath(libraryId, "", request);
+    const path7 = await this.#libraryPath(libraryId, "", request);
     const checkedName = checkLibraryName("name", name);
     return this.#send({
       method: "PATCH",
-      path: path6,
+      path: path7,
       body: { kind: "json", value: { name: checkedName } },
       idempotent: true,
       signal: request.signal,
       parse: parseLibrary
     });
   }
-  /** One page of a library's assets, newest first. A page shorter than `pageSize` is the last. */
+  /** Fetches one page of a library's assets, newest first. A page shorter than `pageSize` is the last. */
   async listAssets(libraryId, options = {}) {
-    const path6 = await this.#libraryPath(libraryId, "/assets", options);
+    const path7 = await this.#libraryPath(libraryId, "/assets", options);
     const tags = checkTagFilter(options.tags);
     return this.#send({
       method: "GET",
-      path: path6,
+      path: path7,
       query: { ...pageQuery(options), tags },
       idempotent: true,
       signal: options.signal,
@@ -47438,8 +47440,8 @@ var RasterClient = class {
     });
   }
   /**
-   * Every asset of a library (those with any of `tags`, when given), fetched at the maximum page
-   * size and de-duplicated by id.
+   * Yields every asset of a library (those with any of `tags`, when given), fetched at the
+   * maximum page size and de-duplicated by id.
    */
   assets(libraryId, options = {}) {
     const tags = checkTagFilter(options.tags);
@@ -47450,7 +47452,7 @@ var RasterClient = class {
       pageSize
     );
   }
-  /** One asset; a missing, foreign or trashed asset gives 404 `RESOURCE_NOT_FOUND`. */
+  /** Fetches one asset. A missing, foreign or trashed asset gives 404 `RESOURCE_NOT_FOUND`. */
   async getAsset(libraryId, assetId, request = {}) {
     const id = checkAssetId("assetId", assetId);
     return this.#send({
@@ -47461,7 +47463,7 @@ var RasterClient = class {
       parse: parseAsset
     });
   }
-  /** One page of a search over names, descriptions and tags (`GET /search/assets`). */
+  /** Fetches one page of a search over names, descriptions and tags (`GET /search/assets`). */
   async searchAssets(options) {
     const query = searchQuery(options);
     return this.#send({
@@ -47473,7 +47475,7 @@ var RasterClient = class {
       parse: parseSearchResult
     });
   }
-  /** Every hit of a search, fetched at the maximum page size and de-duplicated by id. */
+  /** Yields every hit of a search, fetched at the maximum page size and de-duplicated by id. */
   search(options) {
     searchQuery(options);
     const pageSize = checkPageSize(options.pageSize) ?? MAX_PAGE_SIZE;
@@ -47482,13 +47484,13 @@ var RasterClient = class {
       return result.hits;
     }, pageSize);
   }
-  /** A library's tags with their counts, highest count first. */
+  /** Fetches a library's tags with their counts, highest count first. */
   async listTags(libraryId, options = {}) {
-    const path6 = await this.#libraryPath(libraryId, "/tags", options);
+    const path7 = await this.#libraryPath(libraryId, "/tags", options);
     const limit2 = checkPositiveInteger("limit", options.limit, MAX_TAG_LIMIT);
     return this.#send({
       method: "GET",
-      path: path6,
+      path: path7,
       query: { limit: limit2 },
       idempotent: true,
       signal: options.signal,
@@ -47497,17 +47499,17 @@ var RasterClient = class {
   }
   /**
    * Uploads up to 20 files in one multipart request, every part named `files`; the assets come
-   * back in the order of `files`. Split longer lists with `batchFileParts`. Retried after a 429
-   * or 5xx answer, because the service stored nothing; a connection that broke after the body
-   * was sent rejects with an ambiguous `RasterNetworkError` and is not retried, because the
+   * back in the order of `files`. Split longer lists with `batchFileParts`. A 429 or 5xx
+   * response is retried, because the service stored nothing. A connection that broke after the
+   * body was sent rejects with an ambiguous `RasterNetworkError` and is not retried, because the
    * files may have been stored.
    */
   async uploadAssets(libraryId, files, request = {}) {
-    const path6 = await this.#libraryPath(libraryId, "/assets", request);
+    const path7 = await this.#libraryPath(libraryId, "/assets", request);
     checkFileParts(files);
     return this.#send({
       method: "POST",
-      path: path6,
+      path: path7,
       body: { kind: "multipart", files: [...files] },
       idempotent: false,
       signal: request.signal,
@@ -47520,14 +47522,14 @@ var RasterClient = class {
    * fails, the earlier ones have already moved their assets; deleting again is safe.
    */
   async deleteAssets(libraryId, assetIds, request = {}) {
-    const path6 = await this.#libraryPath(libraryId, "/assets", request);
+    const path7 = await this.#libraryPath(libraryId, "/assets", request);
     const ids = checkAssetIds("assetIds", assetIds);
     const moved = [];
     let success = true;
     for (const batch of chunk(ids, MAX_IDS_PER_REQUEST)) {
       const result = await this.#send({
         method: "DELETE",
-        path: path6,
+        path: path7,
         body: { kind: "json", value: { ids: batch } },
         idempotent: true,
         signal: request.signal,
@@ -47554,11 +47556,11 @@ var RasterClient = class {
   /** Replaces an asset's description; the empty string clears it. */
   async setDescription(libraryId, assetId, description, request = {}) {
     const id = checkAssetId("assetId", assetId);
-    const path6 = await this.#libraryPath(libraryId, `/assets/${encodeURIComponent(id)}/description`, request);
+    const path7 = await this.#libraryPath(libraryId, `/assets/${encodeURIComponent(id)}/description`, request);
     const text = checkDescription(description);
     return this.#send({
       method: "PATCH",
-      path: path6,
+      path: path7,
       body: { kind: "json", value: { description: text } },
       idempotent: true,
       signal: request.signal,
@@ -47570,7 +47572,7 @@ var RasterClient = class {
    * urls, tags and descriptions move unchanged. An empty list sends nothing.
    */
   async transferAssets(libraryId, targetLibraryId, assetIds, request = {}) {
-    const path6 = await this.#libraryPath(libraryId, "/assets/transfer", request);
+    const path7 = await this.#libraryPath(libraryId, "/assets/transfer", request);
     const target = checkSlug("targetLibraryId", targetLibraryId);
     if (target === libraryId) {
       throw new RasterUsageError(
@@ -47583,7 +47585,7 @@ var RasterClient = class {
     for (const batch of chunk(ids, MAX_IDS_PER_REQUEST)) {
       const result = await this.#send({
         method: "POST",
-        path: path6,
+        path: path7,
         body: { kind: "json", value: { targetLibraryId: target, assetIds: batch } },
         idempotent: false,
         signal: request.signal,
@@ -47594,7 +47596,7 @@ var RasterClient = class {
     return { transferredCount, sourceLibraryId: libraryId, targetLibraryId: target };
   }
   async #changeTags(action, libraryId, assetIds, tags, request) {
-    const path6 = await this.#libraryPath(libraryId, `/assets/${action}`, request);
+    const path7 = await this.#libraryPath(libraryId, `/assets/${action}`, request);
     const ids = checkAssetIds("assetIds", assetIds);
     const checkedTags = checkTags("tags", tags);
     if (checkedTags.length === 0) {
@@ -47605,7 +47607,7 @@ var RasterClient = class {
       for (const tagBatch of chunk(checkedTags, MAX_TAGS_PER_REQUEST)) {
         count += await this.#send({
           method: "POST",
-          path: path6,
+          path: path7,
           body: { kind: "json", value: { assetIds: idBatch, tags: tagBatch } },
           // Adding a pair that exists, or removing one that does not, is skipped by the service.
           idempotent: true,
@@ -47716,7 +47718,7 @@ function checkFileParts(files) {
     if (file.source?.kind === "bytes" && file.source.bytes.byteLength !== file.size) {
       throw new RasterUsageError(
         `${parameter}.size`,
-        `Invalid ${parameter}.size: ${file.size}, but the bytes hold ${file.source.bytes.byteLength}. Pass their length.`
+        `Invalid ${parameter}.size: ${file.size}, but source.bytes has ${file.source.bytes.byteLength} bytes. Pass its byteLength.`
       );
     }
     if (file.source?.kind !== "bytes" && file.source?.kind !== "path") {
@@ -47826,25 +47828,25 @@ async function listAssetsCreatedSince(api, libraryId, since, pageSize = 100) {
 }
 
 // core/src/sync/paths.ts
-function canonicalRelativePath(path6) {
-  const segments = path6.normalize("NFC").split(/[\\/]+/);
-  if (/^[A-Za-z]:$/.test(segments[0] ?? "") || path6.startsWith("/") || path6.startsWith("\\")) {
-    throw new Error(`Expected a path relative to the sync root, got the absolute path "${path6}".`);
+function canonicalRelativePath(path7) {
+  const segments = path7.normalize("NFC").split(/[\\/]+/);
+  if (/^[A-Za-z]:$/.test(segments[0] ?? "") || path7.startsWith("/") || path7.startsWith("\\")) {
+    throw new Error(`Expected a path relative to the sync root, got the absolute path "${path7}".`);
   }
   const kept = segments.filter((segment) => segment !== "" && segment !== ".");
   if (kept.includes("..")) {
-    throw new Error(`The path "${path6}" climbs out of the sync root with "..".`);
+    throw new Error(`The path "${path7}" climbs out of the sync root with "..".`);
   }
   if (kept.length === 0) {
-    throw new Error(`The path "${path6}" names the sync root itself, not a file in it.`);
+    throw new Error(`The path "${path7}" names the sync root itself, not a file in it.`);
   }
   return kept.join("/");
 }
 function caseFoldedPath(canonicalPath) {
   return canonicalPath.normalize("NFC").toLowerCase();
 }
-function assetNameFor(path6) {
-  const fileName = path6.split(/[\\/]/).pop() ?? path6;
+function assetNameFor(path7) {
+  const fileName = path7.split(/[\\/]/).pop() ?? path7;
   const dot = fileName.lastIndexOf(".");
   return dot > 0 ? fileName.slice(0, dot) : fileName;
 }
@@ -48013,8 +48015,13 @@ function tagProblem(tag) {
 }
 
 // core/src/sync/plan.ts
+function compareStrings(a, b) {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
+}
 function comparePaths(a, b) {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  return compareStrings(a.path, b.path);
 }
 function planSync(input) {
   const skipped = [];
@@ -48065,23 +48072,23 @@ function planSync(input) {
   const uploads = [];
   const unchanged = [];
   const keptIds = /* @__PURE__ */ new Set();
-  for (const { path: path6, file } of syncable) {
+  for (const { path: path7, file } of syncable) {
     if (file.skipReason !== void 0) {
-      skipped.push({ path: path6, reason: file.skipReason });
+      skipped.push({ path: path7, reason: file.skipReason });
       continue;
     }
     if (file.sha256 === void 0) {
-      skipped.push({ path: path6, reason: "The file was not hashed." });
+      skipped.push({ path: path7, reason: "The file was not hashed." });
       continue;
     }
-    const fingerprint = fingerprintFor(input.syncId, path6, file.sha256);
+    const fingerprint = fingerprintFor(input.syncId, path7, file.sha256);
     const matches = ownedByFingerprint.get(fingerprint);
     if (matches && matches.length > 0) {
       const kept = oldest(matches);
       keptIds.add(kept.id);
-      unchanged.push({ path: path6, assetId: kept.id, url: kept.url });
+      unchanged.push({ path: path7, assetId: kept.id, url: kept.url });
     } else {
-      uploads.push({ path: path6, size: file.size, fingerprint, file });
+      uploads.push({ path: path7, size: file.size, fingerprint, file });
     }
   }
   for (const fingerprint of protectedFingerprints) {
@@ -48099,9 +48106,9 @@ function planSync(input) {
   unchanged.sort(comparePaths);
   skipped.sort(comparePaths);
   collisions.sort((a, b) => comparePaths({ path: a.paths[0] }, { path: b.paths[0] }));
-  prune.sort((a, b) => a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0);
+  prune.sort((a, b) => compareStrings(a.assetId, b.assetId));
   const plan = {
-    upload: uploads.map(({ path: path6, size, fingerprint }) => ({ path: path6, size, fingerprint })),
+    upload: uploads.map(({ path: path7, size, fingerprint }) => ({ path: path7, size, fingerprint })),
     unchanged,
     prune,
     skipped,
@@ -48115,7 +48122,7 @@ function oldest(assets) {
   return [...assets].sort((a, b) => {
     const byCreated = (a.created ?? 0) - (b.created ?? 0);
     if (byCreated !== 0) return byCreated;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    return compareStrings(a.id, b.id);
   })[0];
 }
 
@@ -48200,6 +48207,8 @@ var Limiter = class {
 
 // core/src/sync/upload.ts
 var CLOCK_SKEW_ALLOWANCE_MS = 12e4;
+var CLOCK_MARGIN_MS = 1e3;
+var BASELINE_PAGE_SIZE = 100;
 var MAX_RESENDS = 2;
 var RECONCILE_POLL_FIRST_MS = 250;
 var RECONCILE_POLL_MAX_MS = 2e3;
@@ -48253,34 +48262,50 @@ var UploadPhase = class {
   tagLimiter;
   /** Ids of every asset this run uploaded or adopted; reconciliation never adopts them twice. */
   claimedIds = /* @__PURE__ */ new Set();
+  /**
+   * Newest assets that existed before this run uploaded anything, and the newest `created` among
+   * them; null when that listing failed.
+   */
+  baseline = null;
+  /**
+   * Lower bound of (service clock - local clock) in milliseconds, from uploads of this run: an
+   * asset's `created` is no later than the moment its response arrived. Null until observed.
+   */
+  clockOffsetLowerBound = null;
   outcomes = [];
   uploadedIds = [];
   fatalError = null;
   stopped = false;
   async run() {
     const batches = packBatches(this.input.uploads, this.input.batchBytes);
+    if (batches.length > 0) await this.takeBaseline();
     this.input.logger.info(`Uploading ${this.input.uploads.length} files in ${batches.length} batches.`);
-    await mapWithConcurrency(batches, this.input.concurrency, async (batch) => {
-      if (this.input.signal?.aborted) {
-        this.stopped = true;
-        for (const upload of batch) {
-          this.finish({ path: upload.path, status: "skipped", reason: "The run was stopped before this file was uploaded." });
-        }
-        return;
-      }
-      if (this.fatalError !== null) {
-        for (const upload of batch) {
-          this.finish({ path: upload.path, status: "failed", reason: `Not uploaded, because an earlier upload failed: ${this.fatalError}` });
-        }
-        return;
-      }
-      await this.sendBatch(batch, 0);
-    });
+    await mapWithConcurrency(batches, this.input.concurrency, (batch) => this.startBatch(batch, 0));
     return { outcomes: this.outcomes, uploadedIds: this.uploadedIds, stopped: this.stopped };
   }
   finish(outcome) {
     this.outcomes.push(outcome);
     this.input.onOutcome(outcome);
+  }
+  /**
+   * Sends a new batch, unless the run was stopped or an earlier failure means no batch can
+   * succeed; then settles its files without a request.
+   */
+  async startBatch(batch, resends) {
+    if (this.input.signal?.aborted) {
+      this.stopped = true;
+      for (const upload of batch) {
+        this.finish({ path: upload.path, status: "skipped", reason: "The run was stopped before this file was uploaded." });
+      }
+      return;
+    }
+    if (this.fatalError !== null) {
+      for (const upload of batch) {
+        this.finish({ path: upload.path, status: "failed", reason: `Not uploaded, because an earlier upload failed: ${this.fatalError}` });
+      }
+      return;
+    }
+    await this.sendBatch(batch, resends);
   }
   /** Sends one batch and settles every file in it. `resends` counts earlier lost responses. */
   async sendBatch(batch, resends) {
@@ -48290,6 +48315,7 @@ var UploadPhase = class {
     try {
       const result = await this.input.api.uploadAssets(this.input.libraryId, batch.map(filePart));
       assets = result.assets;
+      this.observeClock(assets, this.input.now());
       for (const asset of assets) this.claimedIds.add(asset.id);
     } catch (error2) {
       this.gate.releaseShared();
@@ -48311,8 +48337,8 @@ var UploadPhase = class {
     if (kind !== void 0 && PER_FILE_KINDS.has(kind) && batch.length > 1) {
       this.input.logger.info(`An upload of ${batch.length} files was rejected (${message}); sending the files in smaller batches to find the one at fault.`);
       const middle = Math.ceil(batch.length / 2);
-      await this.sendBatch(batch.slice(0, middle), resends);
-      await this.sendBatch(batch.slice(middle), resends);
+      await this.startBatch(batch.slice(0, middle), resends);
+      await this.startBatch(batch.slice(middle), resends);
       return;
     }
     if (kind !== void 0 && FATAL_KINDS.has(kind)) this.fatalError ??= message;
@@ -48322,8 +48348,8 @@ var UploadPhase = class {
     }
   }
   /**
-   * Maps returned assets to files. The API returns them in the order of the parts; the names are
-   * checked, and when they disagree the assets are matched by name and size instead. Assets left
+   * Maps returned assets to files. The API returns them in the order of the parts, and the names
+   * are checked. When they disagree, the assets are matched by name and size instead. Assets left
    * without a file are trashed, because nothing else would ever tag or delete them.
    */
   async matchAssets(batch, assets) {
@@ -48369,6 +48395,37 @@ var UploadPhase = class {
     if (asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
     this.finish(outcome);
   }
+  /** Lists the newest assets before the first upload; see `baseline`. */
+  async takeBaseline() {
+    try {
+      const assets = await this.input.api.listAssets(this.input.libraryId, { page: 1, pageSize: BASELINE_PAGE_SIZE });
+      const created = assets.map((asset) => asset.created ?? Number.NEGATIVE_INFINITY);
+      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: Math.max(Number.NEGATIVE_INFINITY, ...created) };
+    } catch (error2) {
+      this.input.logger.warn(`Listing the newest assets before uploading failed (${describeError(error2)}); a lost upload response will be checked by time alone.`);
+    }
+  }
+  observeClock(assets, respondedAt) {
+    for (const asset of assets) {
+      if (asset.created === null) continue;
+      const offset = asset.created - respondedAt;
+      if (this.clockOffsetLowerBound === null || offset > this.clockOffsetLowerBound) this.clockOffsetLowerBound = offset;
+    }
+  }
+  /**
+   * Returns the earliest `created` (service clock) that an asset stored by a batch started at
+   * `startedAt` (local clock) can have.
+   */
+  earliestCreatedOf(startedAt) {
+    const byClock = this.clockOffsetLowerBound === null ? startedAt - CLOCK_SKEW_ALLOWANCE_MS : startedAt + this.clockOffsetLowerBound - CLOCK_MARGIN_MS;
+    return Math.max(byClock, this.baseline?.newestCreated ?? Number.NEGATIVE_INFINITY);
+  }
+  /** Returns whether reconciliation may adopt `asset`: untagged, new, and not this run's already. */
+  mayAdopt(asset, since) {
+    if (asset.tags.length > 0 || this.claimedIds.has(asset.id)) return false;
+    if (this.baseline?.ids.has(asset.id)) return false;
+    return asset.created === null || asset.created >= since;
+  }
   /** Moves assets to the trash; returns false, after logging, when that fails. */
   async trash(ids, why) {
     try {
@@ -48395,11 +48452,12 @@ var UploadPhase = class {
     try {
       for (; ; ) {
         try {
-          const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, startedAt - CLOCK_SKEW_ALLOWANCE_MS);
+          const since = this.earliestCreatedOf(startedAt);
+          const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, since);
           listingError = null;
           for (const upload of batch) {
             if (found.has(upload)) continue;
-            const match2 = recent.find((asset) => !this.claimedIds.has(asset.id) && asset.tags.length === 0 && asset.name === assetNameFor(upload.path) && asset.size === upload.size);
+            const match2 = recent.find((asset) => this.mayAdopt(asset, since) && asset.name === assetNameFor(upload.path) && asset.size === upload.size);
             if (match2) {
               found.set(upload, match2);
               this.claimedIds.add(match2.id);
@@ -48440,7 +48498,7 @@ var UploadPhase = class {
       return;
     }
     this.input.logger.info(`Sending ${missing.length} files again that the lost upload did not store.`);
-    await this.sendBatch(missing, resends + 1);
+    await this.startBatch(missing, resends + 1);
   }
 };
 async function trashInBatches(api, libraryId, ids) {
@@ -48520,12 +48578,20 @@ var SyncRun = class {
     const { options, deps, logger } = this;
     logger.info(`Syncing ${options.path} into library ${options.library} (sync id "${options.syncId}", owner tag ${this.ownerTag}).`);
     this.phase("scan");
-    const scan = await deps.scan((done, total) => this.emit({ type: "progress", phase: "scan", done, total }));
+    let scan;
+    try {
+      scan = await deps.scan((done, total) => this.emit({ type: "progress", phase: "scan", done, total }));
+    } catch (error2) {
+      const reason = `Scanning the folder failed, so nothing was written: ${describeError2(error2)}`;
+      logger.warn(reason);
+      return this.report("failed", reason);
+    }
     if (!scan.found) {
       logger.warn(`Stopped by a guard: ${scan.reason}`);
       return this.report("guard", scan.reason);
     }
     logger.info(`Found ${scan.files.length} files.`);
+    if (deps.signal?.aborted) return this.stoppedBeforeWriting();
     this.phase("list");
     const listing = await this.listOwned();
     if ("failure" in listing) {
@@ -48548,7 +48614,7 @@ var SyncRun = class {
       for (const upload of uploads) {
         this.record({ path: upload.path, status: "skipped", reason: "The run was stopped before this file was uploaded." });
       }
-      return this.report("partial", "The run was stopped before the first upload; nothing was written.");
+      return this.stoppedBeforeWriting();
     }
     const result = await this.upload(uploads);
     const failed = this.files.filter((file) => file.status === "failed");
@@ -48620,6 +48686,11 @@ var SyncRun = class {
         this.emit({ type: "progress", phase: "upload", done, total: uploads.length });
       }
     });
+  }
+  stoppedBeforeWriting() {
+    const reason = "The run was stopped before the first upload; nothing was written.";
+    this.logger.warn(reason);
+    return this.report("partial", reason);
   }
   finish(failed, stopped, pruneFailure) {
     if (failed.length > 0) {
@@ -48697,6 +48768,10 @@ var SyncRun = class {
         return;
       }
       if (this.deps.now() >= deadline) break;
+      if (this.deps.signal?.aborted) {
+        this.logger.warn(`Stopped waiting for ${missing.size} uploads to be listed because the run was stopped.`);
+        return;
+      }
       await this.deps.sleep(Math.min(pause, Math.max(0, deadline - this.deps.now())));
       pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS);
     }
@@ -48758,14 +48833,14 @@ function checkTags2(tags) {
 function resolveSyncOptions(options, defaultSyncId2) {
   const apiKey = nonEmpty("apiKey", options.apiKey);
   const library = nonEmpty("library", options.library);
-  const path6 = nonEmpty("path", options.path);
+  const path7 = nonEmpty("path", options.path);
   const organization = options.organization === void 0 || options.organization.trim() === "" ? void 0 : options.organization.trim();
   const syncId = options.syncId === void 0 ? defaultSyncId2() : nonEmpty("syncId", options.syncId);
   return {
     apiKey,
     organization,
     library,
-    path: path6,
+    path: path7,
     syncId,
     prune: options.prune ?? true,
     maxDeletes: checkBudget(options.maxDeletes),
@@ -48783,6 +48858,7 @@ function resolveSyncOptions(options, defaultSyncId2) {
 // core/src/node/scan.ts
 import { createHash } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
+import { open as open2 } from "node:fs/promises";
 
 // core/src/sync/media-type.ts
 var MEDIA_SNIFF_BYTES = 4096;
@@ -48931,19 +49007,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open2 = [];
+  const open3 = [];
   for (let i = 0; i < masked.length; i++) {
     const c = masked.charCodeAt(i);
     if (c === 123) {
-      open2.push(i);
-    } else if (c === 125 && open2.length) {
-      open2.pop();
+      open3.push(i);
+    } else if (c === 125 && open3.length) {
+      open3.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i = 0; i < open2.length; i++) {
-    const at = open2[i];
+  for (let i = 0; i < open3.length; i++) {
+    const at = open3[i];
     out += masked.slice(last, at) + "\0";
     last = at + 1;
   }
@@ -50727,10 +50803,10 @@ var Minimatch = class {
       }
       return filtered.join("/");
     }).join("|");
-    const [open2, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
-    re = "^" + open2 + re + close + "$";
+    const [open3, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+    re = "^" + open3 + re + close + "$";
     if (this.partial) {
-      re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
+      re = "^(?:\\/|" + open3 + re.slice(1, -1) + close + ")$";
     }
     if (this.negate)
       re = "^(?!" + re + ").+$";
@@ -50822,10 +50898,15 @@ function compilePatterns(entries, emptySelectsAll) {
   const selectsByDefault = first === void 0 ? emptySelectsAll : emptySelectsAll && first.negated;
   return { rules, selectsByDefault };
 }
-function selects(list3, path6) {
+function pathAndParents(path7) {
+  const segments = path7.split("/");
+  return segments.map((_, index) => segments.slice(0, segments.length - index).join("/"));
+}
+function selects(list3, path7) {
+  const candidates = pathAndParents(path7);
   let selected = list3.selectsByDefault;
   for (const rule of list3.rules) {
-    if (rule.matcher.match(path6)) selected = !rule.negated;
+    if (candidates.some((candidate) => rule.matcher.match(candidate))) selected = !rule.negated;
   }
   return selected;
 }
@@ -50837,8 +50918,8 @@ var FileFilter = class {
     this.exclude = compilePatterns(exclude, false);
   }
   /** Returns whether a file at `path` (canonical) takes part in the sync. */
-  accepts(path6) {
-    return selects(this.include, path6) && !selects(this.exclude, path6);
+  accepts(path7) {
+    return selects(this.include, path7) && !selects(this.exclude, path7);
   }
 };
 
@@ -50869,7 +50950,7 @@ async function discoverFiles(root, options = {}) {
     files: []
   };
   await walk(state, absoluteRoot, /* @__PURE__ */ new Set([state.realRoot]));
-  state.files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  state.files.sort((a, b) => compareStrings(a.path, b.path));
   return { found: true, files: state.files };
 }
 async function nameProblem(folder, name) {
@@ -50906,7 +50987,7 @@ async function walk(state, folder, ancestors) {
     });
     return;
   }
-  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  entries.sort((a, b) => compareStrings(a.name, b.name));
   for (const entry of entries) {
     if (!state.options.includeHidden && entry.name.startsWith(".")) continue;
     const absolutePath = path2.join(folder, entry.name);
@@ -51003,7 +51084,29 @@ var DEFAULT_HASH_CONCURRENCY = 8;
 function formatMiB(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
-async function readFile2(absolutePath) {
+var WHOLE_READ_MAX_BYTES = 1024 * 1024;
+async function readSmallFile(absolutePath, expectedSize) {
+  const handle = await open2(absolutePath, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(expectedSize + 1);
+    let bytesRead = 0;
+    while (bytesRead < buffer.length) {
+      const { bytesRead: count } = await handle.read(buffer, bytesRead, buffer.length - bytesRead, bytesRead);
+      if (count === 0) break;
+      bytesRead += count;
+    }
+    const bytes = buffer.subarray(0, bytesRead);
+    return {
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      head: bytes.subarray(0, MEDIA_SNIFF_BYTES),
+      bytesRead
+    };
+  } finally {
+    await handle.close();
+  }
+}
+async function readFile2(absolutePath, expectedSize) {
+  if (expectedSize <= WHOLE_READ_MAX_BYTES) return readSmallFile(absolutePath, expectedSize);
   const hash = createHash("sha256");
   const head = new Uint8Array(MEDIA_SNIFF_BYTES);
   let headLength = 0;
@@ -51032,7 +51135,7 @@ async function checkFile(file, maxFileSize) {
   }
   let read;
   try {
-    read = await readFile2(file.absolutePath);
+    read = await readFile2(file.absolutePath, file.size);
   } catch (error2) {
     const code2 = error2.code ?? error2.message;
     return { ...local, skipReason: `The file cannot be read (${code2}).` };
@@ -51246,6 +51349,9 @@ function readActionOptions(env = process.env) {
   return options;
 }
 
+// action/src/annotations.ts
+import path5 from "node:path";
+
 // action/src/present.ts
 function assetMap(report) {
   const assets = {};
@@ -51349,6 +51455,37 @@ function hasPlan(report) {
 }
 function ensurePeriod(text) {
   return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+// action/src/annotations.ts
+var MAX_FILE_ERRORS = 8;
+var MAX_FILE_WARNINGS = 8;
+function annotateFiles(report, where) {
+  const prunedIds = new Set(report.plan.prune.map((asset) => asset.assetId));
+  const failed = failedFiles(report);
+  for (const file of failed.slice(0, MAX_FILE_ERRORS)) {
+    const isPrune = file.assetId !== void 0 && prunedIds.has(file.assetId);
+    error(file.reason ?? "The file could not be synced.", {
+      title: isPrune ? `Raster sync could not trash ${file.path}` : `Raster sync failed: ${file.path}`,
+      ...isPrune ? {} : { file: workspacePath(where, file.path) }
+    });
+  }
+  if (failed.length > MAX_FILE_ERRORS) {
+    error(`${failed.length - MAX_FILE_ERRORS} more files failed; the job summary and the report file list them all.`);
+  }
+  const skipped = skippedFiles(report);
+  for (const file of skipped.slice(0, MAX_FILE_WARNINGS)) {
+    warning(file.reason ?? "The file was skipped.", {
+      title: `Raster sync skipped: ${file.path}`,
+      file: workspacePath(where, file.path)
+    });
+  }
+  if (skipped.length > MAX_FILE_WARNINGS) {
+    warning(`${skipped.length - MAX_FILE_WARNINGS} more files were skipped; the job summary and the report file list them all.`);
+  }
+}
+function workspacePath(where, relativePath) {
+  return path5.relative(where.workspace, path5.join(where.root, relativePath)).split(path5.sep).join("/");
 }
 
 // action/src/job-summary.ts
@@ -51464,6 +51601,31 @@ function abortOnSignals(controller, handlers) {
   };
 }
 
+// action/src/step-outputs.ts
+var MAX_JSON_OUTPUT_BYTES = 4e5;
+function stepOutputs(report, reportPath) {
+  const warnings = [];
+  const outputs = {
+    uploaded: String(report.counts.uploaded),
+    unchanged: String(report.counts.unchanged),
+    pruned: String(report.counts.pruned),
+    skipped: String(report.counts.skipped),
+    failed: String(report.counts.failed),
+    report: reportPath
+  };
+  const json = (name, value, empty) => {
+    const text = JSON.stringify(value);
+    if (text.length * 2 <= MAX_JSON_OUTPUT_BYTES) return text;
+    warnings.push(
+      `The ${name} output would take ${text.length * 2} bytes, more than the ${MAX_JSON_OUTPUT_BYTES} this action allows within GitHub's 1 MB limit for a job's outputs, so it is ${empty}. Read it from the report file: ${reportPath}.`
+    );
+    return empty;
+  };
+  outputs["assets"] = json("assets", assetMap(report), "{}");
+  if (report.dryRun) outputs["plan"] = json("plan", report.plan, "");
+  return { outputs, warnings };
+}
+
 // action/src/main.ts
 var PHASE_TITLES = {
   scan: "Scan and hash the folder",
@@ -51522,52 +51684,22 @@ async function publishReport(report, where) {
     for (const line of urls) info(line);
     endGroup();
   }
-  const reportDir = await mkdtemp(path5.join(where.tempDir, "raster-sync-"));
-  const reportPath = path5.join(reportDir, "report.json");
+  const reportDir = await mkdtemp(path6.join(where.tempDir, "raster-sync-"));
+  const reportPath = path6.join(reportDir, "report.json");
   await writeFile2(reportPath, `${JSON.stringify(report, null, 2)}
 `);
   info(`Report written to ${reportPath}`);
-  setOutput("uploaded", report.counts.uploaded);
-  setOutput("unchanged", report.counts.unchanged);
-  setOutput("pruned", report.counts.pruned);
-  setOutput("skipped", report.counts.skipped);
-  setOutput("failed", report.counts.failed);
-  setOutput("assets", JSON.stringify(assetMap(report)));
-  setOutput("report", reportPath);
-  if (report.dryRun) setOutput("plan", JSON.stringify(report.plan));
   annotateFiles(report, where);
+  const { outputs, warnings } = stepOutputs(report, reportPath);
+  for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
+  for (const warning2 of warnings) warning(warning2);
   if (process.env["GITHUB_STEP_SUMMARY"]) {
-    await summary.addRaw(renderJobSummary(report)).write();
+    try {
+      await summary.addRaw(renderJobSummary(report)).write();
+    } catch (error2) {
+      warning(`The job summary could not be written: ${error2 instanceof Error ? error2.message : String(error2)}`);
+    }
   }
-}
-var MAX_FILE_ERRORS = 8;
-var MAX_FILE_WARNINGS = 8;
-function annotateFiles(report, where) {
-  const prunedIds = new Set(report.plan.prune.map((asset) => asset.assetId));
-  const failed = failedFiles(report);
-  for (const file of failed.slice(0, MAX_FILE_ERRORS)) {
-    const isPrune = file.assetId !== void 0 && prunedIds.has(file.assetId);
-    error(file.reason ?? "The file could not be synced.", {
-      title: isPrune ? `Raster sync could not trash ${file.path}` : `Raster sync failed: ${file.path}`,
-      ...isPrune ? {} : { file: workspacePath(where, file.path) }
-    });
-  }
-  if (failed.length > MAX_FILE_ERRORS) {
-    error(`${failed.length - MAX_FILE_ERRORS} more files failed; the job summary and the report file list them all.`);
-  }
-  const skipped = skippedFiles(report);
-  for (const file of skipped.slice(0, MAX_FILE_WARNINGS)) {
-    warning(file.reason ?? "The file was skipped.", {
-      title: `Raster sync skipped: ${file.path}`,
-      file: workspacePath(where, file.path)
-    });
-  }
-  if (skipped.length > MAX_FILE_WARNINGS) {
-    warning(`${skipped.length - MAX_FILE_WARNINGS} more files were skipped; the job summary and the report file list them all.`);
-  }
-}
-function workspacePath(where, relativePath) {
-  return path5.relative(where.workspace, path5.join(where.root, relativePath)).split(path5.sep).join("/");
 }
 var actionLogger = {
   debug: (message) => debug(message),
