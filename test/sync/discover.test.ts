@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { discoverFiles, type DiscoverOptions } from '../../core/src/node/discover';
 import { compilePatterns, selects, splitPatterns } from '../../core/src/node/patterns';
-import { scanFolder } from '../../core/src/node/scan';
+import { checkFile, scanFolder } from '../../core/src/node/scan';
 import { defaultSyncId } from '../../core/src/node/sync';
 import { planSync } from '../../core/src/sync/plan';
 import { ownerTagFor } from '../../core/src/sync/tags';
@@ -157,6 +157,12 @@ describe('scanFolder', () => {
     expect(result.files[0]!.contentType).toBe('image/png');
     expect(result.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(result.files[0]!.source).toEqual({ kind: 'path', path: join(root, 'a.png') });
+  });
+
+  it('skips a file it cannot read', async () => {
+    const checked = await checkFile({ path: 'gone.png', absolutePath: join(root, 'gone.png'), size: 10 }, 1024);
+    expect(checked.skipReason).toBe('The file cannot be read (ENOENT).');
+    expect(checked.sha256).toBeUndefined();
   });
 
   it('skips empty, too large and unknown files', async () => {
