@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -99,6 +99,30 @@ describe('undici transport over HTTPS', () => {
     expect((error as RasterNetworkError).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
     expect((error as RasterNetworkError).ambiguous).toBe(false);
     expect(server.requests()).toBe(0);
+  });
+
+  it('times out a TLS handshake that never completes', async () => {
+    const silent = new Set<Socket>();
+    const tcp = createTcpServer((socket) => {
+      silent.add(socket);
+    });
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of silent) {
+        socket.destroy();
+      }
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    });
+    const { port } = tcp.address() as { port: number };
+    const { client, clock } = clientFor(`https://127.0.0.1:${port}`, { connectTimeoutMs: 200 }, { maxAttempts: 2 });
+
+    const error = await client.uploadAssets('photos', [bytesPart('a.png', 'x')]).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterNetworkError);
+    expect((error as RasterNetworkError).code).toBe('UND_ERR_CONNECT_TIMEOUT');
+    expect((error as RasterNetworkError).ambiguous).toBe(false);
+    expect(silent.size).toBe(2);
+    expect(clock.waits).toEqual([250]);
   });
 
   it('reports a reset after the whole upload as ambiguous', async () => {
