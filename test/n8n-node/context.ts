@@ -45,6 +45,8 @@ export interface ContextOptions {
 	continueOnFail?: boolean;
 	/** Bytes behind the `id` of each binary data entry, as n8n's filesystem mode keeps them. */
 	binaryStore?: Map<string, Buffer>;
+	/** The signal n8n aborts when the execution is cancelled. */
+	cancelSignal?: AbortSignal;
 }
 
 export interface TestContext {
@@ -125,6 +127,7 @@ export function createContext(options: ContextOptions): TestContext {
 		getCurrentNodeParameter: (name: string, parameterOptions?: { extractValue?: boolean }) =>
 			getNodeParameter(name, 0, undefined, parameterOptions),
 		continueOnFail: () => options.continueOnFail === true,
+		getExecutionCancelSignal: () => options.cancelSignal,
 		getCredentials: async (type: string) => {
 			if (type !== credential.name) {
 				throw new Error(`Unexpected credential type ${type}`);

@@ -171,4 +171,22 @@ describe('API and network failures', () => {
 		expect((error as NodeApiError).description).toContain('Raster may have carried it out');
 		expect(requests).toHaveLength(1);
 	});
+
+	it('stops retrying when the execution is cancelled', async () => {
+		emulator.admin.injectFaults([{ route: 'list-libraries', kind: 'status', status: 503, times: 10 }]);
+		const cancel = new AbortController();
+		const { context, requests } = createContext({
+			credentials,
+			cancelSignal: cancel.signal,
+			parameters: { resource: 'library', operation: 'getMany' },
+		});
+
+		const run = runNode(context).catch((caught: unknown) => caught);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		cancel.abort();
+		const error = await run;
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(requests.length).toBeLessThan(5);
+	});
 });

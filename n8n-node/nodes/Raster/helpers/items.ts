@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import type { RequestOptions } from '../../../../core/src/client';
+
 import { toNodeError } from './errors';
 import { splitList } from './values';
 
@@ -76,4 +78,13 @@ export function getRequiredList(
 		});
 	}
 	return values;
+}
+
+/**
+ * Returns the options that tie client calls to the execution, so that cancelling the workflow
+ * also stops retries and the waits between them.
+ */
+export function cancelOptions(this: IExecuteFunctions): RequestOptions {
+	const signal = this.getExecutionCancelSignal?.();
+	return signal === undefined ? {} : { signal };
 }

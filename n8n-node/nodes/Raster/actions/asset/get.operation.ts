@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem, getLibraryId } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLibraryId } from '../../helpers/items';
 import { assetData } from '../../helpers/values';
 import { assetIdField, libraryLocator, simplifyField } from '../common.descriptions';
 
@@ -23,7 +23,7 @@ export async function execute(
 		const assetId = String(this.getNodeParameter('assetId', itemIndex)).trim();
 		const simplify = this.getNodeParameter('simplify', itemIndex) as boolean;
 
-		const asset = await client.getAsset(libraryId, assetId);
+		const asset = await client.getAsset(libraryId, assetId, cancelOptions.call(this));
 		return assetData(asset, simplify);
 	});
 }

@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { MAX_TAG_FILTERS } from '../../../../../core/src/api/limits';
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem, getLibraryId } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLibraryId } from '../../helpers/items';
 import { collectPages } from '../../helpers/pages';
 import { assetData, splitList } from '../../helpers/values';
 import { libraryLocator, limitField, returnAllField, simplifyField } from '../common.descriptions';
@@ -64,7 +64,12 @@ export async function execute(
 
 		const assets = await collectPages(
 			async (page, pageSize) =>
-				await client.listAssets(libraryId, { page, pageSize, ...(tags.length > 0 ? { tags } : {}) }),
+				await client.listAssets(libraryId, {
+					page,
+					pageSize,
+					...(tags.length > 0 ? { tags } : {}),
+					...cancelOptions.call(this),
+				}),
 			limit,
 		);
 		return assets.map((asset) => assetData(asset, simplify));

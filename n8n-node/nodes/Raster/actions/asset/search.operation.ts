@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { SearchHit } from '../../../../../core/src/api/types';
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem } from '../../helpers/items';
+import { cancelOptions, forEachItem } from '../../helpers/items';
 import { collectPages } from '../../helpers/pages';
 import { assetData, simplifyAsset, splitList } from '../../helpers/values';
 import { limitField, returnAllField, simplifyField } from '../common.descriptions';
@@ -66,6 +66,7 @@ export async function execute(
 				page,
 				pageSize,
 				...(libraries.length > 0 ? { libraries } : {}),
+				...cancelOptions.call(this),
 			});
 			return result.hits;
 		}, limit);

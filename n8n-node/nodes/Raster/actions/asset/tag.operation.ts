@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem, getLibraryId, getRequiredList } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLibraryId, getRequiredList } from '../../helpers/items';
 import { assetIdsField, libraryLocator, tagsField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -31,7 +31,7 @@ export async function execute(
 		const assetIds = getRequiredList.call(this, 'assetIds', 'Asset IDs', itemIndex);
 		const tags = getRequiredList.call(this, 'tags', 'Tags', itemIndex);
 
-		const result = await client.tagAssets(libraryId, assetIds, tags);
+		const result = await client.tagAssets(libraryId, assetIds, tags, cancelOptions.call(this));
 		return { assetIds, tags, taggedCount: result.taggedCount };
 	});
 }

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem, getLibraryId, getRequiredList } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLibraryId, getRequiredList } from '../../helpers/items';
 import { assetIdsField, libraryLocator } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -32,7 +32,7 @@ export async function execute(
 		const assetIds = getRequiredList.call(this, 'assetIds', 'Asset IDs', itemIndex);
 		const targetLibraryId = getLibraryId.call(this, 'targetLibrary', itemIndex);
 
-		const result = await client.transferAssets(libraryId, targetLibraryId, assetIds);
+		const result = await client.transferAssets(libraryId, targetLibraryId, assetIds, cancelOptions.call(this));
 		return { assetIds, ...result };
 	});
 }

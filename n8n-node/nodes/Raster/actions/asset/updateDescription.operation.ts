@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem, getLibraryId } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLibraryId } from '../../helpers/items';
 import { assetIdField, libraryLocator } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -35,7 +35,7 @@ export async function execute(
 		const assetId = String(this.getNodeParameter('assetId', itemIndex)).trim();
 		const text = this.getNodeParameter('description', itemIndex) as string;
 
-		const result = await client.setDescription(libraryId, assetId, text);
+		const result = await client.setDescription(libraryId, assetId, text, cancelOptions.call(this));
 		return { ...result };
 	});
 }

@@ -7,11 +7,11 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { DEFAULT_UPLOAD_BATCH_BYTES, MAX_FILES_PER_UPLOAD } from '../../../../../core/src/api/limits';
 import type { Asset } from '../../../../../core/src/api/types';
-import type { RasterClient } from '../../../../../core/src/client';
+import type { RasterClient, RequestOptions } from '../../../../../core/src/client';
 import { RasterApiError } from '../../../../../core/src/errors';
 import type { FilePart } from '../../../../../core/src/transport';
 import { toNodeError } from '../../helpers/errors';
-import { errorItem, getLibraryId, getRequiredList } from '../../helpers/items';
+import { cancelOptions, errorItem, getLibraryId, getRequiredList } from '../../helpers/items';
 import { assetData } from '../../helpers/values';
 import { libraryLocator, simplifyField } from '../common.descriptions';
 
@@ -118,7 +118,7 @@ export async function execute(
 	}
 
 	const send = async (batch: LoadedFile[]): Promise<void> => {
-		await sendBatch(client, batch, {
+		await sendBatch(client, batch, cancelOptions.call(this), {
 			onAssets: (file, asset) =>
 				output(file.itemIndex, {
 					json: assetData(asset, simplify.get(file.itemIndex) ?? true),
@@ -206,11 +206,16 @@ interface BatchHandlers {
  * rejected for its content stored nothing. When such a request contained files of several
  * items, each item is sent again on its own, so that only the item with the invalid file fails.
  */
-async function sendBatch(client: RasterClient, batch: LoadedFile[], handlers: BatchHandlers): Promise<void> {
+async function sendBatch(
+	client: RasterClient,
+	batch: LoadedFile[],
+	request: RequestOptions,
+	handlers: BatchHandlers,
+): Promise<void> {
 	const itemIndexes = [...new Set(batch.map((file) => file.itemIndex))];
 
 	try {
-		const result = await client.uploadAssets(batch[0]!.libraryId, batch.map(toFilePart));
+		const result = await client.uploadAssets(batch[0]!.libraryId, batch.map(toFilePart), request);
 		batch.forEach((file, index) => {
 			const asset = result.assets[index];
 			if (asset === undefined) {
@@ -231,6 +236,7 @@ async function sendBatch(client: RasterClient, batch: LoadedFile[], handlers: Ba
 				await sendBatch(
 					client,
 					batch.filter((file) => file.itemIndex === itemIndex),
+					request,
 					handlers,
 				);
 			}

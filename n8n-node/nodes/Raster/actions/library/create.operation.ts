@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem } from '../../helpers/items';
+import { cancelOptions, forEachItem } from '../../helpers/items';
 
 const properties: INodeProperties[] = [
 	{
@@ -50,7 +50,10 @@ export async function execute(
 		const options = this.getNodeParameter('options', itemIndex, {}) as { slug?: string };
 		const slug = options.slug?.trim() ?? '';
 
-		const library = await client.createLibrary({ name, ...(slug === '' ? {} : { slug }) });
+		const library = await client.createLibrary(
+			{ name, ...(slug === '' ? {} : { slug }) },
+			cancelOptions.call(this),
+		);
 		return { ...library };
 	});
 }

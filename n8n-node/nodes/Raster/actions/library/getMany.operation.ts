@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem } from '../../helpers/items';
+import { cancelOptions, forEachItem } from '../../helpers/items';
 import { collectPages } from '../../helpers/pages';
 import { limitField, returnAllField } from '../common.descriptions';
 
@@ -24,7 +24,7 @@ export async function execute(
 		const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex) as number);
 
 		const libraries = await collectPages(
-			async (page, pageSize) => await client.listLibraries({ page, pageSize }),
+			async (page, pageSize) => await client.listLibraries({ page, pageSize, ...cancelOptions.call(this) }),
 			limit,
 		);
 		return libraries.map((library) => ({ ...library }));

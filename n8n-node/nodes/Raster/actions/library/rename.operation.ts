@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem, getLibraryId } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLibraryId } from '../../helpers/items';
 import { libraryLocator } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -32,7 +32,7 @@ export async function execute(
 		const libraryId = getLibraryId.call(this, 'library', itemIndex);
 		const name = this.getNodeParameter('name', itemIndex) as string;
 
-		const library = await client.renameLibrary(libraryId, name);
+		const library = await client.renameLibrary(libraryId, name, cancelOptions.call(this));
 		return { ...library };
 	}, { name: 'New Name' });
 }

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { MAX_TAG_LIMIT } from '../../../../../core/src/api/limits';
 import type { RasterClient } from '../../../../../core/src/client';
-import { forEachItem, getLibraryId } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLibraryId } from '../../helpers/items';
 import { libraryLocator, limitField, returnAllField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -32,7 +32,7 @@ export async function execute(
 		const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
 		const limit = returnAll ? MAX_TAG_LIMIT : (this.getNodeParameter('limit', itemIndex) as number);
 
-		const tags = await client.listTags(libraryId, { limit });
+		const tags = await client.listTags(libraryId, { limit, ...cancelOptions.call(this) });
 		return tags.map((tag) => ({ ...tag }));
 	});
 }
