@@ -161,6 +161,16 @@ describe('RasterClient retry sequences', () => {
     ]);
   });
 
+  it('grows decorrelated waits from the previous wait', async () => {
+    const failures = Array.from({ length: 3 }, () => fail(503, 'INTERNAL_SERVER_ERROR'));
+    const { client, transport, clock } = setup([...failures, ok([])], { jitter: 'decorrelated' });
+
+    await client.listLibraries();
+
+    expect(transport.requests).toHaveLength(4);
+    expect(clock.waits).toEqual([500, 1000, 1750]);
+  });
+
   it('retries 502 and 504', async () => {
     const { client, transport, clock } = setup([fail(502, 'HTTP_502'), fail(504, 'HTTP_504'), ok([])]);
 
