@@ -6,7 +6,7 @@ import { generateApiKey } from './random';
 import { toApiLibrary } from './serialize';
 import type { AccessLevel, OrganizationRecord } from './store/records';
 
-/** An invalid administration call; `status` is what the HTTP surface answers with. */
+/** Error of an invalid administration call, with the status the HTTP surface sends for it. */
 export class AdminError extends Error {
   readonly status: number;
 

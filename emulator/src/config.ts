@@ -1,8 +1,8 @@
 /** Settings that `configure` can change while the emulator runs. */
 export interface EmulatorConfig {
-  /** How long, in milliseconds after upload, an asset's processing fields stay null. */
+  /** Time in milliseconds after upload during which an asset's processing fields stay null. */
   processingDelayMs: number;
-  /** How long, in milliseconds after upload, an asset stays out of lists and search. */
+  /** Time in milliseconds after upload during which an asset stays out of lists and search. */
   listingLagMs: number;
   /** Per-file upload limit in bytes. */
   maxFileSize: number;

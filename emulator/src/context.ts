@@ -4,7 +4,7 @@ import type { KeyRecord, LibraryRecord, OrganizationRecord } from './store/recor
 import type { Persistence } from './store/persistence';
 import type { Store } from './store/store';
 
-/** What route handlers share: state, storage, settings, clock and the emulator's own url. */
+/** Shared dependencies of route handlers: state, storage, settings, clock and the emulator's own url. */
 export interface Services {
   store: Store;
   persistence: Persistence;
@@ -33,10 +33,10 @@ export type RouteName =
   | 'transfer-assets';
 
 /**
- * How a route is authorized: `anonymous` needs only `Api-Version`; `key` any valid key (for
- * `/me`); `organization` a key of the organization in the path; `organization-write` such a key
- * holding Write on some library; `library-read` and `library-write` that access to the path's
- * library.
+ * Authorization a route needs. `anonymous` needs only `Api-Version` and `key` any valid key
+ * (for `/me`). `organization` needs a key of the organization in the path, and
+ * `organization-write` such a key with Write on at least one library. `library-read` and
+ * `library-write` need that access to the library in the path.
  */
 export type RouteAccess =
   | 'anonymous'

@@ -92,12 +92,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   let store = new Store(createSeed(options.seed));
   const persistence = await Persistence.open(options.dataDir ?? null, () => store.toSnapshot());
-  const saved = await persistence.load();
-  if (saved === null) {
-    store.resetToSeed();
-    await persistence.save();
-  } else {
-    store = Store.fromSnapshot(saved);
+  try {
+    const saved = await persistence.load();
+    if (saved === null) {
+      store.resetToSeed();
+      await persistence.save();
+    } else {
+      store = Store.fromSnapshot(saved);
+    }
+  } catch (error) {
+    await persistence.close();
+    throw error;
   }
 
   let baseUrl = '';
@@ -132,13 +137,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     onRequest: options.onRequest,
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await persistence.close();
+    throw error;
+  }
   baseUrl = formatBaseUrl(host, (server.address() as AddressInfo).port);
 
   let stopping: Promise<void> | null = null;

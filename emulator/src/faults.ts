@@ -2,10 +2,10 @@ import type { RouteName } from './context';
 import { createSeededRandom } from './random';
 
 /**
- * Kinds of injected fault: `status` answers with an error status (500 by default), `rate-limit`
- * answers 429 with `Retry-After`, `latency` delays the request and then handles it normally,
- * `reset-before-store` reads the whole request and resets the connection without handling it,
- * and `reset-after-store` handles the request (an upload is stored) and resets the connection
+ * Kinds of injected fault. `status` sends an error status (500 by default) and `rate-limit` sends
+ * 429 with `Retry-After`. `latency` delays the request, which is then handled normally.
+ * `reset-before-store` reads the whole request and resets the connection without handling it.
+ * `reset-after-store` handles the request, so an upload is stored, and then resets the connection
  * instead of sending the response.
  */
 export type FaultKind = 'status' | 'rate-limit' | 'latency' | 'reset-before-store' | 'reset-after-store';

@@ -19,7 +19,7 @@ function ascii(text: string): number[] {
   return [...text].map((character) => character.charCodeAt(0));
 }
 
-/** An ISO base media box: 32-bit size, four-letter type, then the payload. */
+/** Builds an ISO base media box: 32-bit size, four-letter type, then the payload. */
 function box(type: string, payload: number[]): number[] {
   return [...u32be(8 + payload.length), ...ascii(type), ...payload];
 }
@@ -45,7 +45,7 @@ function movie(major: string, compatible: string[], width: number, height: numbe
   ];
 }
 
-/** An EBML element with a one-byte size. */
+/** Builds an EBML element with a one-byte size. */
 function ebml(id: number[], payload: number[]): number[] {
   return [...id, 0x80 | payload.length, ...payload];
 }

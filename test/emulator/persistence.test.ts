@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -155,5 +155,42 @@ describe('killed process', () => {
         expect(await stopCli(restarted.process)).toBe(0);
       }
     }
+  });
+});
+
+describe('state file', () => {
+  test('concurrent writes all reach the disk', async () => {
+    const dataDir = join(dataRoot, 'concurrent');
+    const first = await startEmulator({ dataDir });
+    const logo = await imageBytes('brand/logo-128.png');
+    const assets = (await upload(first, Array.from({ length: 10 }, (_, index) => [`f${index}.png`, logo] as [string, Uint8Array]))).json.data
+      .assets as Array<{ id: string }>;
+
+    await Promise.all(
+      assets.flatMap((asset, index) => [
+        raw(first, 'POST', libraryPath(first, '/assets/tag'), { body: { assetIds: [asset.id], tags: [`tag-${index}`, 'shared'] } }),
+        raw(first, 'PATCH', libraryPath(first, `/assets/${asset.id}/description`), { body: { description: `d${index}` } }),
+      ]),
+    );
+    await first.stop();
+
+    const second = await startEmulator({ dataDir });
+    try {
+      for (const [index, asset] of assets.entries()) {
+        const read = await raw(second, 'GET', libraryPath(second, `/assets/${asset.id}`));
+        expect(read.json.data.tags).toEqual([`tag-${index}`, 'shared']);
+        expect(read.json.data.description).toBe(`d${index}`);
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('foreign state file is reported', async () => {
+    const dataDir = join(dataRoot, 'foreign');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'state.json'), '{"half": ');
+
+    await expect(startEmulator({ dataDir })).rejects.toThrow(/Invalid state file .*state\.json/);
   });
 });

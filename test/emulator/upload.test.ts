@@ -1,10 +1,9 @@
-import { readdir } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
-import { imageBytes, libraryPath, raw, upload } from './helpers';
+import { IMAGES, imageBytes, libraryPath, raw, upload } from './helpers';
 import { MEDIA_SAMPLES, REJECTED_SAMPLES, SVG_SIZES } from './media-samples';
 
 let emulator: RunningEmulator;
@@ -76,6 +75,28 @@ describe('type detection', () => {
       expect(response.json.data.assets[0].contentType, path).toBe(contentType);
       expect(response.json.data.assets[0].width, path).toBeGreaterThan(0);
       expect(response.json.data.assets[0].height, path).toBeGreaterThan(0);
+    }
+  });
+
+  test('every file of the sample folder', async () => {
+    emulator.admin.configure({ maxFileSize: 100 * 1024 * 1024 });
+    const rejected = ['not-images/data.json', 'not-images/empty.png', 'not-images/fake.png', 'not-images/notes.md'];
+    const files = (await readdir(IMAGES, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile() && entry.name !== 'README.md')
+      .map((entry) => relative(IMAGES, join(entry.parentPath, entry.name)));
+    expect(files.length).toBeGreaterThan(30);
+
+    for (const path of files) {
+      const response = await upload(emulator, [[path, await imageBytes(path)]]);
+      if (rejected.includes(path)) {
+        expect(response.status, path).toBe(400);
+        continue;
+      }
+      expect(response.status, path).toBe(200);
+      const asset = response.json.data.assets[0];
+      expect(asset.contentType, path).toMatch(/^image\/(png|jpeg|webp|svg\+xml)$/);
+      expect(asset.width, path).toBeGreaterThan(0);
+      expect(asset.height, path).toBeGreaterThan(0);
     }
   });
 

@@ -7,8 +7,8 @@ import type { StateSnapshot } from './records';
 const STATE_FILE = 'state.json';
 
 /**
- * Where the emulator keeps its state and the uploaded files. With a data folder, state and files
- * survive restarts and every write is atomic: the bytes go to a temporary file that is flushed
+ * Storage of the emulator's state and uploaded files. With a data folder, state and files
+ * survive restarts and every write is atomic. The bytes go to a temporary file that is flushed
  * with fsync and then renamed over the old one, so a killed process leaves the previous or the
  * new version, never a torn one. Without a data folder, state stays in memory and files go to a
  * private temporary folder that `close()` removes.
@@ -60,7 +60,14 @@ export class Persistence {
       }
       throw error;
     }
-    const snapshot = JSON.parse(text) as StateSnapshot;
+    let snapshot: StateSnapshot;
+    try {
+      snapshot = JSON.parse(text) as StateSnapshot;
+    } catch (error) {
+      throw new Error(
+        `Invalid state file ${join(this.root, STATE_FILE)}: ${(error as Error).message}. The emulator did not write it; use another --data folder.`,
+      );
+    }
     if (snapshot.version !== 1) {
       throw new Error(
         `Unsupported state file version ${String(snapshot.version)} in ${join(this.root, STATE_FILE)}; use an empty --data folder.`,
