@@ -189,6 +189,14 @@ describe('RasterClient retry sequences', () => {
     expect(clock.waits).toEqual([7000]);
   });
 
+  it('reads Retry-After in any header case', async () => {
+    const { client, clock } = setup([{ status: 503, headers: { 'Retry-After': '4' }, text: '' }, ok([])]);
+
+    await client.listTags('photos');
+
+    expect(clock.waits).toEqual([4000]);
+  });
+
   it('waits until a Retry-After HTTP date', async () => {
     const retryAt = new Date(NOW + 12_000).toUTCString();
     const { client, transport, clock } = setup([fail(503, 'INTERNAL_SERVER_ERROR', 'Busy', { 'retry-after': retryAt }), ok([])]);

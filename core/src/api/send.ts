@@ -215,8 +215,13 @@ function readBodySent(error: unknown): boolean | undefined {
   return typeof value === 'boolean' ? value : undefined;
 }
 
+/** Reads a header by its lower-case name, also when a transport kept the original case. */
 function header(response: HttpResponse, name: string): string | undefined {
-  return response.headers[name] ?? response.headers[name.toLowerCase()];
+  const exact = response.headers[name];
+  if (exact !== undefined) {
+    return exact;
+  }
+  return Object.entries(response.headers).find(([key]) => key.toLowerCase() === name)?.[1];
 }
 
 /** Joins the base URL, the encoded path and the query; list values are comma-separated. */
