@@ -47,3 +47,14 @@ export function assetNameFor(path: string): string {
   const dot = fileName.lastIndexOf('.');
   return dot > 0 ? fileName.slice(0, dot) : fileName;
 }
+
+/**
+ * Returns true when `assetName` is the name Raster gave the upload of `path`. Multipart bodies
+ * escape `"`, CR and LF in a part's filename as `%22`, `%0D` and `%0A` (as browsers' `FormData`
+ * does) and the service keeps the escaped form, so both the plain and the escaped name match.
+ */
+export function isAssetNameOf(assetName: string, path: string): boolean {
+  const plain = assetNameFor(path);
+  const escaped = plain.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return assetName === plain || assetName === escaped;
+}

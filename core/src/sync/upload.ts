@@ -5,13 +5,13 @@
 
 import { DEFAULT_UPLOAD_BATCH_BYTES, MAX_FILES_PER_UPLOAD, MAX_IDS_PER_REQUEST } from '../api/limits';
 import type { Asset } from '../api/types';
-import { RasterApiError, RasterNetworkError } from '../errors';
+import { RasterApiError, RasterNetworkError, RasterUsageError } from '../errors';
 import type { FilePart } from '../transport';
 import type { SyncApi } from './api';
 import { mapWithConcurrency } from './concurrency';
 import { Limiter, UploadGate } from './gate';
 import { listAssetsCreatedSince } from './listing';
-import { assetNameFor } from './paths';
+import { isAssetNameOf } from './paths';
 import type { PlannedUpload } from './plan';
 import { fingerprintTagFor } from './tags';
 import type { FileOutcome, SyncLogger } from './types';
@@ -97,6 +97,17 @@ function describeError(error: unknown): string {
 
 function errorKind(error: unknown): string | undefined {
   return error instanceof RasterApiError ? error.kind : undefined;
+}
+
+/**
+ * Returns the index of the file part a transport rejected before sending, because the file no
+ * longer has the size it was hashed with or cannot be read (`RasterUsageError` on `files[i]`).
+ */
+function changedFileIndex(error: unknown, batchLength: number): number | undefined {
+  if (!(error instanceof RasterUsageError)) return undefined;
+  const match = /^files\[(\d+)\]\.(size|source)$/.exec(error.parameter);
+  const index = match === null ? Number.NaN : Number(match[1]);
+  return Number.isInteger(index) && index < batchLength ? index : undefined;
 }
 
 function filePart(upload: PlannedUpload): FilePart {
@@ -208,6 +219,21 @@ class UploadPhase {
       return;
     }
 
+    const changed = changedFileIndex(error, batch.length);
+    if (changed !== undefined) {
+      // The transport checks every file before it sends a byte, so nothing was stored: fail the
+      // file that changed since it was hashed and send the others.
+      const upload = batch[changed]!;
+      this.finish({
+        path: upload.path,
+        status: 'failed',
+        reason: `The file changed or was removed after it was hashed, so it was not uploaded; run the sync again. (${message})`,
+      });
+      const others = batch.filter((_, index) => index !== changed);
+      if (others.length > 0) await this.startBatch(others, resends);
+      return;
+    }
+
     const kind = errorKind(error);
     if (kind !== undefined && PER_FILE_KINDS.has(kind) && batch.length > 1) {
       // The API validates every file before storing any, so one bad file fails the whole batch
@@ -233,14 +259,17 @@ class UploadPhase {
    */
   private async matchAssets(batch: PlannedUpload[], assets: Asset[]): Promise<Array<{ upload: PlannedUpload; asset: Asset }>> {
     const inOrder = assets.length === batch.length &&
-      batch.every((upload, index) => assets[index]!.name === null || assets[index]!.name === assetNameFor(upload.path));
+      batch.every((upload, index) => {
+        const name = assets[index]!.name;
+        return name === null || isAssetNameOf(name, upload.path);
+      });
     if (inOrder) return batch.map((upload, index) => ({ upload, asset: assets[index]! }));
 
     this.input.logger.warn(`An upload returned ${assets.length} assets for ${batch.length} files, or in another order; matching them by name and size.`);
     const remaining = [...assets];
     const pairs: Array<{ upload: PlannedUpload; asset: Asset }> = [];
     for (const upload of batch) {
-      const index = remaining.findIndex((asset) => asset.name === assetNameFor(upload.path) && (asset.size === null || asset.size === upload.size));
+      const index = remaining.findIndex((asset) => asset.name !== null && isAssetNameOf(asset.name, upload.path) && (asset.size === null || asset.size === upload.size));
       if (index === -1) {
         this.finish({ path: upload.path, status: 'failed', reason: 'The upload response did not contain an asset for this file.' });
         continue;
@@ -355,7 +384,7 @@ class UploadPhase {
           for (const upload of batch) {
             if (found.has(upload)) continue;
             const match = recent.find((asset) => this.mayAdopt(asset, since) &&
-              asset.name === assetNameFor(upload.path) && asset.size === upload.size);
+              asset.name !== null && isAssetNameOf(asset.name, upload.path) && asset.size === upload.size);
             if (match) {
               found.set(upload, match);
               this.claimedIds.add(match.id);
