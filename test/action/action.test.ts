@@ -233,6 +233,7 @@ describe('action bundle', () => {
 
     expect(run.code).toBe(1);
     expect(run.report?.outcome).toBe('partial');
+    expect(run.report?.stopReason).toMatch(/stopped/i);
     expect(run.outputs['pruned']).toBe('0');
     expect(Number(run.outputs['uploaded'])).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/Received SIGTERM/);
