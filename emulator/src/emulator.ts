@@ -100,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     } else {
       store = Store.fromSnapshot(saved);
     }
+    await persistence.removeOrphanBlobs(new Set(store.assets.keys()));
   } catch (error) {
     await persistence.close();
     throw error;

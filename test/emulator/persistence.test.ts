@@ -186,6 +186,19 @@ describe('state file', () => {
     }
   });
 
+  test('files without an asset are removed on start', async () => {
+    const dataDir = join(dataRoot, 'orphans');
+    const first = await startEmulator({ dataDir });
+    const uploaded = await upload(first, [['logo.png', await imageBytes('brand/logo-128.png')]]);
+    await first.stop();
+    await writeFile(join(dataDir, 'files', 'OrphanFromKilledUpload'), 'bytes');
+
+    const second = await startEmulator({ dataDir });
+    await second.stop();
+
+    expect(await readdir(join(dataDir, 'files'))).toEqual([uploaded.json.data.assets[0].id]);
+  });
+
   test('foreign state file is reported', async () => {
     const dataDir = join(dataRoot, 'foreign');
     await mkdir(dataDir, { recursive: true });

@@ -123,6 +123,18 @@ export class Persistence {
     }
   }
 
+  /**
+   * Removes stored files that belong to no asset of the loaded state, which a process killed
+   * between storing an upload's files and saving its state leaves behind.
+   */
+  async removeOrphanBlobs(assetIds: ReadonlySet<string>): Promise<void> {
+    for (const name of await readdir(this.filesDir)) {
+      if (!assetIds.has(name)) {
+        await rm(join(this.filesDir, name), { force: true });
+      }
+    }
+  }
+
   async removeAllBlobs(): Promise<void> {
     await rm(this.filesDir, { recursive: true, force: true });
     await mkdir(this.filesDir, { recursive: true });
