@@ -49,7 +49,9 @@ describe('per-item errors', () => {
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(output[0]!.json.name).toBe('asset-1');
 		expect(output[1]!.json.error).toBe('The asset was not found in the library [item 1]');
-		expect(String(output[1]!.json.description)).toContain('RESOURCE_NOT_FOUND');
+		expect(String(output[1]!.json.description)).toMatch(
+			/^Raster returned 404 RESOURCE_NOT_FOUND: .*[^.]\. Check the 'Asset ID' parameter/,
+		);
 		expect(output[2]!.json.name).toBe('asset-2');
 	});
 

@@ -20,6 +20,8 @@ const repoRoot = path.resolve(scriptDir, '../../..');
 const packageDir = path.join(repoRoot, 'n8n-node');
 const node24Bin = path.join(repoRoot, 'node_modules/node/bin');
 const INSIDE = process.argv.includes('--inside');
+const EXTRA_COPIES = 20;
+const FILE_COUNT = 3 + EXTRA_COPIES;
 
 if (INSIDE) {
 	await runInside(process.argv[process.argv.indexOf('--inside') + 1]);
@@ -82,6 +84,10 @@ async function preparePackage(workDir) {
 	for (const file of ['brand/logo-128.png', 'brand/logo-256.png', 'themes/lines/login/sddm-preview.jpg']) {
 		await cp(path.join('/work/shared/images', file), path.join(images, path.basename(file)));
 	}
+	// 20 more files make 23, so the upload needs two requests: 20 files, then 3.
+	for (let index = 1; index <= EXTRA_COPIES; index++) {
+		await cp('/work/shared/images/brand/logo-128.png', path.join(images, `copy-${index}.png`));
+	}
 }
 
 async function runInside(argument) {
@@ -122,28 +128,35 @@ async function runInside(argument) {
 			check(result.code === 0, `workflow ${workflow.id} imported`);
 		}
 
+		emulator.admin.resetStats();
 		const upload = await execute(n8n, 'rasterE2eUpload', 'Upload');
 		check(upload.code === 0, 'upload workflow exits 0');
-		check(upload.items.length === 3, `upload returns 3 assets (got ${upload.items.length})`);
+		check(upload.items.length === FILE_COUNT, `upload returns ${FILE_COUNT} assets (got ${upload.items.length})`);
+		const names = upload.items.map((item) => item.json.name);
 		check(
-			sameSet(upload.items.map((item) => item.json.name), ['logo-128', 'logo-256', 'sddm-preview']),
+			['logo-128', 'logo-256', 'sddm-preview', 'copy-1', `copy-${EXTRA_COPIES}`].every((name) => names.includes(name)),
 			'uploaded assets are named after the files',
 		);
 		check(upload.items.every((item) => typeof item.json.url === 'string'), 'every uploaded asset has a url');
+		const uploadRequests = emulator.admin.stats().byRoute.upload;
+		check(uploadRequests === 2, `${FILE_COUNT} files went up in 2 requests (got ${uploadRequests})`);
 
 		const tagged = await execute(n8n, 'rasterE2eTag', 'Tag');
 		check(tagged.code === 0, 'list and tag workflow exits 0');
-		check(tagged.items.length === 3, `tag runs once per listed asset (got ${tagged.items.length})`);
+		check(tagged.items.length === FILE_COUNT, `tag runs once per listed asset (got ${tagged.items.length})`);
 		check(tagged.items.every((item) => item.json.taggedCount === 1), 'each asset gained one tag');
 
 		const filtered = await execute(n8n, 'rasterE2eFilter', 'Get Tagged');
 		check(filtered.code === 0, 'filter workflow exits 0');
-		check(filtered.items.length === 3, `tag filter lists 3 assets (got ${filtered.items.length})`);
+		check(filtered.items.length === FILE_COUNT, `tag filter lists ${FILE_COUNT} assets (got ${filtered.items.length})`);
 		check(filtered.items.every((item) => item.json.tags?.includes('e2e-tagged')), 'listed assets carry the tag');
 
 		const deleted = await execute(n8n, 'rasterE2eDelete', 'Delete');
 		check(deleted.code === 0, 'delete workflow exits 0');
-		check(deleted.items.length === 3 && deleted.items.every((item) => item.json.deleted === true), 'three assets deleted');
+		check(
+			deleted.items.length === FILE_COUNT && deleted.items.every((item) => item.json.deleted === true),
+			`${FILE_COUNT} assets deleted`,
+		);
 
 		const remaining = await listAssets(emulator);
 		check(remaining.length === 0, `library is empty afterwards (found ${remaining.length})`);
@@ -151,6 +164,13 @@ async function runInside(argument) {
 		const missing = await execute(n8n, 'rasterE2eMissing', 'Get Missing');
 		check(missing.code === 1, `getting a missing asset fails the run (exit ${missing.code})`);
 		check(/not found/i.test(missing.error ?? '') && /\[item 0\]/.test(missing.error ?? ''), `failure names the problem and the item: ${missing.error}`);
+
+		const continued = await execute(n8n, 'rasterE2eContinue', 'Get Missing');
+		check(continued.code === 0, `with On Error set to continue the run succeeds (exit ${continued.code})`);
+		check(
+			continued.items.length === 1 && /\[item 0\]/.test(String(continued.items[0]?.json.error)),
+			`the failed item becomes an output item with its error: ${JSON.stringify(continued.items[0]?.json)}`,
+		);
 	} finally {
 		await emulator.stop();
 	}
@@ -260,6 +280,11 @@ function buildWorkflows(libraryId, imagesDir) {
 			raster('Delete', { resource: 'asset', operation: 'delete', library, assetIds: '={{ $json.id }}' }, [400, 0]),
 		]),
 		workflow('rasterE2eMissing', [raster('Get Missing', { resource: 'asset', operation: 'get', library, assetId: 'no-such-asset' }, [200, 0])]),
+		workflow('rasterE2eContinue', [
+			raster('Get Missing', { resource: 'asset', operation: 'get', library, assetId: 'no-such-asset' }, [200, 0], {
+				onError: 'continueRegularOutput',
+			}),
+		]),
 	];
 }
 

@@ -88,9 +88,9 @@ export function toNodeError(
 	if (error instanceof RasterApiError) {
 		const message = MESSAGES[error.kind] ?? `Raster rejected the request with ${error.code}`;
 		const advice = DESCRIPTIONS[error.kind];
-		const description = [`Raster returned ${error.status} ${error.code}: ${error.serviceMessage}`, advice]
-			.filter((part) => part !== undefined)
-			.join('. ');
+		const returned = `Raster returned ${error.status} ${error.code}: ${error.serviceMessage.trim()}`;
+		const sentence = /[.!?]$/.test(returned) ? returned : `${returned}.`;
+		const description = advice === undefined ? sentence : `${sentence} ${advice}`;
 
 		return new NodeApiError(node, apiErrorBody(error), {
 			message: `${message} [item ${itemIndex}]`,
