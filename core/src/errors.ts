@@ -99,8 +99,10 @@ export interface RasterApiErrorInit {
   method: string;
   /** Path and query of the request, without the host. */
   path: string;
-  /** Delay the service asked for with `Retry-After`, in milliseconds. */
+  /** Delay the service requested with `Retry-After`, in milliseconds. */
   retryAfterMs?: number;
+  /** Attempts sent, retries included; 1 when omitted. */
+  attempts?: number;
 }
 
 /** The service responded with a failure status. */
@@ -113,12 +115,16 @@ export class RasterApiError extends RasterError {
   readonly path: string;
   readonly retryAfterMs: number | undefined;
   readonly kind: RasterErrorKind;
+  /** Attempts sent before the client gave up, retries included. */
+  readonly attempts: number;
 
   constructor(init: RasterApiErrorInit) {
     const kind = classifyApiFailure(init.status, init.code);
     const advice = ADVICE[kind];
     const message =
-      `${init.method} ${init.path} failed with ${init.status} ${init.code}: ${init.serviceMessage}` +
+      `${init.method} ${init.path} failed with ${init.status} ${init.code}` +
+      (init.attempts !== undefined && init.attempts > 1 ? ` after ${init.attempts} attempts` : '') +
+      `: ${init.serviceMessage}` +
       (advice === undefined ? '' : ` ${advice}`);
     super(message);
 
@@ -129,6 +135,7 @@ export class RasterApiError extends RasterError {
     this.path = init.path;
     this.retryAfterMs = init.retryAfterMs;
     this.kind = kind;
+    this.attempts = init.attempts ?? 1;
   }
 }
 
@@ -140,6 +147,8 @@ export interface RasterNetworkErrorInit {
   cause: unknown;
   /** True when the request body had been fully written before the connection failed. */
   bodySent: boolean;
+  /** Attempts sent, retries included; 1 when omitted. */
+  attempts?: number;
 }
 
 /**
@@ -154,6 +163,8 @@ export class RasterNetworkError extends RasterError {
   readonly bodySent: boolean;
   /** The error code of the cause, such as `ECONNRESET` or `UND_ERR_HEADERS_TIMEOUT`. */
   readonly code: string | undefined;
+  /** Attempts sent before the client gave up, retries included. */
+  readonly attempts: number;
 
   constructor(init: RasterNetworkErrorInit) {
     const code = errorCode(init.cause);
@@ -162,7 +173,8 @@ export class RasterNetworkError extends RasterError {
       ? 'after the request was sent, so the service may have acted on it'
       : 'before the request was sent';
     super(
-      `${init.method} ${init.path} failed ${where}: ${reason}${code === undefined ? '' : ` (${code})`}`,
+      `${init.method} ${init.path} failed ${where}: ${reason}${code === undefined ? '' : ` (${code})`}` +
+        (init.attempts !== undefined && init.attempts > 1 ? `. Gave up after ${init.attempts} attempts.` : ''),
       { cause: init.cause },
     );
 
@@ -170,6 +182,7 @@ export class RasterNetworkError extends RasterError {
     this.path = init.path;
     this.bodySent = init.bodySent;
     this.code = code;
+    this.attempts = init.attempts ?? 1;
   }
 
   /** True when the request may have been carried out although no response arrived. */

@@ -226,6 +226,8 @@ describe('RasterClient retry sequences', () => {
 
     expect(error).toBeInstanceOf(RasterApiError);
     expect((error as RasterApiError).status).toBe(503);
+    expect((error as RasterApiError).attempts).toBe(3);
+    expect((error as RasterApiError).message).toContain('failed with 503 INTERNAL_SERVER_ERROR after 3 attempts: ');
     expect(transport.requests).toHaveLength(3);
     expect(clock.waits).toEqual([250, 500]);
   });
@@ -282,6 +284,18 @@ describe('RasterClient retry sequences', () => {
     await client.uploadAssets('photos', [bytesPart('a.png', 'png')]);
 
     expect(transport.requests).toHaveLength(2);
+  });
+
+  it('counts attempts in a network error', async () => {
+    const { client } = setup([networkFailure('ECONNRESET', true), networkFailure('ECONNRESET', true)], { maxAttempts: 2 });
+
+    const error = (await client.listLibraries().catch((caught: unknown) => caught)) as RasterNetworkError;
+
+    expect(error.attempts).toBe(2);
+    expect(error.message).toBe(
+      'GET /organizations/acme/libraries failed after the request was sent, so the service may have acted on it: ' +
+        'socket failed: ECONNRESET (ECONNRESET). Gave up after 2 attempts.',
+    );
   });
 
   it('surfaces an ambiguous upload failure without retrying', async () => {

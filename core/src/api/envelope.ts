@@ -17,6 +17,8 @@ export interface ResponseContext {
   /** Secrets to remove from any text taken from the body. */
   secrets: readonly string[];
   retryAfterMs?: number | undefined;
+  /** Number of the attempt that received this response, starting at 1. */
+  attempt?: number;
 }
 
 /** Returns the `data` of a success envelope, or throws a `RasterApiError` for any failure. */
@@ -55,6 +57,7 @@ export function apiErrorFromResponse(response: HttpResponse, body: unknown, cont
     method: context.method,
     path: context.path,
     ...(context.retryAfterMs === undefined ? {} : { retryAfterMs: context.retryAfterMs }),
+    ...(context.attempt === undefined ? {} : { attempts: context.attempt }),
   });
 }
 

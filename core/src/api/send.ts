@@ -139,7 +139,7 @@ export class RequestSender {
         throw error;
       }
 
-      const networkError = this.#networkError(error, spec.method, path);
+      const networkError = this.#networkError(error, spec.method, path, attempt);
       return {
         ok: false,
         error: networkError,
@@ -154,12 +154,12 @@ export class RequestSender {
       status: response.status,
       durationMs: this.#options.now() - started,
     });
-    return this.#read(spec, response, path);
+    return this.#read(spec, response, path, attempt);
   }
 
-  #read<T>(spec: RequestSpec<T>, response: HttpResponse, path: string): AttemptOutcome<T> {
+  #read<T>(spec: RequestSpec<T>, response: HttpResponse, path: string, attempt: number): AttemptOutcome<T> {
     const retryAfterMs = parseRetryAfter(header(response, 'retry-after'), this.#options.now());
-    const context = { method: spec.method, path, secrets: this.#secrets, retryAfterMs };
+    const context = { method: spec.method, path, secrets: this.#secrets, retryAfterMs, attempt };
 
     let data: unknown;
     try {
@@ -183,6 +183,7 @@ export class RequestSender {
         serviceMessage: redactText(error.message, this.#secrets),
         method: spec.method,
         path,
+        attempts: attempt,
       });
     }
   }
@@ -199,12 +200,12 @@ export class RequestSender {
   }
 
   /** Turns whatever the transport threw into a `RasterNetworkError` without secrets. */
-  #networkError(error: unknown, method: string, path: string): RasterNetworkError {
+  #networkError(error: unknown, method: string, path: string, attempts: number): RasterNetworkError {
     const cause = error instanceof RasterNetworkError ? error.cause : error;
     // A transport that does not report `bodySent` gives no proof that the service did not act,
     // so its failures count as sent: the ambiguous case is the safe one to assume.
     const bodySent = readBodySent(error) ?? true;
-    return new RasterNetworkError({ method, path, cause: redactError(cause, this.#secrets), bodySent });
+    return new RasterNetworkError({ method, path, cause: redactError(cause, this.#secrets), bodySent, attempts });
   }
 }
 
