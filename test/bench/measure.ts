@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-const POLL_INTERVAL_MS = 10;
+const POLL_INTERVAL_MS = 20;
 
 export interface RunOptions {
   cwd?: string;

@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 describe('checkFile', () => {
-  // Files up to 1 MiB are read whole, larger ones streamed; both paths must hash the same way.
+  // Files over 1 MiB are read in several chunks through one reused buffer.
   it.each([1_000, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5])('hashes a file of %i bytes', async (size) => {
     const bytes = pngLike(size);
     const absolutePath = join(root, 'image.png');
@@ -47,8 +47,10 @@ describe('checkFile', () => {
   it.each([
     ['grew', 1_000, 1_200],
     ['shrank', 1_000, 800],
-    ['grew past the whole-read size', 1024 * 1024, 1024 * 1024 + 10],
-  ])('skips a small file that %s after discovery', async (_change, discoveredSize, actualSize) => {
+    ['grew past one chunk', 1024 * 1024, 1024 * 1024 + 10],
+    ['grew by one byte', 3 * 1024 * 1024, 3 * 1024 * 1024 + 1],
+    ['shrank by one byte', 3 * 1024 * 1024, 3 * 1024 * 1024 - 1],
+  ])('skips a file that %s after discovery', async (_change, discoveredSize, actualSize) => {
     const absolutePath = join(root, 'image.png');
     await writeFile(absolutePath, pngLike(actualSize));
 
