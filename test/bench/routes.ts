@@ -8,3 +8,11 @@ export const TAG_ROUTE = 'tag-assets';
 export function routeRequests(byRoute: Record<string, number> | undefined, route: string): number {
   return byRoute?.[route] ?? 0;
 }
+
+/** Lists the requests of a side by route, busiest first, such as `tag-assets 50, upload 3`. */
+export function describeRoutes(byRoute: Record<string, number> | undefined): string {
+  return Object.entries(byRoute ?? {})
+    .sort(([, left], [, right]) => right - left)
+    .map(([route, count]) => `${route} ${count}`)
+    .join(', ');
+}

@@ -14,7 +14,7 @@ import {
 } from '../context';
 import { writeImageSet } from '../datasets';
 import { formatBytes, formatMs, formatRatio, ratioLine, type ComparisonResult, type SideResult } from '../report';
-import { routeRequests, UPLOAD_ROUTE } from '../routes';
+import { describeRoutes, routeRequests, UPLOAD_ROUTE } from '../routes';
 import { runSyncCli } from '../sync-side';
 
 const BATCH_SIZE = 20;
@@ -41,7 +41,7 @@ export async function compareColdUpload(context: BenchContext): Promise<Comparis
   await emulator.admin.reset();
   const sync = await runSyncCli(context, 'the sync CLI', dataset.root, 'bench/cold-upload');
   await expectAssetCount(emulator, count, 'the sync CLI');
-  const syncSide = toSide('sync CLI (raster-sync)', sync, `${routeRequests(sync.byRoute, UPLOAD_ROUTE)} upload requests`);
+  const syncSide = toSide('sync CLI (raster-sync)', sync, describeRoutes(sync.byRoute));
   result.sides.push(syncSide);
 
   context.log('cold upload: (a) curl loop');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type BenchContext, expectAssetCount, toSide } from '../context';
 import { writeLargeSet } from '../datasets';
 import { formatBytes, ratioLine, type ComparisonResult, type SideResult } from '../report';
-import { routeRequests, UPLOAD_ROUTE } from '../routes';
+import { describeRoutes } from '../routes';
 import { runSyncCli } from '../sync-side';
 
 const RSS_LIMIT_BYTES = 150 * 1024 * 1024;
@@ -35,9 +35,8 @@ export async function compareLargeFiles(context: BenchContext): Promise<Comparis
     await emulator.admin.reset();
     const sync = await runSyncCli(context, `the sync of ${formatBytes(total)}`, dataset.root, `bench/${name}`);
     await expectAssetCount(emulator, dataset.files.length, `the sync of ${formatBytes(total)}`);
-    const uploads = routeRequests(sync.byRoute, UPLOAD_ROUTE);
     const throughput = formatBytes((dataset.totalBytes / sync.run.wallMs) * 1000);
-    sides.push(toSide(`sync CLI, ${formatBytes(dataset.totalBytes)}`, sync, `${uploads} upload requests, ${throughput}/s`));
+    sides.push(toSide(`sync CLI, ${formatBytes(dataset.totalBytes)}`, sync, `${throughput}/s; ${describeRoutes(sync.byRoute)}`));
     await emulator.admin.reset();
   }
   result.setup = `noise PNGs of ${formatBytes(sizes.largeFileMinBytes)} to ${formatBytes(sizes.largeFileMaxBytes)}: ${descriptions.join('; ')}`;

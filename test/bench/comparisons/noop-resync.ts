@@ -4,10 +4,10 @@
  */
 import { join } from 'node:path';
 
-import { type BenchContext, clientEnv, expectAssetCount, measureSide, type MeasuredSide, toSide } from '../context';
+import { type BenchContext, clientEnv, expectAssetCount, measureSide, toSide } from '../context';
 import { writeImageSet } from '../datasets';
 import { formatBytes, formatMs, formatRatio, ratioLine, type ComparisonResult, type SideResult } from '../report';
-import { LIST_ASSETS_ROUTE, routeRequests, UPLOAD_ROUTE } from '../routes';
+import { describeRoutes, LIST_ASSETS_ROUTE, routeRequests, UPLOAD_ROUTE } from '../routes';
 import { runSyncCli } from '../sync-side';
 
 const PAGE_SIZE = 500;
@@ -43,11 +43,10 @@ export async function compareNoopResync(context: BenchContext): Promise<Comparis
 
   const syncRuns: SideResult[] = [];
   const boundRuns: SideResult[] = [];
-  let lastSync: MeasuredSide | undefined;
   for (let repeat = 0; repeat < REPEATS; repeat += 1) {
     context.log(`no-op re-sync: run ${repeat + 1} of ${REPEATS}`);
-    lastSync = await runSyncCli(context, 'the no-op sync', dataset.root, 'bench/noop-resync');
-    syncRuns.push(toSide('sync CLI (raster-sync)', lastSync));
+    const sync = await runSyncCli(context, 'the no-op sync', dataset.root, 'bench/noop-resync');
+    syncRuns.push(toSide('sync CLI (raster-sync)', sync, describeRoutes(sync.byRoute)));
 
     const hashing = await measureSide(context, 'sha256sum', 'bash', [
       '-c',
