@@ -1,7 +1,7 @@
 /**
  * The path of one API call: build the URL and headers, send through the transport, read the
- * envelope, and retry by the shared policy. Every error that leaves here is a `RasterError`
- * (or the abort reason of the caller's signal) and carries no secret.
+ * envelope, and retry by the shared policy. A failed request leaves as a `RasterError` without
+ * secrets, or as the abort reason of the caller's signal.
  */
 
 import { RasterApiError, RasterError, RasterNetworkError } from '../errors';
