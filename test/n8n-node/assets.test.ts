@@ -226,6 +226,21 @@ describe('asset tag and untag', () => {
 		expect(output[0]!.json.taggedCount).toBe(2);
 	});
 
+	it('splits more than 20 tags into requests', async () => {
+		const [asset] = await seedAssets(emulator, 1);
+		const tags = Array.from({ length: 25 }, (_value, index) => `tag-${index + 1}`);
+		const { context, requests } = createContext({
+			credentials,
+			parameters: assetParameters('tag', { assetIds: asset!.id, tags: tags.join(',') }),
+		});
+
+		const output = await runNode(context);
+
+		expect(requests.map((request) => JSON.parse(request.body!.toString()).tags.length)).toEqual([20, 5]);
+		expect(output).toHaveLength(1);
+		expect(output[0]!.json.taggedCount).toBe(25);
+	});
+
 	it('removes tags', async () => {
 		const assets = await seedAssets(emulator, 2, { tags: ['old', 'keep'] });
 		const ids = assets.map((asset) => asset.id);

@@ -71,7 +71,7 @@ export const tagsField: INodeProperties = {
 	required: true,
 	placeholder: 'e.g. homepage, summer-campaign',
 	description:
-		'Tags separated by commas, at most 20. Tags are case-sensitive; "index" and "trash" are reserved by Raster.',
+		'Tags separated by commas. Tags are case-sensitive; "index" and "trash" are reserved by Raster.',
 };
 
 export const returnAllField: INodeProperties = {

@@ -11,7 +11,7 @@ const properties: INodeProperties[] = [
 	{
 		...tagsField,
 		description:
-			'Tags to add, separated by commas, at most 20. Tags are case-sensitive; "index" and "trash" are reserved by Raster.',
+			'Tags to add, separated by commas. Tags are case-sensitive; "index" and "trash" are reserved by Raster.',
 	},
 ];
 

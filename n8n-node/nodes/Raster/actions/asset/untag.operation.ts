@@ -8,7 +8,7 @@ import { assetIdsField, libraryLocator, tagsField } from '../common.descriptions
 const properties: INodeProperties[] = [
 	libraryLocator(),
 	assetIdsField,
-	{ ...tagsField, description: 'Tags to remove, separated by commas, at most 20. Tags are case-sensitive.' },
+	{ ...tagsField, description: 'Tags to remove, separated by commas. Tags are case-sensitive.' },
 ];
 
 export const description = updateDisplayOptions(
