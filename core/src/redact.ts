@@ -1,15 +1,21 @@
 /**
  * Removal of API keys from text that may reach an error, a log line or a report. The client
  * redacts its own key verbatim. The patterns below also catch keys it was never given, such as
- * one a service or proxy echoes back.
+ * one a service or proxy echoes back, and passwords in proxy URLs.
  */
 
 export const REDACTED = '[REDACTED]';
 
-/** `Bearer <token>` (token characters of RFC 6750) and Raster keys (`pk_` and alphanumerics). */
-const SECRET_PATTERNS: readonly RegExp[] = [/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, /\bpk_[A-Za-z0-9]{4,}/g];
+/** `Bearer <token>`, with the token characters of RFC 6750. */
+const BEARER_PATTERN = /(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi;
 
-/** Replaces every occurrence of the given secrets and of anything shaped like a key. */
+/** Raster keys: `pk_` and alphanumerics. */
+const RASTER_KEY_PATTERN = /\bpk_[A-Za-z0-9]{4,}/g;
+
+/** User information in URLs, such as the password of a proxy in `HTTPS_PROXY`. */
+const URL_USER_INFO_PATTERN = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
+
+/** Replaces every occurrence of the given secrets, of anything shaped like a key, and of URL user information. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let result = text;
 
@@ -19,8 +25,9 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
     }
   }
 
-  result = result.replace(SECRET_PATTERNS[0]!, `$1${REDACTED}`);
-  result = result.replace(SECRET_PATTERNS[1]!, REDACTED);
+  result = result.replace(BEARER_PATTERN, `$1${REDACTED}`);
+  result = result.replace(RASTER_KEY_PATTERN, REDACTED);
+  result = result.replace(URL_USER_INFO_PATTERN, `$1${REDACTED}@`);
   return result;
 }
 
@@ -58,7 +65,7 @@ export function redactError(error: unknown, secrets: readonly string[] = [], dep
 
 /** Removes secrets from a URL's text, the query string and any user information included. */
 export function redactUrl(url: string, secrets: readonly string[] = []): string {
-  return redactText(url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, `$1${REDACTED}@`), secrets);
+  return redactText(url, secrets);
 }
 
 function describeValue(value: object): string {

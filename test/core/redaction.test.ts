@@ -76,6 +76,16 @@ describe('the API key never leaks', () => {
     expect((((error as Error).cause as Error).cause as { code?: string }).code).toBe('EPROTO');
   });
 
+  it('nor a proxy password from a cause', async () => {
+    const cause = Object.assign(new Error('connect to http://user:hunter2@127.0.0.1:3128 failed'), { code: 'ECONNREFUSED', bodySent: false });
+    const { client } = setup(cause, cause);
+
+    const error = await client.listLibraries().catch((caught: unknown) => caught);
+
+    expect(everything(error)).not.toContain('hunter2');
+    expect((error as Error).message).toContain('http://[REDACTED]@127.0.0.1:3128');
+  });
+
   it('from a query that contains it', async () => {
     const { client, logged } = setup(fail(400, 'BAD_USER_INPUT', 'Invalid query'));
 
