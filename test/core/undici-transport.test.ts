@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { RasterClient, RasterNetworkError, RasterUsageError, type FilePart } from '@raster-toolkit/core';
+import { RasterApiError, RasterClient, RasterNetworkError, RasterUsageError, type FilePart } from '@raster-toolkit/core';
 import { TOOLKIT_USER_AGENT, createUndiciTransport, type UndiciTransport } from '@raster-toolkit/core/node';
 
 import { asset, fakeClock } from './support/fake-transport';
@@ -332,6 +332,26 @@ describe('undici transport requests', () => {
     expect(server.requests).toBe(8);
     expect(server.connections).toBeLessThanOrEqual(2);
     expect(maxInFlight).toBe(2);
+  });
+
+  it('does not follow redirects', async () => {
+    let redirectedRequests = 0;
+    const elsewhere = await serve((_request, response) => {
+      redirectedRequests += 1;
+      sendData(response, []);
+    });
+    const server = await serve((_request, response) => {
+      response.writeHead(302, { location: `${elsewhere.url}/organizations/acme/libraries` });
+      response.end();
+    });
+    const { client } = clientFor(server, transport());
+
+    const error = await client.listLibraries().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterApiError);
+    expect((error as RasterApiError).status).toBe(302);
+    expect((error as RasterApiError).code).toBe('HTTP_302');
+    expect(redirectedRequests).toBe(0);
   });
 
   it('reads Retry-After from a real response', async () => {
