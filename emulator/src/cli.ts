@@ -114,6 +114,9 @@ async function main(argv: string[]): Promise<number> {
           process.stderr.write(`raster-emulator: ${entry.method} ${entry.url} failed: ${entry.error.stack ?? entry.error.message}\n`);
         }
       },
+      onError(error) {
+        process.stderr.write(`raster-emulator: server error: ${error.stack ?? error.message}\n`);
+      },
     });
   } catch (error) {
     process.stderr.write(`raster-emulator: ${(error as Error).message}\n`);

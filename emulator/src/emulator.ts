@@ -42,6 +42,8 @@ export interface EmulatorOptions {
   socketTimeoutMs?: number;
   /** Called after each request; the emulator itself never prints. */
   onRequest?: (entry: RequestLogEntry) => void;
+  /** Called with errors outside any request, such as a failed accept on the listening socket. */
+  onError?: (error: Error) => void;
 }
 
 export interface RunningEmulator {
@@ -136,15 +138,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       socketTimeoutMs: options.socketTimeoutMs ?? 120_000,
     },
     onRequest: options.onRequest,
+    onError: options.onError,
   });
 
   try {
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
+      const onError = (error: Error) => {
+        server.off('listening', onListening);
+        reject(error);
+      };
+      const onListening = () => {
+        server.off('error', onError);
         resolve();
-      });
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen(options.port ?? 0, host);
     });
   } catch (error) {
     await persistence.close();

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, resourceNotFound } from './api-error';
@@ -25,6 +26,14 @@ export async function serveFile(request: IncomingMessage, response: ServerRespon
     return;
   }
 
+  const blobPath = services.persistence.blobPath(asset.id);
+  try {
+    await stat(blobPath);
+  } catch {
+    sendError(response, resourceNotFound(`The file of asset "${asset.id}" is missing from storage.`));
+    return;
+  }
+
   response.writeHead(200, {
     'Content-Type': asset.contentType,
     'Content-Length': asset.size,
@@ -39,7 +48,7 @@ export async function serveFile(request: IncomingMessage, response: ServerRespon
     return;
   }
   try {
-    await pipeline(createReadStream(services.persistence.blobPath(asset.id)), response);
+    await pipeline(createReadStream(blobPath), response);
   } catch {
     response.destroy();
   }

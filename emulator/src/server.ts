@@ -46,6 +46,8 @@ export interface ServerDependencies {
   info(): SeedInfo;
   timeouts: ServerTimeouts;
   onRequest?: ((entry: RequestLogEntry) => void) | undefined;
+  /** Called with errors outside any request, such as a failed accept or a throwing `onRequest`. */
+  onError?: ((error: Error) => void) | undefined;
 }
 
 /** Resolves once the request body has been read to its end (and discarded) or the client left. */
@@ -174,6 +176,10 @@ export function createEmulatorServer(dependencies: ServerDependencies): Server {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     answerClientError(error, socket);
   });
+  // Without a listener, an error such as EMFILE on accept would end the process.
+  server.on('error', (error: Error) => {
+    dependencies.onError?.(error);
+  });
   return server;
 }
 
@@ -216,7 +222,11 @@ async function handleRequest(request: IncomingMessage, response: ServerResponse,
   if (log.error !== undefined) {
     entry.error = log.error;
   }
-  dependencies.onRequest?.(entry);
+  try {
+    dependencies.onRequest?.(entry);
+  } catch (error) {
+    dependencies.onError?.(error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 const CLIENT_ERRORS: Record<string, { status: number; reason: string; code: string; message: string }> = {

@@ -248,3 +248,78 @@ describe('load', () => {
     expect(result.text.match(/HTTP\/1\.1 200 /g)).toHaveLength(3);
   });
 });
+
+describe('unexpected failures', () => {
+  test('storage failure gives 500 and the server goes on', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'emulator-broken-'));
+    const entries: Array<{ status: number | string; error?: Error }> = [];
+    const broken = await startEmulator({ dataDir: folder, onRequest: (entry) => entries.push(entry) });
+    try {
+      await rm(join(folder, 'files'), { recursive: true, force: true });
+
+      const form = new FormData();
+      form.append('files', new Blob([logo]), 'logo.png');
+      const response = await raw(broken, 'POST', libraryPath(broken, '/assets'), { rawBody: form });
+
+      expect(response.status).toBe(500);
+      expect(response.json.error.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(entries.at(-1)?.error?.message).toMatch(/ENOENT/);
+      expect(await readdir(join(folder, 'tmp'))).toEqual([]);
+      expect((await raw(broken, 'GET', '/me')).status).toBe(200);
+      expect((await raw(broken, 'GET', libraryPath(broken, '/assets'))).json.data).toEqual([]);
+
+      await rm(join(folder, 'tmp'), { recursive: true, force: true });
+      const noTemporaryFolder = await raw(broken, 'POST', libraryPath(broken, '/assets'), { rawBody: form });
+      expect(noTemporaryFolder.status).toBe(500);
+      expect(entries.at(-1)?.error?.message).toMatch(/ENOENT/);
+      expect((await raw(broken, 'GET', '/me')).status).toBe(200);
+    } finally {
+      await broken.stop();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('request log hook', () => {
+  test('throwing onRequest does not break requests', async () => {
+    const errors: Error[] = [];
+    const hooked = await startEmulator({
+      onRequest: () => {
+        throw new Error('log sink failed');
+      },
+      onError: (error) => errors.push(error),
+    });
+    try {
+      const first = await raw(hooked, 'GET', '/me');
+      const second = await raw(hooked, 'GET', '/me');
+
+      expect(first.status).toBe(200);
+      expect(second.status).toBe(200);
+      expect(errors.map((error) => error.message)).toEqual(['log sink failed', 'log sink failed']);
+    } finally {
+      await hooked.stop();
+    }
+  });
+
+  test('entries carry method, url, route and status', async () => {
+    const entries: unknown[] = [];
+    const hooked = await startEmulator({ onRequest: (entry) => entries.push(entry) });
+    try {
+      await raw(hooked, 'GET', `/organizations/${hooked.organizationId}/libraries?page=1`);
+      await raw(hooked, 'GET', '/nowhere');
+
+      expect(entries).toEqual([
+        {
+          method: 'GET',
+          url: `/organizations/${hooked.organizationId}/libraries?page=1`,
+          route: 'list-libraries',
+          status: 200,
+          durationMs: expect.any(Number),
+        },
+        { method: 'GET', url: '/nowhere', route: 'unknown', status: 404, durationMs: expect.any(Number) },
+      ]);
+    } finally {
+      await hooked.stop();
+    }
+  });
+});

@@ -72,7 +72,7 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
       // Read and discard the rest of the body so the response can still reach the client.
       request.resume();
       void Promise.allSettled(writes)
-        .then(() => Promise.all(files.map((file) => rm(file.tempPath, { force: true }))))
+        .then(() => Promise.allSettled(files.map((file) => rm(file.tempPath, { force: true }))))
         .finally(() => reject(error));
     };
 
@@ -112,21 +112,25 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
       const output = createWriteStream(file.tempPath);
       openStreams.add(output);
 
-      writes.push(
-        new Promise<void>((resolveWrite, rejectWrite) => {
-          output.on('finish', () => {
-            openStreams.delete(output);
-            file.head = Buffer.concat(headChunks);
-            resolveWrite();
-          });
-          output.on('error', rejectWrite);
-          output.on('close', () => {
-            if (!output.writableFinished) {
-              rejectWrite(new Error(`Writing ${file.tempPath} was stopped.`));
-            }
-          });
-        }),
-      );
+      const written = new Promise<void>((resolveWrite, rejectWrite) => {
+        output.on('finish', () => {
+          openStreams.delete(output);
+          file.head = Buffer.concat(headChunks);
+          resolveWrite();
+        });
+        output.on('error', (error) => {
+          rejectWrite(error);
+          fail(error);
+        });
+        output.on('close', () => {
+          if (!output.writableFinished) {
+            rejectWrite(new Error(`Writing ${file.tempPath} was stopped.`));
+          }
+        });
+      });
+      // The rejection is handled through `fail` and `writes`; this keeps it from counting as unhandled meanwhile.
+      written.catch(() => undefined);
+      writes.push(written);
 
       stream.on('data', (chunk: Buffer) => {
         file.size += chunk.length;
