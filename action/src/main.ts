@@ -6,7 +6,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import type { SyncEvent, SyncLogger, SyncPhase, SyncReport } from '@raster-toolkit/core';
+import { RasterUsageError, type SyncEvent, type SyncLogger, type SyncPhase, type SyncReport } from '@raster-toolkit/core';
 import { syncFolder } from '@raster-toolkit/core/node';
 import { readActionOptions, readInput } from './action-inputs';
 import { annotateFiles } from './annotations';
@@ -33,6 +33,7 @@ const PHASE_TITLES: Record<SyncPhase, string> = {
   settle: 'Wait until the uploads are listed',
 };
 
+/** Runs one action step: inputs, sync, then report. Every failure ends in `setFailed`. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // The key is masked before anything else runs, so no later line, error or output can show it.
   const apiKey = readInput('api-key', env);
@@ -61,8 +62,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     report = await syncFolder({ ...options, signal: controller.signal, logger: actionLogger, onEvent: (event) => groups.onEvent(event) });
   } catch (error) {
+    // The engine rejects only invalid options, before any request; later failures are in the report.
     groups.close();
-    core.setFailed(`Raster sync failed: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    core.setFailed(error instanceof RasterUsageError ? `Invalid input: ${message}` : `Raster sync failed: ${message}`);
     return;
   } finally {
     removeSignalHandlers();

@@ -308,6 +308,14 @@ describe('action bundle', () => {
     expect(emulator.admin.stats().requests).toBe(0);
   });
 
+  it('fails naming an option the engine rejects', async () => {
+    const run = await runAction(workspace, { ...inputs, concurrency: '100000' });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^::error::Invalid input: .*concurrency.*100000/m);
+    expect(emulator.admin.stats().requests).toBe(0);
+  });
+
   it('masks the API key and never prints it', async () => {
     const run = await runAction(workspace, { ...inputs, 'include-hidden': 'true' });
     const key = emulator.writeKey;

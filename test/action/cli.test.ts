@@ -99,6 +99,10 @@ describe('raster-sync CLI', () => {
 
     const unknown = await runCli(['images', '--prune=maybe']);
     expect(unknown.code).toBe(2);
+
+    const rejectedByEngine = await runCli(['images', '--concurrency', '100000']);
+    expect(rejectedByEngine.code).toBe(2);
+    expect(rejectedByEngine.stderr).toContain('concurrency');
     expect(emulator.admin.stats().requests).toBe(0);
   });
 
