@@ -39,7 +39,11 @@ export const MAX_FILE_SIZE = 100 * 1024 * 1024;
  */
 export const DEFAULT_UPLOAD_BATCH_BYTES = 64 * 1024 * 1024;
 
-/** Decision: organization and library slugs. */
+/**
+ * Decision: organization and library slugs.
+ * NOTE: the service publishes no slug rule. This is the rule for new library slugs, and the
+ * client applies it to organization ids too, so an unusual existing slug would be rejected.
+ */
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Decision: library names are 1 to 100 characters. */
