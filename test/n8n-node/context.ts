@@ -253,6 +253,8 @@ function safeJson(text: string): unknown {
 	}
 }
 
+let binaryCount = 0;
+
 /**
  * Reads a sample image and returns an input item whose binary data lives in the store under an
  * id, the way n8n's filesystem mode keeps it: the `data` field holds the mode, not the bytes.
@@ -265,7 +267,8 @@ export async function binaryItem(
 	const binary: Record<string, IBinaryData> = {};
 	for (const [propertyName, relativePath] of Object.entries(files)) {
 		const bytes = await readFile(path.join(IMAGES, relativePath));
-		const id = `filesystem-v2:workflows/1/executions/1/binary_data/${store.size + 1}`;
+		binaryCount += 1;
+		const id = `filesystem-v2:workflows/1/executions/1/binary_data/${binaryCount}`;
 		store.set(id, bytes);
 		const fileName = path.basename(relativePath);
 		const extension = path.extname(fileName).slice(1);

@@ -147,6 +147,28 @@ describe('asset upload', () => {
 		expect(output[2]!.pairedItem).toEqual({ item: 2 });
 	});
 
+	it('keeps files of a failed item out of the batch', async () => {
+		const store = new Map<string, Buffer>();
+		const broken = await binaryItem(store, { data: 'brand/logo-128.png', photo: 'brand/logo-256.png' });
+		store.delete(broken.binary!.photo!.id!);
+		const items = [broken, await binaryItem(store, { data: 'unicode/café-menu.png' })];
+		const { context, requests } = createContext({
+			credentials,
+			items,
+			binaryStore: store,
+			continueOnFail: true,
+			parameters: (itemIndex) => uploadParameters({ binaryPropertyName: itemIndex === 0 ? 'data, photo' : 'data' }),
+		});
+
+		const output = await runNode(context);
+
+		expect(requests).toHaveLength(1);
+		expect(parseMultipart(requests[0]!).map((part) => part.filename)).toEqual(['café-menu.png']);
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(String(output[0]!.json.error)).toContain('[item 0]');
+		expect(output[1]!.json.name).toBe('café-menu');
+	});
+
 	it('throws NodeApiError for the invalid item when not continuing', async () => {
 		const store = new Map<string, Buffer>();
 		const items = [

@@ -80,8 +80,8 @@ interface LoadedFile extends PendingFile {
  * Uploads the binary fields of every input item as assets, one output item per asset, paired
  * with the input item of its file. Files of consecutive items going to the same library share
  * requests of at most 20 files and 64 MiB. Bytes are read through n8n's binary helpers just
- * before their request, so filesystem and database binary modes work and at most one request's
- * files are held in memory.
+ * before their request, so filesystem and database binary modes work and memory holds about one
+ * request's files at a time.
  */
 export async function execute(
 	this: IExecuteFunctions,
@@ -144,6 +144,9 @@ export async function execute(
 			bytes = await this.helpers.getBinaryDataBuffer(file.itemIndex, file.propertyName);
 		} catch (error) {
 			fail(file.itemIndex, error);
+			// Files of the failed item already waiting in the batch stay out of Raster too.
+			batch = batch.filter((waiting) => waiting.itemIndex !== file.itemIndex);
+			batchBytes = batch.reduce((sum, waiting) => sum + waiting.bytes.byteLength, 0);
 			continue;
 		}
 
