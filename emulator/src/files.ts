@@ -34,22 +34,57 @@ export async function serveFile(request: IncomingMessage, response: ServerRespon
     return;
   }
 
-  response.writeHead(200, {
+  const range = parseRange(request.headers.range, asset.size);
+  if (range === 'unsatisfiable') {
+    response.writeHead(416, { 'Content-Range': `bytes */${asset.size}`, Vary: 'Api-Version' });
+    response.end();
+    return;
+  }
+  const headers: Record<string, string | number> = {
     'Content-Type': asset.contentType,
-    'Content-Length': asset.size,
+    'Content-Length': range === null ? asset.size : range.end - range.start + 1,
+    'Accept-Ranges': 'bytes',
     'Cache-Control': 'public, max-age=31536000, immutable',
     'X-Content-Type-Options': 'nosniff',
     // An SVG can carry scripts; a sandbox keeps them from running when the url is opened.
     'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
     Vary: 'Api-Version',
-  });
+  };
+  if (range !== null) {
+    headers['Content-Range'] = `bytes ${range.start}-${range.end}/${asset.size}`;
+  }
+  response.writeHead(range === null ? 200 : 206, headers);
   if (request.method === 'HEAD') {
     response.end();
     return;
   }
   try {
-    await pipeline(createReadStream(blobPath), response);
+    await pipeline(createReadStream(blobPath, range === null ? {} : range), response);
   } catch {
     response.destroy();
   }
+}
+
+/**
+ * Reads a single `bytes=` range, as video players send to seek. Returns null to serve the whole
+ * file (no header, several ranges or another unit) and `unsatisfiable` for a range past the end.
+ */
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (match === null || (match[1] === '' && match[2] === '')) {
+    return null;
+  }
+  const first = match[1] ?? '';
+  const last = match[2] ?? '';
+  if (first === '') {
+    // A suffix range: the last N bytes.
+    const length = Math.min(Number(last), size);
+    return length === 0 ? 'unsatisfiable' : { start: size - length, end: size - 1 };
+  }
+  const start = Number(first);
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  if (start >= size || end < start) {
+    return 'unsatisfiable';
+  }
+  return { start, end };
 }

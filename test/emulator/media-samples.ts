@@ -106,6 +106,7 @@ export const MEDIA_SAMPLES: MediaSample[] = [
 export const REJECTED_SAMPLES: Array<[string, Uint8Array]> = [
   ['video.mkv', Uint8Array.from(matroska('matroska', 640, 480))],
   ['unknown.iso', Uint8Array.from(ftyp('zzzz', ['zzzz']))],
+  ['song.m4a', Uint8Array.from(ftyp('M4A ', ['M4A ', 'mp42', 'isom']))],
   ['text.png', new TextEncoder().encode('plain text pretending to be a PNG\n')],
   ['page.svg', new TextEncoder().encode('<?xml version="1.0"?>\n<html><body>not svg</body></html>')],
   ['pdf.jpg', new TextEncoder().encode('%PDF-1.7\n')],

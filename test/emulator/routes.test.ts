@@ -161,6 +161,41 @@ describe('assets', () => {
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
   });
 
+  test('url serves byte ranges', async () => {
+    const bytes = await imageBytes('brand/logo-128.png');
+    const response = await upload(emulator, [['logo.png', bytes]]);
+    const url = response.json.data.assets[0].url;
+
+    const middle = await fetch(url, { headers: { Range: 'bytes=10-19' } });
+    const suffix = await fetch(url, { headers: { Range: 'bytes=-5' } });
+    const open = await fetch(url, { headers: { Range: `bytes=${bytes.length - 3}-` } });
+    const beyond = await fetch(url, { headers: { Range: `bytes=${bytes.length}-` } });
+
+    expect(middle.status).toBe(206);
+    expect(middle.headers.get('content-range')).toBe(`bytes 10-19/${bytes.length}`);
+    expect(new Uint8Array(await middle.arrayBuffer())).toEqual(bytes.subarray(10, 20));
+    expect(new Uint8Array(await suffix.arrayBuffer())).toEqual(bytes.subarray(bytes.length - 5));
+    expect(new Uint8Array(await open.arrayBuffer())).toEqual(bytes.subarray(bytes.length - 3));
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+  });
+
+  test('url of an unknown file is not found', async () => {
+    const response = await fetch(`${emulator.url}/files/NoSuchAsset.png`);
+
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('RESOURCE_NOT_FOUND');
+  });
+
+  test('url keeps serving a trashed asset', async () => {
+    const [asset] = await uploadSamples(emulator, ['brand/logo-128.png']);
+    await raw(emulator, 'DELETE', libraryPath(emulator, '/assets'), { body: { ids: [asset.id] } });
+
+    const file = await fetch(asset.url);
+
+    expect(file.status).toBe(200);
+  });
+
   test('list returns newest first', async () => {
     const first = await uploadSamples(emulator, ['brand/logo-128.png', 'brand/logo-256.png']);
     const second = await uploadSamples(emulator, ['brand/logo-text-128.png']);

@@ -16,6 +16,8 @@ const MP4_BRANDS = new Set([
   'isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'iso7', 'iso8', 'iso9',
   'mp41', 'mp42', 'mp71', 'avc1', 'dash', 'M4V ', 'M4VH', 'M4VP', 'mmp4', 'f4v ', 'MSNV', 'NDAS',
 ]);
+/** Audio-only MPEG-4 brands; such files often list `isom` too but are not videos. */
+const AUDIO_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
 /** QuickTime files written before `ftyp` existed start with one of these atoms. */
 const QUICKTIME_LEADING_ATOMS = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
 const BMP_DIB_HEADER_SIZES = new Set([12, 40, 52, 56, 64, 108, 124]);
@@ -85,6 +87,9 @@ function detectIsoMedia(head: Buffer): DetectedType | null {
     brands.push(head.toString('latin1', offset, offset + 4));
   }
 
+  if (AUDIO_BRANDS.has(majorBrand)) {
+    return null;
+  }
   if (AVIF_BRANDS.has(majorBrand)) {
     return { contentType: 'image/avif', extension: 'avif' };
   }
