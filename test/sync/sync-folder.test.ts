@@ -8,7 +8,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { RasterClient } from '../../core/src/client';
 import { scanFolder } from '../../core/src/node/scan';
 import { syncFolder } from '../../core/src/node/sync';
+import { FileJournal, journalFileFor } from '../../core/src/node/journal';
 import { createUndiciTransport } from '../../core/src/node/undici-transport';
+import type { SyncApi } from '../../core/src/sync/api';
 import { runSync } from '../../core/src/sync/engine';
 import { resolveSyncOptions } from '../../core/src/sync/options';
 import { assetNameFor } from '../../core/src/sync/paths';
@@ -56,6 +58,7 @@ function sync(options: Partial<SyncOptions> = {}): Promise<SyncReport> {
     apiUrl: emulator.url,
     path: folder.path,
     syncId: SYNC_ID,
+    journalDir: join(folder.path, '..', 'journal'),
     ...options,
   });
 }
@@ -360,6 +363,54 @@ describe('syncFolder against the emulator', () => {
     expect(assets.filter((asset) => !asset.tags.includes(OWNER))).toEqual([]);
     expect(assets).toHaveLength(report.counts.uploaded);
     expect((await getLibrary(emulator)).trashCount).toBe(1);
+  });
+
+  it('adopts uploads a killed run left untagged', async () => {
+    const lookalike = await uploadForeign(emulator, 'logo-128.png', await readFile(join(folder.path, 'brand/logo-128.png')));
+    const journalDir = join(folder.path, '..', 'journal');
+    const options = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: folder.path, syncId: SYNC_ID, include: ['brand/**'] }, () => SYNC_ID);
+    const transport = createUndiciTransport();
+    const client = new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url });
+
+    // The killed run: its uploads are stored, but its tag calls never complete, as when the
+    // process dies between the two. The run is left hanging, like a process that no longer runs.
+    const hangingTags: SyncApi = {
+      listLibraries: (page) => client.listLibraries(page),
+      listAssets: (libraryId, page) => client.listAssets(libraryId, page),
+      uploadAssets: (libraryId, files) => client.uploadAssets(libraryId, files),
+      deleteAssets: (libraryId, ids) => client.deleteAssets(libraryId, ids),
+      tagAssets: () => new Promise<never>(() => {}),
+    };
+    void runSync(options, {
+      api: hangingTags,
+      resolveOrganization: () => client.organizationId(),
+      scan: () => scanFolder(folder.path, { include: ['brand/**'] }),
+      requestCount: () => client.requestCount,
+      now: Date.now,
+      sleep: async () => {},
+      journal: new FileJournal(journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER)),
+    });
+    const brandFiles = (await uploadableFiles(folder.path)).filter((path) => path.startsWith('brand/'));
+    for (let waited = 0; (await listAllAssets(emulator)).length < brandFiles.length + 1; waited += 50) {
+      if (waited > 5_000) throw new Error('the killed run did not upload its files');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    const report = await sync({ include: ['brand/**'] });
+
+    expect(report.outcome).toBe('success');
+    expect(report.counts.uploaded).toBe(0);
+    expect(report.counts.unchanged).toBe(brandFiles.length);
+    expect(report.adoptedAssetIds).toHaveLength(brandFiles.length);
+    expect(report.adoptedAssetIds).not.toContain(lookalike.id);
+    const assets = await listAllAssets(emulator);
+    expect(assets).toHaveLength(brandFiles.length + 1);
+    expect(assets.find((asset) => asset.id === lookalike.id)?.tags).toEqual([]);
+    expect(assets.filter((asset) => asset.id !== lookalike.id && !asset.tags.includes(OWNER))).toEqual([]);
+
+    const again = await sync({ include: ['brand/**'] });
+    expect(again.adoptedAssetIds).toBeUndefined();
+    await transport.close();
   });
 
   it('plans Windows paths the same', async () => {

@@ -8,9 +8,12 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { RasterClient } from '../client';
+import { DEFAULT_BASE_URL } from '../api/limits';
 import { runSync } from '../sync/engine';
+import { ownerTagFor } from '../sync/tags';
 import { resolveSyncOptions } from '../sync/options';
 import type { SyncOptions, SyncReport } from '../sync/types';
+import { defaultJournalDir, FileJournal, journalFileFor } from './journal';
 import { scanFolder } from './scan';
 import { createUndiciTransport } from './undici-transport';
 
@@ -72,6 +75,13 @@ export function defaultSyncId(folder: string, env: NodeJS.ProcessEnv = process.e
 export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
   const resolved = resolveSyncOptions(options, () => defaultSyncId(options.path));
 
+  const journal = new FileJournal(journalFileFor(
+    options.journalDir ?? defaultJournalDir(),
+    options.apiUrl ?? DEFAULT_BASE_URL,
+    resolved.library,
+    ownerTagFor(resolved.syncId),
+  ));
+
   const transport = createUndiciTransport({ connections: resolved.concurrency * 2 });
   const client = new RasterClient({
     transport,
@@ -102,6 +112,7 @@ export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
       signal: options.signal,
       logger: options.logger,
       onEvent: options.onEvent,
+      journal,
     });
   } finally {
     await transport.close();

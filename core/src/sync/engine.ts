@@ -10,7 +10,8 @@ import { checkGuards } from './guards';
 import { listOwnedAssets } from './listing';
 import type { ResolvedSyncOptions } from './options';
 import { planSync, type LocalFile, type PlannedUpload } from './plan';
-import { ownerTagFor } from './tags';
+import { recoverPendingBatches, type UploadJournal } from './journal';
+import { fingerprintsIn, ownerTagFor } from './tags';
 import type { FileOutcome, SyncCounts, SyncEvent, SyncLogger, SyncOutcome, SyncPhase, SyncPlan, SyncReport } from './types';
 import { runUploadPhase, trashInBatches } from './upload';
 
@@ -28,6 +29,11 @@ export interface SyncDependencies {
   signal?: AbortSignal | undefined;
   logger?: SyncLogger | undefined;
   onEvent?: ((event: SyncEvent) => void) | undefined;
+  /**
+   * Record of upload batches in flight, kept outside the library. With one, a run adopts the
+   * untagged assets an earlier run left when it was killed between upload and tag.
+   */
+  journal?: UploadJournal | undefined;
 }
 
 /** First and longest pause between two listings while waiting for uploads, in milliseconds. */
@@ -62,6 +68,7 @@ class SyncRun {
   private organization = '';
   private plan: SyncPlan = emptyPlan();
   private readonly files: FileOutcome[] = [];
+  private readonly adoptedAssetIds: string[] = [];
 
   constructor(private readonly options: ResolvedSyncOptions, private readonly deps: SyncDependencies) {
     this.logger = deps.logger ?? SILENT_LOGGER;
@@ -97,6 +104,7 @@ class SyncRun {
       durationMs: Math.max(0, this.deps.now() - this.startedAt),
     };
     if (stopReason !== undefined) report.stopReason = stopReason;
+    if (this.adoptedAssetIds.length > 0) report.adoptedAssetIds = [...this.adoptedAssetIds];
     return report;
   }
 
@@ -128,6 +136,7 @@ class SyncRun {
       logger.warn(listing.failure);
       return this.report('failed', listing.failure);
     }
+    if (!options.dryRun) await this.recoverInterruptedUploads(listing);
 
     this.phase('plan');
     const { plan, uploads } = planSync({ syncId: options.syncId, ownerTag: this.ownerTag, files: scan.files, ...listing });
@@ -188,6 +197,31 @@ class SyncRun {
     }
   }
 
+  /**
+   * Adopts assets an interrupted earlier run uploaded but never tagged (see `recoverPendingBatches`)
+   * and counts them as owned instead of foreign.
+   */
+  private async recoverInterruptedUploads(listing: { owned: Asset[]; foreignCount: number }): Promise<void> {
+    if (this.deps.journal === undefined) return;
+
+    const ownedFingerprints = new Set(listing.owned.flatMap((asset) => fingerprintsIn(asset.tags, this.ownerTag)));
+    const adopted = await recoverPendingBatches({
+      api: this.deps.api,
+      journal: this.deps.journal,
+      libraryId: this.options.library,
+      ownerTag: this.ownerTag,
+      extraTags: this.options.tags,
+      ownedFingerprints,
+      now: this.deps.now,
+      logger: this.logger,
+    });
+    if (adopted.length === 0) return;
+
+    this.adoptedAssetIds.push(...adopted.map((asset) => asset.id));
+    listing.owned.push(...adopted);
+    listing.foreignCount = Math.max(0, listing.foreignCount - adopted.length);
+  }
+
   /** Logs the plan and records the outcome of every file the plan settles without a write. */
   private recordPlan(plan: SyncPlan, owned: readonly Asset[]): void {
     this.plan = plan;
@@ -225,6 +259,7 @@ class SyncRun {
       now: this.deps.now,
       sleep: this.deps.sleep,
       logger: this.logger,
+      journal: this.deps.journal,
       onOutcome: (outcome) => {
         this.record(outcome);
         done += 1;

@@ -60,6 +60,12 @@ export interface SyncOptions {
   maxFileSize?: number;
   /** Byte budget of one upload batch; 64 MiB by default. A larger file goes alone. */
   batchBytes?: number;
+  /**
+   * Folder of the upload journal, which records each upload batch until its assets are tagged so
+   * that the next run on this machine adopts what a killed run left untagged. A folder named
+   * `raster-sync` in the system's temporary folder by default.
+   */
+  journalDir?: string;
   signal?: AbortSignal;
   logger?: SyncLogger;
   onEvent?: (event: SyncEvent) => void;
@@ -134,6 +140,11 @@ export interface SyncReport {
   plan: SyncPlan;
   files: FileOutcome[];
   counts: SyncCounts;
+  /**
+   * Assets that an earlier run uploaded but could not tag before it was killed, which this run
+   * found through the upload journal and adopted (tagged as this sync's).
+   */
+  adoptedAssetIds?: string[];
   /** HTTP requests the run sent, retries included. */
   requests: number;
   durationMs: number;

@@ -10,24 +10,12 @@ import type { FilePart } from '../transport';
 import type { SyncApi } from './api';
 import { mapWithConcurrency } from './concurrency';
 import { Limiter, UploadGate } from './gate';
+import { earliestCreatedOf, type PendingBatch, type UploadJournal } from './journal';
 import { listAssetsCreatedSince } from './listing';
-import { isAssetNameOf } from './paths';
+import { assetNameFor, isAssetNameOf } from './paths';
 import type { PlannedUpload } from './plan';
 import { fingerprintTagFor } from './tags';
 import type { FileOutcome, SyncLogger } from './types';
-
-/**
- * Allowance for the difference between this machine's clock and the service's, in milliseconds,
- * used until an upload of this run has shown the service's clock. Reconciliation then accepts
- * assets whose `created` is up to this much before the batch started, unless the baseline
- * listing already showed them.
- * NOTE: a local clock more than two minutes ahead of the service's makes reconciliation miss
- * stored files, which are then sent again and duplicated.
- */
-export const CLOCK_SKEW_ALLOWANCE_MS = 120_000;
-
-/** Granularity allowance for `created` timestamps compared across clocks, in milliseconds. */
-const CLOCK_MARGIN_MS = 1_000;
 
 /** Newest assets listed before the first upload, so reconciliation never adopts one of them. */
 const BASELINE_PAGE_SIZE = 100;
@@ -58,6 +46,8 @@ export interface UploadPhaseInput {
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   logger: SyncLogger;
+  /** Where each batch is recorded from just before it is sent until it is settled. */
+  journal?: UploadJournal | undefined;
   /** Called once per file as soon as its outcome is final. */
   onOutcome: (outcome: FileOutcome) => void;
 }
@@ -137,7 +127,7 @@ class UploadPhase {
    * Newest assets that existed before this run uploaded anything, and the newest `created` among
    * them; null when that listing failed.
    */
-  private baseline: { ids: Set<string>; newestCreated: number } | null = null;
+  private baseline: { ids: Set<string>; newestCreated: number | null } | null = null;
   /**
    * Lower bound of (service clock - local clock) in milliseconds, from uploads of this run: an
    * asset's `created` is no later than the moment its response arrived. Null until observed.
@@ -146,6 +136,9 @@ class UploadPhase {
   private readonly outcomes: FileOutcome[] = [];
   private readonly uploadedIds: string[] = [];
   private fatalError: string | null = null;
+  /** Tells this run's journal entries apart from those of another process started in the same millisecond. */
+  private readonly runId = Math.random().toString(36).slice(2, 8);
+  private batchCounter = 0;
   private stopped = false;
 
   constructor(private readonly input: UploadPhaseInput) {
@@ -188,9 +181,21 @@ class UploadPhase {
     await this.sendBatch(batch, resends);
   }
 
-  /** Sends one batch and settles every file in it. `resends` counts earlier lost responses. */
+  /**
+   * Sends one batch and settles every file in it, with the batch recorded in the journal until
+   * it is settled. `resends` counts earlier lost responses.
+   */
   private async sendBatch(batch: PlannedUpload[], resends: number): Promise<void> {
     const startedAt = this.input.now();
+    const pendingId = await this.recordPending(batch, startedAt);
+    try {
+      await this.uploadAndTag(batch, resends, startedAt);
+    } finally {
+      if (pendingId !== null) await this.clearPending(pendingId);
+    }
+  }
+
+  private async uploadAndTag(batch: PlannedUpload[], resends: number, startedAt: number): Promise<void> {
     let assets: Asset[];
 
     await this.gate.acquireShared();
@@ -313,12 +318,44 @@ class UploadPhase {
     this.finish(outcome);
   }
 
+  /** Records a batch in the journal; returns its id, or null without a journal or on failure. */
+  private async recordPending(batch: PlannedUpload[], startedAt: number): Promise<string | null> {
+    const journal = this.input.journal;
+    if (journal === undefined) return null;
+
+    const entry: PendingBatch = {
+      id: `${startedAt.toString(36)}-${this.runId}-${++this.batchCounter}`,
+      ownerTag: this.input.ownerTag,
+      libraryId: this.input.libraryId,
+      startedAt,
+      baselineIds: [...(this.baseline?.ids ?? [])],
+      baselineNewestCreated: this.baseline?.newestCreated ?? null,
+      clockOffsetLowerBound: this.clockOffsetLowerBound,
+      files: batch.map((upload) => ({ path: upload.path, name: assetNameFor(upload.path), size: upload.size, fingerprint: upload.fingerprint })),
+    };
+    try {
+      await journal.add(entry);
+      return entry.id;
+    } catch (error) {
+      this.input.logger.warn(`Recording an upload batch in the journal failed: ${describeError(error)}`);
+      return null;
+    }
+  }
+
+  private async clearPending(pendingId: string): Promise<void> {
+    try {
+      await this.input.journal?.remove(pendingId);
+    } catch (error) {
+      this.input.logger.warn(`Removing a settled upload batch from the journal failed: ${describeError(error)}`);
+    }
+  }
+
   /** Lists the newest assets before the first upload; see `baseline`. */
   private async takeBaseline(): Promise<void> {
     try {
       const assets = await this.input.api.listAssets(this.input.libraryId, { page: 1, pageSize: BASELINE_PAGE_SIZE });
-      const created = assets.map((asset) => asset.created ?? Number.NEGATIVE_INFINITY);
-      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: Math.max(Number.NEGATIVE_INFINITY, ...created) };
+      const created = assets.flatMap((asset) => (asset.created === null ? [] : [asset.created]));
+      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: created.length > 0 ? Math.max(...created) : null };
     } catch (error) {
       this.input.logger.warn(`Listing the newest assets before uploading failed (${describeError(error)}); a lost upload response will be checked by time alone.`);
     }
@@ -337,10 +374,11 @@ class UploadPhase {
    * `startedAt` (local clock) can have.
    */
   private earliestCreatedOf(startedAt: number): number {
-    const byClock = this.clockOffsetLowerBound === null
-      ? startedAt - CLOCK_SKEW_ALLOWANCE_MS
-      : startedAt + this.clockOffsetLowerBound - CLOCK_MARGIN_MS;
-    return Math.max(byClock, this.baseline?.newestCreated ?? Number.NEGATIVE_INFINITY);
+    return earliestCreatedOf({
+      startedAt,
+      baselineNewestCreated: this.baseline?.newestCreated ?? null,
+      clockOffsetLowerBound: this.clockOffsetLowerBound,
+    });
   }
 
   /** Returns whether reconciliation may adopt `asset`: untagged, new, and not this run's already. */

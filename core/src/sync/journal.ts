@@ -1,0 +1,146 @@
+/**
+ * The upload journal: a record, kept by the caller outside the library, of each upload batch
+ * from just before it is sent until its assets are tagged. A run killed in between (SIGKILL, a
+ * lost machine) leaves untagged assets that no tag ties to the sync; the next run on the same
+ * machine reads the journal and adopts them instead of uploading the files again.
+ */
+
+import type { Asset } from '../api/types';
+import type { SyncApi } from './api';
+import { listAssetsCreatedSince } from './listing';
+import { isAssetNameOf } from './paths';
+import { fingerprintTagFor } from './tags';
+import type { SyncLogger } from './types';
+
+/** One batch sent but not yet settled. Times are unix milliseconds of the local clock. */
+export interface PendingBatch {
+  id: string;
+  ownerTag: string;
+  libraryId: string;
+  startedAt: number;
+  /** Ids of the newest assets listed before the run's first upload; never adopted. */
+  baselineIds: string[];
+  /** Newest `created` (service clock) among the baseline assets, or null without any. */
+  baselineNewestCreated: number | null;
+  /** Lower bound of (service clock - local clock) known when the batch started, or null. */
+  clockOffsetLowerBound: number | null;
+  files: Array<{ path: string; name: string; size: number; fingerprint: string }>;
+}
+
+/** Storage of pending batches; the Node entry keeps it in a JSON file. */
+export interface UploadJournal {
+  load(): Promise<PendingBatch[]>;
+  add(batch: PendingBatch): Promise<void>;
+  remove(batchId: string): Promise<void>;
+}
+
+/**
+ * Allowance for the difference between this machine's clock and the service's, in milliseconds,
+ * used until an upload of the run has shown the service's clock. Reconciliation then accepts
+ * assets whose `created` is up to this much before the batch started, unless the baseline
+ * listing already showed them.
+ * NOTE: a local clock more than two minutes ahead of the service's makes reconciliation miss
+ * stored files, which are then sent again and duplicated.
+ */
+export const CLOCK_SKEW_ALLOWANCE_MS = 120_000;
+
+/** Granularity allowance for `created` timestamps compared across clocks, in milliseconds. */
+const CLOCK_MARGIN_MS = 1_000;
+
+/**
+ * How long an unresolved batch stays in the journal, in milliseconds. A file not found may still
+ * be hidden by listing lag, which lasts seconds; after this long it was never stored.
+ */
+export const PENDING_BATCH_EXPIRY_MS = 10 * 60_000;
+
+/** Returns the earliest `created` (service clock) an asset of `batch` can have. */
+export function earliestCreatedOf(batch: Pick<PendingBatch, 'startedAt' | 'baselineNewestCreated' | 'clockOffsetLowerBound'>): number {
+  const byClock = batch.clockOffsetLowerBound === null
+    ? batch.startedAt - CLOCK_SKEW_ALLOWANCE_MS
+    : batch.startedAt + batch.clockOffsetLowerBound - CLOCK_MARGIN_MS;
+  return Math.max(byClock, batch.baselineNewestCreated ?? Number.NEGATIVE_INFINITY);
+}
+
+export interface RecoveryInput {
+  api: SyncApi;
+  journal: UploadJournal;
+  libraryId: string;
+  ownerTag: string;
+  extraTags: readonly string[];
+  /** Fingerprints the owned assets already carry: such files were tagged before the run ended. */
+  ownedFingerprints: ReadonlySet<string>;
+  now: () => number;
+  logger: SyncLogger;
+}
+
+/**
+ * Adopts the assets of batches an earlier run left pending: untagged assets with a pending file's
+ * name and size, created after its batch started and not in its baseline. Each is tagged with the
+ * owner and fingerprint tags the earlier run meant to add, so the plan then counts it as
+ * unchanged, or as stale when the file changed since. Resolves with the adopted assets, tags
+ * included. Never rejects: a failure is logged and the journal kept for the next run.
+ */
+export async function recoverPendingBatches(input: RecoveryInput): Promise<Asset[]> {
+  let pending: PendingBatch[];
+  try {
+    pending = (await input.journal.load()).filter((batch) => batch.ownerTag === input.ownerTag && batch.libraryId === input.libraryId);
+  } catch (error) {
+    input.logger.warn(`Reading the upload journal failed: ${(error as Error).message}`);
+    return [];
+  }
+  if (pending.length === 0) return [];
+
+  input.logger.info(`Found ${pending.length} upload batches that an interrupted run left untagged; looking for their assets.`);
+  let recent: Asset[];
+  try {
+    const since = Math.min(...pending.map((batch) => earliestCreatedOf(batch)));
+    recent = await listAssetsCreatedSince(input.api, input.libraryId, since);
+  } catch (error) {
+    input.logger.warn(`Listing the library to recover interrupted uploads failed: ${(error as Error).message}`);
+    return [];
+  }
+
+  const claimed = new Set<string>();
+  const adopted: Asset[] = [];
+  // Oldest batch first, and the oldest matching asset for each file, as that run sent them.
+  const byAge = [...recent].sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
+
+  for (const batch of [...pending].sort((a, b) => a.startedAt - b.startedAt)) {
+    const since = earliestCreatedOf(batch);
+    const baseline = new Set(batch.baselineIds);
+    const unresolved: PendingBatch['files'] = [];
+
+    for (const file of batch.files) {
+      if (input.ownedFingerprints.has(file.fingerprint)) continue;
+
+      const asset = byAge.find((candidate) => !claimed.has(candidate.id) && candidate.tags.length === 0 &&
+        !baseline.has(candidate.id) && (candidate.created === null || candidate.created >= since) &&
+        candidate.name !== null && isAssetNameOf(candidate.name, file.path) && candidate.size === file.size);
+      if (!asset) {
+        unresolved.push(file);
+        continue;
+      }
+
+      claimed.add(asset.id);
+      try {
+        const tags = [input.ownerTag, fingerprintTagFor(input.ownerTag, file.fingerprint), ...input.extraTags];
+        await input.api.tagAssets(input.libraryId, [asset.id], tags);
+        adopted.push({ ...asset, tags });
+        input.logger.info(`Adopted asset ${asset.id}, left untagged by an interrupted upload of ${file.path}.`);
+      } catch (error) {
+        unresolved.push(file);
+        input.logger.warn(`Tagging asset ${asset.id}, left untagged by an interrupted upload of ${file.path}, failed: ${(error as Error).message}`);
+      }
+    }
+
+    const expired = input.now() - batch.startedAt > PENDING_BATCH_EXPIRY_MS;
+    try {
+      await input.journal.remove(batch.id);
+      if (unresolved.length > 0 && !expired) await input.journal.add({ ...batch, files: unresolved });
+    } catch (error) {
+      input.logger.warn(`Updating the upload journal failed: ${(error as Error).message}`);
+    }
+  }
+
+  return adopted;
+}
