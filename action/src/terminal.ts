@@ -18,11 +18,16 @@ const PHASE_LABELS: Record<SyncPhase, string> = {
 
 const BAR_WIDTH = 24;
 
+/** Shortest time between two redraws of the bar for progress events, in milliseconds. */
+const REDRAW_INTERVAL_MS = 80;
+
 export interface TerminalReporterOptions {
   /** Whether to redraw a progress bar; defaults to `stream.isTTY`. */
   tty?: boolean;
   /** Print a line for each unchanged file too. */
   verbose?: boolean;
+  /** Clock in milliseconds that throttles redraws; `performance.now` by default. */
+  now?: () => number;
 }
 
 /** Receives engine events and log lines and writes them to `stream`, usually stderr. */
@@ -30,7 +35,9 @@ export class TerminalReporter {
   readonly #stream: NodeJS.WriteStream;
   readonly #tty: boolean;
   readonly #verbose: boolean;
+  readonly #now: () => number;
   #barVisible = false;
+  #lastDrawAt = Number.NEGATIVE_INFINITY;
   /** The bar's last state, redrawn below each printed line; undefined once the run finished. */
   #progress: { phase: SyncPhase; done: number; total: number } | undefined;
 
@@ -38,6 +45,7 @@ export class TerminalReporter {
     this.#stream = stream;
     this.#tty = options.tty ?? stream.isTTY === true;
     this.#verbose = options.verbose ?? false;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   readonly logger: SyncLogger = {
@@ -54,9 +62,17 @@ export class TerminalReporter {
         if (this.#tty) this.#drawBar({ phase: event.phase, done: 0, total: 0 });
         else this.line(`== ${PHASE_LABELS[event.phase]}`);
         return;
-      case 'progress':
-        if (this.#tty) this.#drawBar({ phase: event.phase, done: event.done, total: event.total });
+      case 'progress': {
+        if (!this.#tty) return;
+        const progress = { phase: event.phase, done: event.done, total: event.total };
+        // A large folder sends thousands of progress events; redrawing each would flood the terminal.
+        if (event.done < event.total && this.#now() - this.#lastDrawAt < REDRAW_INTERVAL_MS) {
+          this.#progress = progress;
+          return;
+        }
+        this.#drawBar(progress);
         return;
+      }
       case 'file':
         if (event.outcome.status !== 'unchanged' || this.#verbose) this.line(formatFileOutcome(event.outcome));
         return;
@@ -69,10 +85,11 @@ export class TerminalReporter {
 
   /** Writes one line above the progress bar, which is redrawn after it. */
   line(text: string): void {
-    const barWasVisible = this.#barVisible;
-    this.#clearBar();
-    this.#stream.write(`${text}\n`);
-    if (barWasVisible && this.#progress !== undefined) this.#drawBar(this.#progress);
+    if (!this.#barVisible || this.#progress === undefined) {
+      this.#stream.write(`${text}\n`);
+      return;
+    }
+    this.#stream.write(`\r\x1b[2K${text}\n${this.#renderBar(this.#progress)}`);
   }
 
   /** Removes the progress bar before the caller prints the final result. */
@@ -83,13 +100,17 @@ export class TerminalReporter {
 
   #drawBar(progress: { phase: SyncPhase; done: number; total: number }): void {
     this.#progress = progress;
-    const { phase, done, total } = progress;
+    this.#lastDrawAt = this.#now();
+    this.#stream.write(`\r\x1b[2K${this.#renderBar(progress)}`);
+    this.#barVisible = true;
+  }
+
+  #renderBar({ phase, done, total }: { phase: SyncPhase; done: number; total: number }): string {
     const ratio = total > 0 ? Math.min(1, done / total) : 0;
     const filled = Math.round(ratio * BAR_WIDTH);
     const bar = `${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}`;
     const count = total > 0 ? ` ${done}/${total}` : '';
-    this.#stream.write(`\r\x1b[2K${PHASE_LABELS[phase].padEnd(20)}[${bar}]${count}`);
-    this.#barVisible = true;
+    return `${PHASE_LABELS[phase].padEnd(20)}[${bar}]${count}`;
   }
 
   #clearBar(): void {

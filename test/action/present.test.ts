@@ -134,16 +134,30 @@ describe('TerminalReporter', () => {
 
   it('draws a progress bar on a terminal', () => {
     const { stream, output } = fakeStream(true);
-    const reporter = new TerminalReporter(stream);
+    let clock = 0;
+    const reporter = new TerminalReporter(stream, { now: () => clock });
+    const half = `uploading           [${'#'.repeat(12)}${'-'.repeat(12)}] 5/10`;
 
     reporter.onEvent({ type: 'phase', phase: 'upload' });
+    clock = 100;
     reporter.onEvent({ type: 'progress', phase: 'upload', done: 5, total: 10 });
     reporter.onEvent({ type: 'file', outcome: { path: 'a.png', status: 'uploaded', assetId: 'A1' } });
     reporter.finish();
 
-    expect(output()).toContain(`\r\x1b[2Kuploading           [${'#'.repeat(12)}${'-'.repeat(12)}] 5/10`);
-    expect(output()).toContain('uploaded  a.png -> A1\n');
+    expect(output()).toContain(`\r\x1b[2K${half}`);
+    expect(output()).toContain(`\r\x1b[2Kuploaded  a.png -> A1\n${half}`);
     expect(output().endsWith('\r\x1b[2K')).toBe(true);
+  });
+
+  it('throttles redraws but always draws the last step', () => {
+    const { stream, output } = fakeStream(true);
+    const reporter = new TerminalReporter(stream, { now: () => 0 });
+
+    reporter.onEvent({ type: 'phase', phase: 'scan' });
+    for (let done = 1; done <= 10; done++) reporter.onEvent({ type: 'progress', phase: 'scan', done, total: 10 });
+
+    expect(output()).not.toContain('5/10');
+    expect(output()).toContain('10/10');
   });
 
   it('prints plain lines without a terminal', () => {
