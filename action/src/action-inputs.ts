@@ -42,6 +42,14 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
 
   const folder = input('path') || '.';
   const root = path.resolve(workspace, folder);
+  // A path that leaves the checkout would sync (and prune) files the repository does not own,
+  // such as the runner's home folder.
+  const relative = path.relative(path.resolve(workspace), root);
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    throw new InputError(
+      `Invalid value for path: ${JSON.stringify(folder)} is outside the workspace ${workspace}. Use a folder inside the repository checkout.`,
+    );
+  }
   const options: ActionOptions = {
     apiKey,
     library,

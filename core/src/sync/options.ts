@@ -1,6 +1,7 @@
 /** Validation of sync options, before the engine sends any request. */
 
 import { MAX_TAGS_PER_REQUEST } from '../api/limits';
+import { checkSlug } from '../api/validate';
 import { RasterUsageError } from '../errors';
 import { tagProblem } from './tags';
 import type { DeletionBudget, SyncOptions } from './types';
@@ -88,11 +89,13 @@ function checkTags(tags: readonly string[] | undefined): string[] {
  */
 export function resolveSyncOptions(options: SyncOptions, defaultSyncId: () => string): ResolvedSyncOptions {
   const apiKey = nonEmpty('apiKey', options.apiKey);
-  const library = nonEmpty('library', options.library);
+  // Slugs are checked here, not only when the first request is built, so a typo fails as invalid
+  // use before the folder is scanned.
+  const library = checkSlug('library', nonEmpty('library', options.library));
   const path = nonEmpty('path', options.path);
   const organization = options.organization === undefined || options.organization.trim() === ''
     ? undefined
-    : options.organization.trim();
+    : checkSlug('organization', options.organization.trim());
   const syncId = options.syncId === undefined ? defaultSyncId() : nonEmpty('syncId', options.syncId);
 
   return {
