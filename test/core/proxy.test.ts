@@ -1,6 +1,8 @@
+import { inspect } from 'node:util';
+
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { RasterClient } from '@raster-toolkit/core';
+import { RasterClient, RasterNetworkError } from '@raster-toolkit/core';
 import { createUndiciTransport, type UndiciTransport } from '@raster-toolkit/core/node';
 
 import { startForwardProxy } from './support/forward-proxy';
@@ -23,8 +25,13 @@ afterEach(async () => {
   }
 });
 
-async function setup(environment: Partial<Record<(typeof PROXY_VARIABLES)[number], string>>, options = {}) {
-  const proxy = await startForwardProxy();
+async function setup(
+  environment: Partial<Record<(typeof PROXY_VARIABLES)[number], string>>,
+  options = {},
+  credentials?: string,
+  retry = {},
+) {
+  const proxy = await startForwardProxy(credentials);
   const api = await startServer((request, response) =>
     sendData(response, { organizationId: 'acme', organizationName: null, plan: null, libraries: [request.headers.host ?? ''] }),
   );
@@ -34,12 +41,12 @@ async function setup(environment: Partial<Record<(typeof PROXY_VARIABLES)[number
     delete process.env[name];
   }
   for (const [name, value] of Object.entries(environment)) {
-    process.env[name] = value.replace('$PROXY', proxy.url).replace('$API', api.url);
+    process.env[name] = value.replace('$PROXY', proxy.url).replace('$AUTHENTICATED_PROXY', proxy.url.replace('//', '//robot:s3cret@'));
   }
 
   const transport: UndiciTransport = createUndiciTransport(options);
   cleanups.unshift(() => transport.close());
-  const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: api.url });
+  const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: api.url, retry });
   return { proxy, api, client };
 }
 
@@ -106,5 +113,26 @@ describe('undici transport proxies', () => {
     await client.me();
 
     expect(proxy.targets).toEqual([]);
+  });
+
+  it('authenticates with credentials in the proxy URL', async () => {
+    const { proxy, api, client } = await setup({ HTTP_PROXY: '$AUTHENTICATED_PROXY' }, {}, 'robot:s3cret');
+
+    await client.me();
+
+    expect(proxy.targets).toEqual([hostOf(api)]);
+    expect(api.requests).toBe(1);
+  });
+
+  it('fails without leaking the proxy password', async () => {
+    const { proxy, api, client } = await setup({ HTTP_PROXY: '$AUTHENTICATED_PROXY' }, {}, 'robot:other', { maxAttempts: 1 });
+
+    const error = await client.me().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterNetworkError);
+    expect((error as Error).message).toContain('407');
+    expect(inspect(error, { depth: 10 })).not.toContain('s3cret');
+    expect(api.requests).toBe(0);
+    expect(proxy.targets).toEqual([hostOf(api)]);
   });
 });

@@ -14,9 +14,12 @@ export interface ForwardProxy {
 
 /**
  * Starts a forward proxy on 127.0.0.1 that opens CONNECT tunnels (which undici's ProxyAgent
- * uses) and forwards absolute-URL requests. It rejects targets other than 127.0.0.1.
+ * uses) and forwards absolute-URL requests. It rejects targets other than 127.0.0.1, and with
+ * `credentials` (`user:password`) every tunnel without that Basic `Proxy-Authorization`.
  */
-export async function startForwardProxy(): Promise<ForwardProxy> {
+export async function startForwardProxy(credentials?: string): Promise<ForwardProxy> {
+  const expectedAuthorization =
+    credentials === undefined ? undefined : `Basic ${Buffer.from(credentials).toString('base64')}`;
   const targets: string[] = [];
   const tunnelled: Buffer[] = [];
   const sockets = new Set<Socket>();
@@ -43,6 +46,10 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     const [host, port] = (request.url ?? '').split(':');
     if (host !== '127.0.0.1') {
       clientSocket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    if (expectedAuthorization !== undefined && request.headers['proxy-authorization'] !== expectedAuthorization) {
+      clientSocket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n');
       return;
     }
     const upstream = connect(Number(port), '127.0.0.1', () => {
