@@ -63,7 +63,7 @@ const node: INode = {
 	parameters: {},
 };
 
-/** The resource locator value n8n stores for an ID typed into a locator. */
+/** Returns the resource locator value n8n stores for an ID typed into a locator. */
 export function byId(value: string): IDataObject {
 	return { __rl: true, mode: 'id', value };
 }
@@ -257,7 +257,7 @@ let binaryCount = 0;
 
 /**
  * Reads a sample image and returns an input item whose binary data lives in the store under an
- * id, the way n8n's filesystem mode keeps it: the `data` field holds the mode, not the bytes.
+ * id, the way n8n's filesystem mode keeps it: the `data` field contains the mode, not the bytes.
  */
 export async function binaryItem(
 	store: Map<string, Buffer>,

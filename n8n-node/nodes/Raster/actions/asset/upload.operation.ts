@@ -80,7 +80,7 @@ interface LoadedFile extends PendingFile {
  * Uploads the binary fields of every input item as assets, one output item per asset, paired
  * with the input item of its file. Files of consecutive items going to the same library share
  * requests of at most 20 files and 64 MiB. Bytes are read through n8n's binary helpers just
- * before their request, so filesystem and database binary modes work and memory holds about one
+ * before their request, so filesystem and database binary modes work and memory contains about one
  * request's files at a time.
  */
 export async function execute(
