@@ -1,5 +1,5 @@
 /** The built `raster-sync` bundle, run as a shell runs it, against the emulator on loopback. */
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SyncReport } from '@raster-toolkit/core';
 import { startEmulator } from '@raster-toolkit/emulator';
@@ -75,6 +75,21 @@ describe('raster-sync CLI', () => {
     expect(run.report?.counts.unchanged).toBe(action.report?.counts.uploaded);
     expect(run.report?.plan.skipped).toEqual(action.report?.plan.skipped);
     expect(run.report?.ownerTag).toBe(action.report?.ownerTag);
+  });
+
+  it('shares the default sync id with the action in a clone', async () => {
+    await mkdir(path.join(workspace.root, '.git'), { recursive: true });
+    await writeFile(path.join(workspace.root, '.git/config'), '[remote "origin"]\n\turl = git@github.com:octo-org/site.git\n');
+    const action = await runAction(workspace, { 'api-key': emulator.writeKey, 'api-url': emulator.url, library: emulator.libraryId, path: 'images' });
+    expect(action.code).toBe(0);
+    expect(action.report?.syncId).toBe('octo-org/site:images');
+
+    const run = await runCli(['images', '--json']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report?.syncId).toBe('octo-org/site:images');
+    expect(run.report?.counts.uploaded).toBe(0);
+    expect(run.report?.counts.unchanged).toBe(action.report?.counts.uploaded);
   });
 
   it('prints plain lines without a terminal', async () => {
