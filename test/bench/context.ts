@@ -65,6 +65,8 @@ export interface Programs {
 
 export interface BenchContext {
   emulator: Emulator;
+  /** Aborted when the harness is interrupted; no new side starts after that. */
+  signal: AbortSignal;
   /** `pageSize` of every asset listing the emulator has served, in order; 50 when not given. */
   listPageSizes: number[];
   workDir: string;
@@ -120,6 +122,7 @@ export async function measureSide(
   args: string[],
   options: Partial<RunOptions> = {},
 ): Promise<MeasuredSide> {
+  if (context.signal.aborted) throw new Error(`${what} was not started because the benchmark was interrupted`);
   const before = context.emulator.admin.stats();
   const listingsBefore = context.listPageSizes.length;
   const run = await runMeasured(command, args, { timeoutMs: context.sideTimeoutMs, ...options });

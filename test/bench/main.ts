@@ -18,6 +18,7 @@ import { compareColdUpload } from './comparisons/cold-upload';
 import { compareLargeFiles } from './comparisons/large-files';
 import { compareNoopResync } from './comparisons/noop-resync';
 import { type BenchContext, DEFAULT_SIZES, type Programs, QUICK_SIZES } from './context';
+import { killActiveRuns } from './measure';
 import { formatBytes, formatMs, renderReport, type ComparisonResult } from './report';
 import { LIST_ASSETS_ROUTE } from './routes';
 
@@ -70,8 +71,10 @@ export async function main(argv: string[], programs: Omit<Programs, 'node'>): Pr
       listPageSizes.push(pageSize === null ? DEFAULT_PAGE_SIZE : Number(pageSize));
     },
   });
+  const controller = new AbortController();
   const context: BenchContext = {
     emulator,
+    signal: controller.signal,
     listPageSizes,
     workDir,
     sizes: values.quick ? QUICK_SIZES : DEFAULT_SIZES,
@@ -80,10 +83,21 @@ export async function main(argv: string[], programs: Omit<Programs, 'node'>): Pr
     log: (message) => process.stderr.write(`[bench ${formatMs(performance.now() - started)}] ${message}\n`),
   };
 
+  // Children run in their own process groups, so an interrupt does not reach them: kill them
+  // here and let the comparisons unwind, which stops the emulator and removes the files.
+  const interrupt = (signal: NodeJS.Signals): void => {
+    context.log(`stopped by ${signal}; cleaning up`);
+    controller.abort(signal);
+    killActiveRuns();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+
   const results: ComparisonResult[] = [];
   try {
     context.log(`${describeMachine()}; emulator at ${emulator.url}; files under ${workDir}`);
     for (const name of names) {
+      if (controller.signal.aborted) break;
       const compare = COMPARISONS[name] as (context: BenchContext) => Promise<ComparisonResult>;
       try {
         results.push(await compare(context));
@@ -94,7 +108,14 @@ export async function main(argv: string[], programs: Omit<Programs, 'node'>): Pr
       }
     }
   } finally {
-    await emulator.stop();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    try {
+      await emulator.stop();
+    } catch (error) {
+      // Seen when an interrupted upload was still writing into the emulator's temporary folder.
+      context.log(`stopping the emulator failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
     if (!values.keep) await rm(workDir, { recursive: true, force: true });
   }
 
@@ -104,5 +125,6 @@ export async function main(argv: string[], programs: Omit<Programs, 'node'>): Pr
   if (values.json) {
     await writeFile(values.json, `${JSON.stringify({ machine: describeMachine(), quick: values.quick, results }, null, 2)}\n`);
   }
+  if (controller.signal.aborted) return controller.signal.reason === 'SIGINT' ? 130 : 143;
   return results.some((result) => result.error !== undefined) ? 1 : 0;
 }

@@ -14,6 +14,21 @@ import { performance } from 'node:perf_hooks';
 
 const POLL_INTERVAL_MS = 20;
 
+/** Process groups of the runs in progress, so that an interrupted harness can stop them. */
+const activeGroups = new Set<number>();
+
+/** Kills every process tree started by `runMeasured` that has not exited yet. */
+export function killActiveRuns(): void {
+  for (const pid of activeGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // The group exited meanwhile.
+    }
+  }
+  activeGroups.clear();
+}
+
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
@@ -87,6 +102,7 @@ export function runMeasured(command: string, args: string[], options: RunOptions
       // Its own process group, so that a timeout can stop the whole tree.
       detached: true,
     });
+    if (child.pid !== undefined) activeGroups.add(child.pid);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (piece: Buffer) => stdout.push(piece));
@@ -112,6 +128,7 @@ export function runMeasured(command: string, args: string[], options: RunOptions
     let wallMs = 0;
     child.on('exit', (code, exitSignal) => {
       wallMs = performance.now() - started;
+      if (child.pid !== undefined) activeGroups.delete(child.pid);
       exitCode = code;
       signal = exitSignal;
       clearInterval(poller);
