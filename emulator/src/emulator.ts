@@ -92,6 +92,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }),
   };
 
+  const timeouts = {
+    headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
+    socketTimeoutMs: options.socketTimeoutMs ?? 120_000,
+  };
+  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) {
+    throw new RangeError(
+      `Invalid headersTimeoutMs ${timeouts.headersTimeoutMs}: it must not exceed requestTimeoutMs ${timeouts.requestTimeoutMs}.`,
+    );
+  }
+
   let store = new Store(createSeed(options.seed));
   const persistence = await Persistence.open(options.dataDir ?? null, () => store.toSnapshot());
   try {
@@ -131,12 +143,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     stats,
     admin,
     info,
-    timeouts: {
-      headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
-      requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
-      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
-      socketTimeoutMs: options.socketTimeoutMs ?? 120_000,
-    },
+    timeouts,
     onRequest: options.onRequest,
     onError: options.onError,
   });

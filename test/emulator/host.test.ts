@@ -1,3 +1,6 @@
+import { request as httpRequest } from 'node:http';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { startEmulator } from '@raster-toolkit/emulator';
 import { raw } from './helpers';
@@ -51,5 +54,51 @@ describe('startEmulator host', () => {
     await emulator.stop();
 
     await expect(fetch(`${emulator.url}/me`)).rejects.toThrow();
+  });
+});
+
+describe('startEmulator options', () => {
+  test('seed fixes ids and keys', async () => {
+    const seed = { organizationId: 'fixed-org', libraryId: 'fixed-library', writeKey: 'pk_FixedWrite1', readKey: 'pk_FixedRead1' };
+    const emulator = await startEmulator({ seed });
+    try {
+      expect(emulator).toMatchObject(seed);
+      const me = await raw(emulator, 'GET', '/me', { key: 'pk_FixedRead1' });
+      expect(me.json.data).toMatchObject({ organizationId: 'fixed-org', libraries: ['fixed-library'] });
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  test('invalid settings are rejected', async () => {
+    await expect(startEmulator({ listingLagMs: -1 })).rejects.toThrow(/listingLagMs/);
+    await expect(startEmulator({ maxFileSize: 0.5 })).rejects.toThrow(/maxFileSize/);
+    await expect(startEmulator({ headersTimeoutMs: 5000, requestTimeoutMs: 1000 })).rejects.toThrow(/headersTimeoutMs/);
+  });
+
+  test('stop cuts uploads in flight and cleans up', async () => {
+    const emulator = await startEmulator();
+    const folders = async () => (await readdir(tmpdir())).filter((name) => name.startsWith(`raster-emulator-${process.pid}-`));
+    const failed = new Promise<string>((resolve) => {
+      const request = httpRequest(`${emulator.url}/organizations/${emulator.organizationId}/libraries/${emulator.libraryId}/assets`, {
+        method: 'POST',
+        headers: {
+          'Api-Version': '2026-05-20',
+          Authorization: `Bearer ${emulator.writeKey}`,
+          'Content-Type': 'multipart/form-data; boundary=B',
+          'Content-Length': 1_000_000,
+        },
+      });
+      request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      request.write('--B\r\nContent-Disposition: form-data; name="files"; filename="slow.png"\r\n\r\n\u0089PNG');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const started = Date.now();
+    await emulator.stop();
+
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await failed).toMatch(/ECONNRESET|EPIPE/);
+    expect(await folders()).toEqual([]);
   });
 });

@@ -99,14 +99,15 @@ describe('data folder', () => {
   });
 
   test('in-memory emulator leaves no files', async () => {
-    const before = (await readdir(tmpdir())).filter((name) => name.startsWith('raster-emulator-'));
+    // Temporary folders carry the process id, so emulators of other test processes do not count.
+    const ownFolders = async () => (await readdir(tmpdir())).filter((name) => name.startsWith(`raster-emulator-${process.pid}-`));
     const emulator = await startEmulator();
     await upload(emulator, [['logo.png', await imageBytes('brand/logo-128.png')]]);
+    expect(await ownFolders()).toHaveLength(1);
 
     await emulator.stop();
 
-    const after = (await readdir(tmpdir())).filter((name) => name.startsWith('raster-emulator-'));
-    expect(after.filter((name) => !before.includes(name))).toEqual([]);
+    expect(await ownFolders()).toEqual([]);
   });
 });
 

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
 import { libraryPath, raw, uploadSamples } from './helpers';
 
-const DELAY_MS = 400;
+// Long enough that a loaded machine still reads the fresh state before the delay ends.
+const DELAY_MS = 1000;
 
 let emulator: RunningEmulator;
 

@@ -32,7 +32,7 @@ export class Persistence {
 
   /** Opens the data folder (created when missing) or, with `dataDir` null, a temporary one. */
   static async open(dataDir: string | null, snapshot: () => StateSnapshot): Promise<Persistence> {
-    const root = dataDir ?? (await mkdtemp(join(tmpdir(), 'raster-emulator-')));
+    const root = dataDir ?? (await mkdtemp(join(tmpdir(), `raster-emulator-${process.pid}-`)));
     const persistence = new Persistence(root, dataDir !== null, snapshot);
     await mkdir(persistence.filesDir, { recursive: true });
     // Upload files and state files left half-written by a killed process belong to nothing.
