@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { RasterApiError, RasterNetworkError } from '../../core/src/errors';
 import { runSync } from '../../core/src/sync/engine';
+import type { PendingBatch, UploadJournal } from '../../core/src/sync/journal';
 import { resolveSyncOptions } from '../../core/src/sync/options';
 import type { LocalFile } from '../../core/src/sync/plan';
 import { ownerTagFor } from '../../core/src/sync/tags';
@@ -29,7 +30,7 @@ function files(count: number, size = 10): LocalFile[] {
   return Array.from({ length: count }, (_, index) => localFile(`img/${String(index).padStart(3, '0')}.png`, size));
 }
 
-async function sync(api: FakeApi, local: LocalFile[], options: Partial<SyncOptions> = {}): Promise<SyncReport> {
+async function sync(api: FakeApi, local: LocalFile[], options: Partial<SyncOptions> = {}, journal?: UploadJournal): Promise<SyncReport> {
   const resolved = resolveSyncOptions({ apiKey: 'pk_test', library: api.libraryId, path: '/virtual', syncId: SYNC_ID, reconcileTimeoutMs: 0, ...options }, () => SYNC_ID);
   return runSync(resolved, {
     api,
@@ -41,6 +42,7 @@ async function sync(api: FakeApi, local: LocalFile[], options: Partial<SyncOptio
       api.clock += ms;
     },
     signal: options.signal,
+    journal,
   });
 }
 
@@ -204,6 +206,29 @@ describe('runSync with a fake API', () => {
     expect(report.outcome).toBe('failed');
     expect(report.stopReason).toContain('EACCES');
     expect(api.calls).toEqual([]);
+  });
+
+  it('clears the journal after each batch', async () => {
+    const api = new FakeApi();
+    const added: PendingBatch[] = [];
+    const removed: string[] = [];
+    const journal: UploadJournal = {
+      load: async () => [],
+      add: async (batch) => {
+        added.push(batch);
+        expect(api.count('POST /assets ')).toBe(added.length - 1);
+      },
+      remove: async (id) => {
+        removed.push(id);
+      },
+    };
+
+    // One batch at a time, so each batch must be in the journal before its own upload starts.
+    await sync(api, files(45), { concurrency: 1 }, journal);
+
+    expect(added.map((batch) => batch.files.length)).toEqual([20, 20, 5]);
+    expect(removed.sort()).toEqual(added.map((batch) => batch.id).sort());
+    expect(added[0]!.files[0]!.path).toBe('img/000.png');
   });
 
   it('writes nothing in a dry run', async () => {

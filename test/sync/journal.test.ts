@@ -1,0 +1,146 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { FileJournal, journalFileFor } from '../../core/src/node/journal';
+import { PENDING_BATCH_EXPIRY_MS, recoverPendingBatches, type PendingBatch, type UploadJournal } from '../../core/src/sync/journal';
+import { fingerprintTagFor, ownerTagFor } from '../../core/src/sync/tags';
+import { FakeApi } from './support/fake-api';
+
+const OWNER = ownerTagFor('journal-test');
+const SILENT = { debug: () => {}, info: () => {}, warn: () => {} };
+
+class MemoryJournal implements UploadJournal {
+  batches: PendingBatch[] = [];
+  async load() {
+    return structuredClone(this.batches);
+  }
+  async add(batch: PendingBatch) {
+    this.batches = [...this.batches.filter((entry) => entry.id !== batch.id), structuredClone(batch)];
+  }
+  async remove(batchId: string) {
+    this.batches = this.batches.filter((entry) => entry.id !== batchId);
+  }
+}
+
+function pending(overrides: Partial<PendingBatch> = {}): PendingBatch {
+  return {
+    id: 'b1',
+    ownerTag: OWNER,
+    libraryId: 'lib',
+    startedAt: 10_000,
+    baselineIds: [],
+    baselineNewestCreated: null,
+    clockOffsetLowerBound: 0,
+    files: [{ path: 'img/a.png', name: 'a', size: 5, fingerprint: 'f-a' }, { path: 'img/b.png', name: 'b', size: 6, fingerprint: 'f-b' }],
+    ...overrides,
+  };
+}
+
+function recover(api: FakeApi, journal: UploadJournal, now = 20_000, ownedFingerprints: string[] = []) {
+  return recoverPendingBatches({ api, journal, libraryId: 'lib', ownerTag: OWNER, extraTags: ['extra'], ownedFingerprints: new Set(ownedFingerprints), now: () => now, logger: SILENT });
+}
+
+describe('recoverPendingBatches', () => {
+  it('adopts untagged assets of a pending batch', async () => {
+    const api = new FakeApi();
+    api.clock = 10_500;
+    const a = api.store('a', 5);
+    const b = api.store('b', 6);
+    const journal = new MemoryJournal();
+    await journal.add(pending());
+
+    const adopted = await recover(api, journal);
+
+    expect(adopted.map((asset) => asset.id)).toEqual([a.id, b.id]);
+    expect(a.tags).toEqual([OWNER, fingerprintTagFor(OWNER, 'f-a'), 'extra']);
+    expect(b.tags).toEqual([OWNER, fingerprintTagFor(OWNER, 'f-b'), 'extra']);
+    expect(journal.batches).toEqual([]);
+  });
+
+  it('skips baseline, older, tagged and different assets', async () => {
+    const api = new FakeApi();
+    api.clock = 5_000;
+    const older = api.store('a', 5);
+    api.clock = 10_500;
+    const inBaseline = api.store('a', 5);
+    const tagged = api.store('a', 5, ['someone']);
+    const otherSize = api.store('b', 7);
+    const journal = new MemoryJournal();
+    await journal.add(pending({ baselineIds: [inBaseline.id] }));
+
+    const adopted = await recover(api, journal);
+
+    expect(adopted).toEqual([]);
+    for (const asset of [older, inBaseline, otherSize]) expect(asset.tags).toEqual([]);
+    expect(tagged.tags).toEqual(['someone']);
+    expect(journal.batches[0]!.files.map((file) => file.name)).toEqual(['a', 'b']);
+  });
+
+  it('resolves files already tagged', async () => {
+    const api = new FakeApi();
+    const journal = new MemoryJournal();
+    await journal.add(pending());
+
+    await recover(api, journal, 20_000, ['f-a', 'f-b']);
+
+    expect(journal.batches).toEqual([]);
+    expect(api.count('POST /assets/tag')).toBe(0);
+  });
+
+  it('drops an expired unresolved batch', async () => {
+    const api = new FakeApi();
+    const journal = new MemoryJournal();
+    await journal.add(pending());
+
+    await recover(api, journal, 10_000 + PENDING_BATCH_EXPIRY_MS + 1);
+
+    expect(journal.batches).toEqual([]);
+  });
+
+  it('ignores batches of another sync', async () => {
+    const api = new FakeApi();
+    api.clock = 10_500;
+    const a = api.store('a', 5);
+    const journal = new MemoryJournal();
+    await journal.add(pending({ ownerTag: ownerTagFor('other') }));
+
+    expect(await recover(api, journal)).toEqual([]);
+    expect(a.tags).toEqual([]);
+    expect(journal.batches).toHaveLength(1);
+    expect(api.calls).toEqual([]);
+  });
+});
+
+describe('FileJournal', () => {
+  let folder: string;
+
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'raster-journal-'));
+  });
+
+  afterEach(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('keeps batches across instances', async () => {
+    const file = journalFileFor(join(folder, 'nested'), 'http://127.0.0.1:1', 'lib', OWNER);
+    const journal = new FileJournal(file);
+    expect(await journal.load()).toEqual([]);
+
+    await Promise.all([journal.add(pending({ id: 'one' })), journal.add(pending({ id: 'two' })), journal.add(pending({ id: 'three' }))]);
+    await journal.remove('two');
+
+    expect((await new FileJournal(file).load()).map((batch) => batch.id)).toEqual(['one', 'three']);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toHaveLength(2);
+  });
+
+  it('names one file per sync and library', () => {
+    const base = journalFileFor(folder, 'https://api.raster.app', 'lib', OWNER);
+    expect(journalFileFor(folder, 'https://api.raster.app', 'lib', OWNER)).toBe(base);
+    expect(journalFileFor(folder, 'https://api.raster.app', 'other', OWNER)).not.toBe(base);
+    expect(journalFileFor(folder, 'https://api.raster.app', 'lib', ownerTagFor('x'))).not.toBe(base);
+  });
+});
