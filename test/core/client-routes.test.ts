@@ -99,6 +99,32 @@ describe('RasterClient organization lookup', () => {
     expect(client.requestCount).toBe(4);
   });
 
+  it('lets one caller abort a shared lookup', async () => {
+    let releaseMe: (() => void) | undefined;
+    const meAnswered = new Promise<void>((resolve) => {
+      releaseMe = resolve;
+    });
+    const transport = fakeTransport(async () => {
+      await meAnswered;
+      return ok(me);
+    }, ok([]));
+    const client = new RasterClient({ transport, apiKey: API_KEY });
+    const controller = new AbortController();
+    const reason = new Error('first caller stopped');
+
+    const aborted = client.listAssets('photos', { signal: controller.signal });
+    const waiting = client.listTags('photos');
+    controller.abort(reason);
+    releaseMe?.();
+
+    await expect(aborted).rejects.toBe(reason);
+    await expect(waiting).resolves.toEqual([]);
+    expect(transport.requests.map((request) => new URL(request.url).pathname)).toEqual([
+      '/me',
+      '/organizations/from-key/libraries/photos/tags',
+    ]);
+  });
+
   it('tries GET /me again after a failed lookup', async () => {
     const transport = fakeTransport(
       { status: 401, headers: {}, text: JSON.stringify({ error: { code: 'INVALID_API_KEY', message: 'Invalid key' } }) },

@@ -157,6 +157,28 @@ describe('undici transport uploads', () => {
     expect(peak - before).toBeLessThan(96 * MiB);
   });
 
+  it('aborts an upload while streaming', async () => {
+    const part = await sparseFile('aborted.png', 128 * MiB);
+    let serverSawAbort = false;
+    const server = await serve((request) => {
+      request.resume();
+      request.socket.on('close', () => {
+        serverSawAbort = !request.complete;
+      });
+    });
+    const { client } = clientFor(server, transport());
+    const controller = new AbortController();
+    const reason = new Error('upload cancelled');
+    setTimeout(() => controller.abort(reason), 100);
+    const started = Date.now();
+
+    await expect(client.uploadAssets('photos', [part], { signal: controller.signal })).rejects.toBe(reason);
+
+    expect(Date.now() - started).toBeLessThan(5000);
+    await expect.poll(() => serverSawAbort, { timeout: 2000 }).toBe(true);
+    expect(server.requests).toBe(1);
+  });
+
   it('reports a connection broken after the whole body as ambiguous', async () => {
     const part = await fileOf('stored-maybe.png', randomBytes(512 * 1024));
     let bodyBytes = 0;
