@@ -1146,14 +1146,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path5 && path5[0] !== "/") {
-          path5 = `/${path5}`;
+        if (path6 && path6[0] !== "/") {
+          path6 = `/${path6}`;
         }
-        return new URL(`${origin}${path5}`);
+        return new URL(`${origin}${path6}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1988,9 +1988,9 @@ var require_diagnostics = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path5, origin }
+            request: { method, path: path6, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path5);
+          debugLog("sending request to %s %s%s", method, origin, path6);
         }
       );
     }
@@ -2008,14 +2008,14 @@ var require_diagnostics = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path5, origin },
+            request: { method, path: path6, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path5,
+            path6,
             statusCode
           );
         }
@@ -2024,23 +2024,23 @@ var require_diagnostics = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path5, origin }
+            request: { method, path: path6, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path5);
+          debugLog("trailers received from %s %s%s", method, origin, path6);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path5, origin },
+            request: { method, path: path6, origin },
             error
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path5,
+            path6,
             error.message
           );
         }
@@ -2155,7 +2155,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path5,
+        path: path6,
         method,
         body,
         headers,
@@ -2172,11 +2172,11 @@ var require_request = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path5 !== "string") {
+        if (typeof path6 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path5)) {
+        } else if (invalidPathRegex.test(path6)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -2251,7 +2251,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path5, query) : path5;
+        this.path = query ? serializePathWithQuery(path6, query) : path6;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -7495,7 +7495,7 @@ var require_client_h1 = __commonJS({
       }
     }
     function writeH1(client, request) {
-      const { method, path: path5, host, upgrade, blocking, reset } = request;
+      const { method, path: path6, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -7571,7 +7571,7 @@ var require_client_h1 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request);
-      let header2 = `${method} ${path5} HTTP/1.1\r
+      let header2 = `${method} ${path6} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -8248,7 +8248,7 @@ var require_client_h2 = __commonJS({
       const headersTimeout = request.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path5, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request;
+      const { method, path: path6, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -8317,7 +8317,7 @@ var require_client_h2 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path5;
+          headers[HTTP2_HEADER_PATH] = path6;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -8369,7 +8369,7 @@ var require_client_h2 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path5;
+      headers[HTTP2_HEADER_PATH] = path6;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -10725,10 +10725,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path5 = "/",
+          path: path6 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path5;
+        opts.path = origin + path6;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -12888,20 +12888,20 @@ var require_mock_utils = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path5) {
-      if (typeof path5 !== "string") {
-        return path5;
+    function safeUrl(path6) {
+      if (typeof path6 !== "string") {
+        return path6;
       }
-      const pathSegments = path5.split("?", 3);
+      const pathSegments = path6.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path5;
+        return path6;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path5);
+    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path6);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -12926,8 +12926,8 @@ var require_mock_utils = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path5)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path5), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path6)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path6), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -12966,19 +12966,19 @@ var require_mock_utils = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function removeTrailingSlash(path5) {
-      while (path5.endsWith("/")) {
-        path5 = path5.slice(0, -1);
+    function removeTrailingSlash(path6) {
+      while (path6.endsWith("/")) {
+        path6 = path6.slice(0, -1);
       }
-      if (path5.length === 0) {
-        path5 = "/";
+      if (path6.length === 0) {
+        path6 = "/";
       }
-      return path5;
+      return path6;
     }
     function buildKey(opts) {
-      const { path: path5, method, body, headers, query } = opts;
+      const { path: path6, method, body, headers, query } = opts;
       return {
-        path: path5,
+        path: path6,
         method,
         body,
         headers,
@@ -13668,10 +13668,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path5,
+            Path: path6,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -13753,9 +13753,9 @@ var require_mock_agent = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path5, searchParams] = dispatchOpts.path.split("?");
+          const [path6, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path5}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path6}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -13959,7 +13959,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile, readFile: readFile3, mkdir } = __require("node:fs/promises");
+    var { writeFile: writeFile2, readFile: readFile4, mkdir: mkdir2 } = __require("node:fs/promises");
     var { dirname, resolve } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors();
@@ -14156,12 +14156,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path5 = filePath || this.#snapshotPath;
-        if (!path5) {
+        const path6 = filePath || this.#snapshotPath;
+        if (!path6) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile3(resolve(path5), "utf8");
+          const data = await readFile4(resolve(path6), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -14175,7 +14175,7 @@ var require_snapshot_recorder = __commonJS({
           if (error.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path5}`, { cause: error });
+            throw new UndiciError(`Failed to load snapshots from ${path6}`, { cause: error });
           }
         }
       }
@@ -14186,17 +14186,17 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path5 = filePath || this.#snapshotPath;
-        if (!path5) {
+        const path6 = filePath || this.#snapshotPath;
+        if (!path6) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve(path5);
-        await mkdir(dirname(resolvedPath), { recursive: true });
+        const resolvedPath = resolve(path6);
+        await mkdir2(dirname(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
         }));
-        await writeFile(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile2(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -14831,15 +14831,15 @@ var require_redirect_handler = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path5 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path5}`;
+        const path6 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path6}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path5;
+        this.opts.path = path6;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -16656,10 +16656,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path5) {
+    function deleteCachedUri(store, cacheKey, path6) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path5
+        path: path6
       });
       for (let i = 0; i < util.safeHTTPMethods.length; i++) {
         const method = util.safeHTTPMethods[i];
@@ -16667,7 +16667,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path5
+            path: path6
           });
         }
       }
@@ -16678,9 +16678,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i = 0; i < values.length; i++) {
-        const path5 = getSameOriginPath(cacheKey, values[i]);
-        if (path5 !== void 0) {
-          deleteCachedUri(store, cacheKey, path5);
+        const path6 = getSameOriginPath(cacheKey, values[i]);
+        if (path6 !== void 0) {
+          deleteCachedUri(store, cacheKey, path6);
         }
       }
     }
@@ -22168,11 +22168,11 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        const path5 = url.pathname + url.search;
+        const path6 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return new Promise((resolve, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path5}?` : path5,
+            path: hasTrailingQuestionMark ? `${path6}?` : path6,
             origin: url.origin,
             method: request.method,
             body: agent.isMockActive ? request.body && (request.body.source || request.body.stream) : body,
@@ -23119,9 +23119,9 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path5) {
-      for (let i = 0; i < path5.length; ++i) {
-        const code = path5.charCodeAt(i);
+    function validateCookiePath(path6) {
+      for (let i = 0; i < path6.length; ++i) {
+        const code = path6.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -26557,11 +26557,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path5 = opts.path;
+          let path6 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path5 = `/${path5}`;
+            path6 = `/${path6}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path5);
+          url = new URL(util.parseOrigin(url).origin + path6);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -26731,10 +26731,12 @@ var RasterApiError = class extends RasterError {
   path;
   retryAfterMs;
   kind;
+  /** Attempts sent before the client gave up, retries included. */
+  attempts;
   constructor(init) {
     const kind = classifyApiFailure(init.status, init.code);
     const advice = ADVICE[kind];
-    const message = `${init.method} ${init.path} failed with ${init.status} ${init.code}: ${init.serviceMessage}` + (advice === void 0 ? "" : ` ${advice}`);
+    const message = `${init.method} ${init.path} failed with ${init.status} ${init.code}` + (init.attempts !== void 0 && init.attempts > 1 ? ` after ${init.attempts} attempts` : "") + `: ${init.serviceMessage}` + (advice === void 0 ? "" : ` ${advice}`);
     super(message);
     this.status = init.status;
     this.code = init.code;
@@ -26743,6 +26745,7 @@ var RasterApiError = class extends RasterError {
     this.path = init.path;
     this.retryAfterMs = init.retryAfterMs;
     this.kind = kind;
+    this.attempts = init.attempts ?? 1;
   }
 };
 var RasterNetworkError = class extends RasterError {
@@ -26752,18 +26755,21 @@ var RasterNetworkError = class extends RasterError {
   bodySent;
   /** The error code of the cause, such as `ECONNRESET` or `UND_ERR_HEADERS_TIMEOUT`. */
   code;
+  /** Attempts sent before the client gave up, retries included. */
+  attempts;
   constructor(init) {
     const code = errorCode(init.cause);
     const reason = init.cause instanceof Error ? init.cause.message : String(init.cause);
     const where = init.bodySent ? "after the request was sent, so the service may have acted on it" : "before the request was sent";
     super(
-      `${init.method} ${init.path} failed ${where}: ${reason}${code === void 0 ? "" : ` (${code})`}`,
+      `${init.method} ${init.path} failed ${where}: ${reason}${code === void 0 ? "" : ` (${code})`}` + (init.attempts !== void 0 && init.attempts > 1 ? `. Gave up after ${init.attempts} attempts.` : ""),
       { cause: init.cause }
     );
     this.method = init.method;
     this.path = init.path;
     this.bodySent = init.bodySent;
     this.code = code;
+    this.attempts = init.attempts ?? 1;
   }
   /** True when the request may have been carried out although no response arrived. */
   get ambiguous() {
@@ -26834,7 +26840,9 @@ async function* paginate(fetchPage, pageSize = MAX_PAGE_SIZE) {
 
 // core/src/redact.ts
 var REDACTED = "[REDACTED]";
-var SECRET_PATTERNS = [/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, /\bpk_[A-Za-z0-9]{4,}/g];
+var BEARER_PATTERN = /(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi;
+var RASTER_KEY_PATTERN = /\bpk_[A-Za-z0-9]{4,}/g;
+var URL_USER_INFO_PATTERN = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
 function redactText(text, secrets = []) {
   let result = text;
   for (const secret of secrets) {
@@ -26842,8 +26850,9 @@ function redactText(text, secrets = []) {
       result = result.split(secret).join(REDACTED);
     }
   }
-  result = result.replace(SECRET_PATTERNS[0], `$1${REDACTED}`);
-  result = result.replace(SECRET_PATTERNS[1], REDACTED);
+  result = result.replace(BEARER_PATTERN, `$1${REDACTED}`);
+  result = result.replace(RASTER_KEY_PATTERN, REDACTED);
+  result = result.replace(URL_USER_INFO_PATTERN, `$1${REDACTED}@`);
   return result;
 }
 var MAX_CAUSE_DEPTH = 5;
@@ -26904,7 +26913,8 @@ function apiErrorFromResponse(response, body, context) {
     serviceMessage,
     method: context.method,
     path: context.path,
-    ...context.retryAfterMs === void 0 ? {} : { retryAfterMs: context.retryAfterMs }
+    ...context.retryAfterMs === void 0 ? {} : { retryAfterMs: context.retryAfterMs },
+    ...context.attempt === void 0 ? {} : { attempts: context.attempt }
   });
 }
 function describeBody(text, secrets) {
@@ -27227,11 +27237,11 @@ var RequestSender = class {
   /** Sends a request, retrying by the policy, and returns the parsed `data`. */
   async send(spec) {
     const target = buildTarget(this.#options.baseUrl, spec.path, spec.query);
-    const path5 = redactText(target.path, this.#secrets);
+    const path6 = redactText(target.path, this.#secrets);
     let previousDelayMs = 0;
     for (let attempt = 1; ; attempt += 1) {
       spec.signal?.throwIfAborted();
-      const outcome = await this.#attempt(spec, target.url, path5, attempt);
+      const outcome = await this.#attempt(spec, target.url, path6, attempt);
       if (outcome.ok) {
         return outcome.value;
       }
@@ -27244,12 +27254,12 @@ var RequestSender = class {
       if (!decision.retry) {
         throw outcome.error;
       }
-      this.#options.onRetry?.({ method: spec.method, path: path5, attempt, delayMs: decision.delayMs, reason: decision.reason });
+      this.#options.onRetry?.({ method: spec.method, path: path6, attempt, delayMs: decision.delayMs, reason: decision.reason });
       await this.#options.sleep(decision.delayMs, spec.signal);
       previousDelayMs = decision.delayMs;
     }
   }
-  async #attempt(spec, url, path5, attempt) {
+  async #attempt(spec, url, path6, attempt) {
     const request = {
       method: spec.method,
       url,
@@ -27258,7 +27268,7 @@ var RequestSender = class {
       ...spec.signal === void 0 ? {} : { signal: spec.signal }
     };
     this.#requestCount += 1;
-    this.#options.onRequest?.({ method: spec.method, path: path5, attempt });
+    this.#options.onRequest?.({ method: spec.method, path: path6, attempt });
     const started = this.#options.now();
     let response;
     try {
@@ -27270,7 +27280,7 @@ var RequestSender = class {
       if (error instanceof RasterError && !(error instanceof RasterNetworkError)) {
         throw error;
       }
-      const networkError = this.#networkError(error, spec.method, path5);
+      const networkError = this.#networkError(error, spec.method, path6, attempt);
       return {
         ok: false,
         error: networkError,
@@ -27279,16 +27289,16 @@ var RequestSender = class {
     }
     this.#options.onResponse?.({
       method: spec.method,
-      path: path5,
+      path: path6,
       attempt,
       status: response.status,
       durationMs: this.#options.now() - started
     });
-    return this.#read(spec, response, path5);
+    return this.#read(spec, response, path6, attempt);
   }
-  #read(spec, response, path5) {
+  #read(spec, response, path6, attempt) {
     const retryAfterMs = parseRetryAfter(header(response, "retry-after"), this.#options.now());
-    const context = { method: spec.method, path: path5, secrets: this.#secrets, retryAfterMs };
+    const context = { method: spec.method, path: path6, secrets: this.#secrets, retryAfterMs, attempt };
     let data;
     try {
       data = readEnvelope(response, context);
@@ -27309,7 +27319,8 @@ var RequestSender = class {
         code: "INVALID_RESPONSE",
         serviceMessage: redactText(error.message, this.#secrets),
         method: spec.method,
-        path: path5
+        path: path6,
+        attempts: attempt
       });
     }
   }
@@ -27324,10 +27335,10 @@ var RequestSender = class {
     return headers;
   }
   /** Turns whatever the transport threw into a `RasterNetworkError` without secrets. */
-  #networkError(error, method, path5) {
+  #networkError(error, method, path6, attempts) {
     const cause = error instanceof RasterNetworkError ? error.cause : error;
     const bodySent = readBodySent(error) ?? true;
-    return new RasterNetworkError({ method, path: path5, cause: redactError(cause, this.#secrets), bodySent });
+    return new RasterNetworkError({ method, path: path6, cause: redactError(cause, this.#secrets), bodySent, attempts });
   }
 };
 function readBodySent(error) {
@@ -27335,9 +27346,13 @@ function readBodySent(error) {
   return typeof value === "boolean" ? value : void 0;
 }
 function header(response, name) {
-  return response.headers[name] ?? response.headers[name.toLowerCase()];
+  const exact = response.headers[name];
+  if (exact !== void 0) {
+    return exact;
+  }
+  return Object.entries(response.headers).find(([key]) => key.toLowerCase() === name)?.[1];
 }
-function buildTarget(baseUrl, path5, query = {}) {
+function buildTarget(baseUrl, path6, query = {}) {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === void 0) {
@@ -27346,7 +27361,7 @@ function buildTarget(baseUrl, path5, query = {}) {
     search.set(key, typeof value === "object" ? value.join(",") : String(value));
   }
   const queryText = search.toString();
-  const pathAndQuery = queryText === "" ? path5 : `${path5}?${queryText}`;
+  const pathAndQuery = queryText === "" ? path6 : `${path6}?${queryText}`;
   return { url: `${baseUrl}${pathAndQuery}`, path: pathAndQuery };
 }
 
@@ -27560,11 +27575,11 @@ var RasterClient = class {
   }
   /** Renames a library; its slug does not change. */
   async renameLibrary(libraryId, name, request = {}) {
-    const path5 = await this.#libraryPath(libraryId, "", request);
+    const path6 = await this.#libraryPath(libraryId, "", request);
     const checkedName = checkLibraryName("name", name);
     return this.#send({
       method: "PATCH",
-      path: path5,
+      path: path6,
       body: { kind: "json", value: { name: checkedName } },
       idempotent: true,
       signal: request.signal,
@@ -27573,11 +27588,11 @@ var RasterClient = class {
   }
   /** Fetches one page of a library's assets, newest first. A page shorter than `pageSize` is the last. */
   async listAssets(libraryId, options = {}) {
-    const path5 = await this.#libraryPath(libraryId, "/assets", options);
+    const path6 = await this.#libraryPath(libraryId, "/assets", options);
     const tags = checkTagFilter(options.tags);
     return this.#send({
       method: "GET",
-      path: path5,
+      path: path6,
       query: { ...pageQuery(options), tags },
       idempotent: true,
       signal: options.signal,
@@ -27631,11 +27646,11 @@ var RasterClient = class {
   }
   /** Fetches a library's tags with their counts, highest count first. */
   async listTags(libraryId, options = {}) {
-    const path5 = await this.#libraryPath(libraryId, "/tags", options);
+    const path6 = await this.#libraryPath(libraryId, "/tags", options);
     const limit = checkPositiveInteger("limit", options.limit, MAX_TAG_LIMIT);
     return this.#send({
       method: "GET",
-      path: path5,
+      path: path6,
       query: { limit },
       idempotent: true,
       signal: options.signal,
@@ -27650,11 +27665,11 @@ var RasterClient = class {
    * files may have been stored.
    */
   async uploadAssets(libraryId, files, request = {}) {
-    const path5 = await this.#libraryPath(libraryId, "/assets", request);
+    const path6 = await this.#libraryPath(libraryId, "/assets", request);
     checkFileParts(files);
     return this.#send({
       method: "POST",
-      path: path5,
+      path: path6,
       body: { kind: "multipart", files: [...files] },
       idempotent: false,
       signal: request.signal,
@@ -27667,14 +27682,14 @@ var RasterClient = class {
    * fails, the earlier ones have already moved their assets; deleting again is safe.
    */
   async deleteAssets(libraryId, assetIds, request = {}) {
-    const path5 = await this.#libraryPath(libraryId, "/assets", request);
+    const path6 = await this.#libraryPath(libraryId, "/assets", request);
     const ids = checkAssetIds("assetIds", assetIds);
     const moved = [];
     let success = true;
     for (const batch of chunk(ids, MAX_IDS_PER_REQUEST)) {
       const result = await this.#send({
         method: "DELETE",
-        path: path5,
+        path: path6,
         body: { kind: "json", value: { ids: batch } },
         idempotent: true,
         signal: request.signal,
@@ -27701,11 +27716,11 @@ var RasterClient = class {
   /** Replaces an asset's description; the empty string clears it. */
   async setDescription(libraryId, assetId, description, request = {}) {
     const id = checkAssetId("assetId", assetId);
-    const path5 = await this.#libraryPath(libraryId, `/assets/${encodeURIComponent(id)}/description`, request);
+    const path6 = await this.#libraryPath(libraryId, `/assets/${encodeURIComponent(id)}/description`, request);
     const text = checkDescription(description);
     return this.#send({
       method: "PATCH",
-      path: path5,
+      path: path6,
       body: { kind: "json", value: { description: text } },
       idempotent: true,
       signal: request.signal,
@@ -27717,7 +27732,7 @@ var RasterClient = class {
    * urls, tags and descriptions move unchanged. An empty list sends nothing.
    */
   async transferAssets(libraryId, targetLibraryId, assetIds, request = {}) {
-    const path5 = await this.#libraryPath(libraryId, "/assets/transfer", request);
+    const path6 = await this.#libraryPath(libraryId, "/assets/transfer", request);
     const target = checkSlug("targetLibraryId", targetLibraryId);
     if (target === libraryId) {
       throw new RasterUsageError(
@@ -27730,7 +27745,7 @@ var RasterClient = class {
     for (const batch of chunk(ids, MAX_IDS_PER_REQUEST)) {
       const result = await this.#send({
         method: "POST",
-        path: path5,
+        path: path6,
         body: { kind: "json", value: { targetLibraryId: target, assetIds: batch } },
         idempotent: false,
         signal: request.signal,
@@ -27741,7 +27756,7 @@ var RasterClient = class {
     return { transferredCount, sourceLibraryId: libraryId, targetLibraryId: target };
   }
   async #changeTags(action, libraryId, assetIds, tags, request) {
-    const path5 = await this.#libraryPath(libraryId, `/assets/${action}`, request);
+    const path6 = await this.#libraryPath(libraryId, `/assets/${action}`, request);
     const ids = checkAssetIds("assetIds", assetIds);
     const checkedTags = checkTags("tags", tags);
     if (checkedTags.length === 0) {
@@ -27752,7 +27767,7 @@ var RasterClient = class {
       for (const tagBatch of chunk(checkedTags, MAX_TAGS_PER_REQUEST)) {
         count += await this.#send({
           method: "POST",
-          path: path5,
+          path: path6,
           body: { kind: "json", value: { assetIds: idBatch, tags: tagBatch } },
           // Adding a pair that exists, or removing one that does not, is skipped by the service.
           idempotent: true,
@@ -27909,27 +27924,32 @@ function signalTimeoutSleep(ms, signal) {
 }
 
 // core/src/sync/paths.ts
-function canonicalRelativePath(path5) {
-  const segments = path5.normalize("NFC").split(/[\\/]+/);
-  if (/^[A-Za-z]:$/.test(segments[0] ?? "") || path5.startsWith("/") || path5.startsWith("\\")) {
-    throw new Error(`Expected a path relative to the sync root, got the absolute path "${path5}".`);
+function canonicalRelativePath(path6) {
+  const segments = path6.normalize("NFC").split(/[\\/]+/);
+  if (/^[A-Za-z]:$/.test(segments[0] ?? "") || path6.startsWith("/") || path6.startsWith("\\")) {
+    throw new Error(`Expected a path relative to the sync root, got the absolute path "${path6}".`);
   }
   const kept = segments.filter((segment) => segment !== "" && segment !== ".");
   if (kept.includes("..")) {
-    throw new Error(`The path "${path5}" climbs out of the sync root with "..".`);
+    throw new Error(`The path "${path6}" climbs out of the sync root with "..".`);
   }
   if (kept.length === 0) {
-    throw new Error(`The path "${path5}" names the sync root itself, not a file in it.`);
+    throw new Error(`The path "${path6}" names the sync root itself, not a file in it.`);
   }
   return kept.join("/");
 }
 function caseFoldedPath(canonicalPath) {
   return canonicalPath.normalize("NFC").toLowerCase();
 }
-function assetNameFor(path5) {
-  const fileName = path5.split(/[\\/]/).pop() ?? path5;
+function assetNameFor(path6) {
+  const fileName = path6.split(/[\\/]/).pop() ?? path6;
   const dot = fileName.lastIndexOf(".");
   return dot > 0 ? fileName.slice(0, dot) : fileName;
+}
+function isAssetNameOf(assetName, path6) {
+  const plain = assetNameFor(path6);
+  const escaped = plain.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  return assetName === plain || assetName === escaped;
 }
 
 // core/src/sync/sha256.ts
@@ -28153,23 +28173,23 @@ function planSync(input) {
   const uploads = [];
   const unchanged = [];
   const keptIds = /* @__PURE__ */ new Set();
-  for (const { path: path5, file } of syncable) {
+  for (const { path: path6, file } of syncable) {
     if (file.skipReason !== void 0) {
-      skipped.push({ path: path5, reason: file.skipReason });
+      skipped.push({ path: path6, reason: file.skipReason });
       continue;
     }
     if (file.sha256 === void 0) {
-      skipped.push({ path: path5, reason: "The file was not hashed." });
+      skipped.push({ path: path6, reason: "The file was not hashed." });
       continue;
     }
-    const fingerprint = fingerprintFor(input.syncId, path5, file.sha256);
+    const fingerprint = fingerprintFor(input.syncId, path6, file.sha256);
     const matches = ownedByFingerprint.get(fingerprint);
     if (matches && matches.length > 0) {
       const kept = oldest(matches);
       keptIds.add(kept.id);
-      unchanged.push({ path: path5, assetId: kept.id, url: kept.url });
+      unchanged.push({ path: path6, assetId: kept.id, url: kept.url });
     } else {
-      uploads.push({ path: path5, size: file.size, fingerprint, file });
+      uploads.push({ path: path6, size: file.size, fingerprint, file });
     }
   }
   for (const fingerprint of protectedFingerprints) {
@@ -28189,7 +28209,7 @@ function planSync(input) {
   collisions.sort((a, b) => comparePaths({ path: a.paths[0] }, { path: b.paths[0] }));
   prune.sort((a, b) => compareStrings(a.assetId, b.assetId));
   const plan = {
-    upload: uploads.map(({ path: path5, size, fingerprint }) => ({ path: path5, size, fingerprint })),
+    upload: uploads.map(({ path: path6, size, fingerprint }) => ({ path: path6, size, fingerprint })),
     unchanged,
     prune,
     skipped,
@@ -28315,6 +28335,68 @@ async function listAssetsCreatedSince(api, libraryId, since, pageSize = 100) {
   return [...byId.values()];
 }
 
+// core/src/sync/journal.ts
+var CLOCK_SKEW_ALLOWANCE_MS = 12e4;
+var CLOCK_MARGIN_MS = 1e3;
+var PENDING_BATCH_EXPIRY_MS = 10 * 6e4;
+function earliestCreatedOf(batch) {
+  const byClock = batch.clockOffsetLowerBound === null ? batch.startedAt - CLOCK_SKEW_ALLOWANCE_MS : batch.startedAt + batch.clockOffsetLowerBound - CLOCK_MARGIN_MS;
+  return Math.max(byClock, batch.baselineNewestCreated ?? Number.NEGATIVE_INFINITY);
+}
+async function recoverPendingBatches(input) {
+  let pending;
+  try {
+    pending = (await input.journal.load()).filter((batch) => batch.ownerTag === input.ownerTag && batch.libraryId === input.libraryId);
+  } catch (error) {
+    input.logger.warn(`Reading the upload journal failed: ${error.message}`);
+    return [];
+  }
+  if (pending.length === 0) return [];
+  input.logger.info(`Found ${pending.length} upload batches that an interrupted run left untagged; looking for their assets.`);
+  let recent;
+  try {
+    const since = Math.min(...pending.map((batch) => earliestCreatedOf(batch)));
+    recent = await listAssetsCreatedSince(input.api, input.libraryId, since);
+  } catch (error) {
+    input.logger.warn(`Listing the library to recover interrupted uploads failed: ${error.message}`);
+    return [];
+  }
+  const claimed = /* @__PURE__ */ new Set();
+  const adopted = [];
+  const byAge = [...recent].sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
+  for (const batch of [...pending].sort((a, b) => a.startedAt - b.startedAt)) {
+    const since = earliestCreatedOf(batch);
+    const baseline = new Set(batch.baselineIds);
+    const unresolved = [];
+    for (const file of batch.files) {
+      if (input.ownedFingerprints.has(file.fingerprint)) continue;
+      const asset = byAge.find((candidate) => !claimed.has(candidate.id) && candidate.tags.length === 0 && !baseline.has(candidate.id) && (candidate.created === null || candidate.created >= since) && candidate.name !== null && isAssetNameOf(candidate.name, file.path) && candidate.size === file.size);
+      if (!asset) {
+        unresolved.push(file);
+        continue;
+      }
+      claimed.add(asset.id);
+      try {
+        const tags = [input.ownerTag, fingerprintTagFor(input.ownerTag, file.fingerprint), ...input.extraTags];
+        await input.api.tagAssets(input.libraryId, [asset.id], tags);
+        adopted.push({ ...asset, tags });
+        input.logger.info(`Adopted asset ${asset.id}, left untagged by an interrupted upload of ${file.path}.`);
+      } catch (error) {
+        unresolved.push(file);
+        input.logger.warn(`Tagging asset ${asset.id}, left untagged by an interrupted upload of ${file.path}, failed: ${error.message}`);
+      }
+    }
+    const expired = input.now() - batch.startedAt > PENDING_BATCH_EXPIRY_MS;
+    try {
+      await input.journal.remove(batch.id);
+      if (unresolved.length > 0 && !expired) await input.journal.add({ ...batch, files: unresolved });
+    } catch (error) {
+      input.logger.warn(`Updating the upload journal failed: ${error.message}`);
+    }
+  }
+  return adopted;
+}
+
 // core/src/sync/concurrency.ts
 async function mapWithConcurrency(items, limit, task) {
   const results = new Array(items.length);
@@ -28395,8 +28477,6 @@ var Limiter = class {
 };
 
 // core/src/sync/upload.ts
-var CLOCK_SKEW_ALLOWANCE_MS = 12e4;
-var CLOCK_MARGIN_MS = 1e3;
 var BASELINE_PAGE_SIZE = 100;
 var MAX_RESENDS = 2;
 var RECONCILE_POLL_FIRST_MS = 250;
@@ -28425,6 +28505,12 @@ function describeError(error) {
 }
 function errorKind(error) {
   return error instanceof RasterApiError ? error.kind : void 0;
+}
+function changedFileIndex(error, batchLength) {
+  if (!(error instanceof RasterUsageError)) return void 0;
+  const match2 = /^files\[(\d+)\]\.(size|source)$/.exec(error.parameter);
+  const index = match2 === null ? Number.NaN : Number(match2[1]);
+  return Number.isInteger(index) && index < batchLength ? index : void 0;
 }
 function filePart(upload) {
   const source = upload.file.source;
@@ -28464,6 +28550,9 @@ var UploadPhase = class {
   outcomes = [];
   uploadedIds = [];
   fatalError = null;
+  /** Tells this run's journal entries apart from those of another process started in the same millisecond. */
+  runId = Math.random().toString(36).slice(2, 8);
+  batchCounter = 0;
   stopped = false;
   async run() {
     const batches = packBatches(this.input.uploads, this.input.batchBytes);
@@ -28496,9 +28585,20 @@ var UploadPhase = class {
     }
     await this.sendBatch(batch, resends);
   }
-  /** Sends one batch and settles every file in it. `resends` counts earlier lost responses. */
+  /**
+   * Sends one batch and settles every file in it, with the batch recorded in the journal until
+   * it is settled. `resends` counts earlier lost responses.
+   */
   async sendBatch(batch, resends) {
     const startedAt = this.input.now();
+    const pendingId = await this.recordPending(batch, startedAt);
+    try {
+      await this.uploadAndTag(batch, resends, startedAt);
+    } finally {
+      if (pendingId !== null) await this.clearPending(pendingId);
+    }
+  }
+  async uploadAndTag(batch, resends, startedAt) {
     let assets;
     await this.gate.acquireShared();
     try {
@@ -28522,6 +28622,18 @@ var UploadPhase = class {
       await this.reconcile(batch, startedAt, resends);
       return;
     }
+    const changed = changedFileIndex(error, batch.length);
+    if (changed !== void 0) {
+      const upload = batch[changed];
+      this.finish({
+        path: upload.path,
+        status: "failed",
+        reason: `The file changed or was removed after it was hashed, so it was not uploaded; run the sync again. (${message})`
+      });
+      const others = batch.filter((_, index) => index !== changed);
+      if (others.length > 0) await this.startBatch(others, resends);
+      return;
+    }
     const kind = errorKind(error);
     if (kind !== void 0 && PER_FILE_KINDS.has(kind) && batch.length > 1) {
       this.input.logger.info(`An upload of ${batch.length} files was rejected (${message}); sending the files in smaller batches to find the one at fault.`);
@@ -28542,13 +28654,16 @@ var UploadPhase = class {
    * without a file are trashed, because nothing else would ever tag or delete them.
    */
   async matchAssets(batch, assets) {
-    const inOrder = assets.length === batch.length && batch.every((upload, index) => assets[index].name === null || assets[index].name === assetNameFor(upload.path));
+    const inOrder = assets.length === batch.length && batch.every((upload, index) => {
+      const name = assets[index].name;
+      return name === null || isAssetNameOf(name, upload.path);
+    });
     if (inOrder) return batch.map((upload, index) => ({ upload, asset: assets[index] }));
     this.input.logger.warn(`An upload returned ${assets.length} assets for ${batch.length} files, or in another order; matching them by name and size.`);
     const remaining = [...assets];
     const pairs = [];
     for (const upload of batch) {
-      const index = remaining.findIndex((asset) => asset.name === assetNameFor(upload.path) && (asset.size === null || asset.size === upload.size));
+      const index = remaining.findIndex((asset) => asset.name !== null && isAssetNameOf(asset.name, upload.path) && (asset.size === null || asset.size === upload.size));
       if (index === -1) {
         this.finish({ path: upload.path, status: "failed", reason: "The upload response did not contain an asset for this file." });
         continue;
@@ -28584,12 +28699,41 @@ var UploadPhase = class {
     if (asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
     this.finish(outcome);
   }
+  /** Records a batch in the journal; returns its id, or null without a journal or on failure. */
+  async recordPending(batch, startedAt) {
+    const journal = this.input.journal;
+    if (journal === void 0) return null;
+    const entry = {
+      id: `${startedAt.toString(36)}-${this.runId}-${++this.batchCounter}`,
+      ownerTag: this.input.ownerTag,
+      libraryId: this.input.libraryId,
+      startedAt,
+      baselineIds: [...this.baseline?.ids ?? []],
+      baselineNewestCreated: this.baseline?.newestCreated ?? null,
+      clockOffsetLowerBound: this.clockOffsetLowerBound,
+      files: batch.map((upload) => ({ path: upload.path, name: assetNameFor(upload.path), size: upload.size, fingerprint: upload.fingerprint }))
+    };
+    try {
+      await journal.add(entry);
+      return entry.id;
+    } catch (error) {
+      this.input.logger.warn(`Recording an upload batch in the journal failed: ${describeError(error)}`);
+      return null;
+    }
+  }
+  async clearPending(pendingId) {
+    try {
+      await this.input.journal?.remove(pendingId);
+    } catch (error) {
+      this.input.logger.warn(`Removing a settled upload batch from the journal failed: ${describeError(error)}`);
+    }
+  }
   /** Lists the newest assets before the first upload; see `baseline`. */
   async takeBaseline() {
     try {
       const assets = await this.input.api.listAssets(this.input.libraryId, { page: 1, pageSize: BASELINE_PAGE_SIZE });
-      const created = assets.map((asset) => asset.created ?? Number.NEGATIVE_INFINITY);
-      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: Math.max(Number.NEGATIVE_INFINITY, ...created) };
+      const created = assets.flatMap((asset) => asset.created === null ? [] : [asset.created]);
+      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: created.length > 0 ? Math.max(...created) : null };
     } catch (error) {
       this.input.logger.warn(`Listing the newest assets before uploading failed (${describeError(error)}); a lost upload response will be checked by time alone.`);
     }
@@ -28606,8 +28750,11 @@ var UploadPhase = class {
    * `startedAt` (local clock) can have.
    */
   earliestCreatedOf(startedAt) {
-    const byClock = this.clockOffsetLowerBound === null ? startedAt - CLOCK_SKEW_ALLOWANCE_MS : startedAt + this.clockOffsetLowerBound - CLOCK_MARGIN_MS;
-    return Math.max(byClock, this.baseline?.newestCreated ?? Number.NEGATIVE_INFINITY);
+    return earliestCreatedOf({
+      startedAt,
+      baselineNewestCreated: this.baseline?.newestCreated ?? null,
+      clockOffsetLowerBound: this.clockOffsetLowerBound
+    });
   }
   /** Returns whether reconciliation may adopt `asset`: untagged, new, and not this run's already. */
   mayAdopt(asset, since) {
@@ -28646,7 +28793,7 @@ var UploadPhase = class {
           listingError = null;
           for (const upload of batch) {
             if (found.has(upload)) continue;
-            const match2 = recent.find((asset) => this.mayAdopt(asset, since) && asset.name === assetNameFor(upload.path) && asset.size === upload.size);
+            const match2 = recent.find((asset) => this.mayAdopt(asset, since) && asset.name !== null && isAssetNameOf(asset.name, upload.path) && asset.size === upload.size);
             if (match2) {
               found.set(upload, match2);
               this.claimedIds.add(match2.id);
@@ -28736,6 +28883,7 @@ var SyncRun = class {
   organization = "";
   plan = emptyPlan();
   files = [];
+  adoptedAssetIds = [];
   emit(event) {
     this.deps.onEvent?.(event);
   }
@@ -28761,6 +28909,7 @@ var SyncRun = class {
       durationMs: Math.max(0, this.deps.now() - this.startedAt)
     };
     if (stopReason !== void 0) report.stopReason = stopReason;
+    if (this.adoptedAssetIds.length > 0) report.adoptedAssetIds = [...this.adoptedAssetIds];
     return report;
   }
   async run() {
@@ -28787,6 +28936,7 @@ var SyncRun = class {
       logger.warn(listing.failure);
       return this.report("failed", listing.failure);
     }
+    if (!options.dryRun) await this.recoverInterruptedUploads(listing);
     this.phase("plan");
     const { plan, uploads } = planSync({ syncId: options.syncId, ownerTag: this.ownerTag, files: scan.files, ...listing });
     this.recordPlan(plan, listing.owned);
@@ -28835,6 +28985,28 @@ var SyncRun = class {
       return { failure: `Listing the library failed, so nothing was written: ${describeError2(error)}` };
     }
   }
+  /**
+   * Adopts assets an interrupted earlier run uploaded but never tagged (see `recoverPendingBatches`)
+   * and counts them as owned instead of foreign.
+   */
+  async recoverInterruptedUploads(listing) {
+    if (this.deps.journal === void 0) return;
+    const ownedFingerprints = new Set(listing.owned.flatMap((asset) => fingerprintsIn(asset.tags, this.ownerTag)));
+    const adopted = await recoverPendingBatches({
+      api: this.deps.api,
+      journal: this.deps.journal,
+      libraryId: this.options.library,
+      ownerTag: this.ownerTag,
+      extraTags: this.options.tags,
+      ownedFingerprints,
+      now: this.deps.now,
+      logger: this.logger
+    });
+    if (adopted.length === 0) return;
+    this.adoptedAssetIds.push(...adopted.map((asset) => asset.id));
+    listing.owned.push(...adopted);
+    listing.foreignCount = Math.max(0, listing.foreignCount - adopted.length);
+  }
   /** Logs the plan and records the outcome of every file the plan settles without a write. */
   recordPlan(plan, owned) {
     this.plan = plan;
@@ -28869,6 +29041,7 @@ var SyncRun = class {
       now: this.deps.now,
       sleep: this.deps.sleep,
       logger: this.logger,
+      journal: this.deps.journal,
       onOutcome: (outcome) => {
         this.record(outcome);
         done += 1;
@@ -29021,15 +29194,15 @@ function checkTags2(tags) {
 }
 function resolveSyncOptions(options, defaultSyncId2) {
   const apiKey = nonEmpty("apiKey", options.apiKey);
-  const library = nonEmpty("library", options.library);
-  const path5 = nonEmpty("path", options.path);
-  const organization = options.organization === void 0 || options.organization.trim() === "" ? void 0 : options.organization.trim();
+  const library = checkSlug("library", nonEmpty("library", options.library));
+  const path6 = nonEmpty("path", options.path);
+  const organization = options.organization === void 0 || options.organization.trim() === "" ? void 0 : checkSlug("organization", options.organization.trim());
   const syncId = options.syncId === void 0 ? defaultSyncId2() : nonEmpty("syncId", options.syncId);
   return {
     apiKey,
     organization,
     library,
-    path: path5,
+    path: path6,
     syncId,
     prune: options.prune ?? true,
     maxDeletes: checkBudget(options.maxDeletes),
@@ -29103,9 +29276,9 @@ async function* generateBody(files, heads, tail) {
   }
   yield tail;
 }
-async function* readFile(path5, expectedSize) {
+async function* readFile(path6, expectedSize) {
   let read = 0;
-  for await (const chunk2 of createReadStream(path5)) {
+  for await (const chunk2 of createReadStream(path6)) {
     const bytes = chunk2;
     read += bytes.byteLength;
     if (read > expectedSize) {
@@ -29114,7 +29287,7 @@ async function* readFile(path5, expectedSize) {
     yield bytes;
   }
   if (read !== expectedSize) {
-    throw new Error(`${path5} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}`);
+    throw new Error(`${path6} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}`);
   }
 }
 function partHead(boundary, file) {
@@ -29207,7 +29380,7 @@ function createDispatcher(settings, options) {
 async function send(dispatcher, request, userAgent) {
   const url = checkSecureUrl("url", request.url);
   const body = await encodeBody(request.body);
-  const path5 = `${url.pathname}${url.search}`;
+  const path6 = `${url.pathname}${url.search}`;
   let bodySent = false;
   body?.stream.once("end", () => {
     bodySent = true;
@@ -29232,7 +29405,7 @@ async function send(dispatcher, request, userAgent) {
       throw request.signal.reason;
     }
     const sent = body === void 0 ? !CONNECT_ERROR_CODES.has(errorCode2(error) ?? "") : bodySent;
-    throw new RasterNetworkError({ method: request.method, path: path5, cause: error, bodySent: sent });
+    throw new RasterNetworkError({ method: request.method, path: path6, cause: error, bodySent: sent });
   } finally {
     body?.stream.destroy();
   }
@@ -29277,17 +29450,73 @@ function definedOnly2(value) {
 
 // core/src/node/sync.ts
 import { readFileSync, statSync } from "node:fs";
-import path3 from "node:path";
+import path4 from "node:path";
 import { setTimeout as delay2 } from "node:timers/promises";
+
+// core/src/node/journal.ts
+import { mkdir, readFile as readFile2, rename, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+function defaultJournalDir() {
+  return path.join(tmpdir(), "raster-sync");
+}
+function journalFileFor(folder, apiUrl, libraryId, ownerTag) {
+  const key = sha256Hex([apiUrl, libraryId, ownerTag].join("\0")).slice(0, 32);
+  return path.join(folder, `${key}.json`);
+}
+var FileJournal = class {
+  constructor(filePath) {
+    this.filePath = filePath;
+  }
+  filePath;
+  queue = Promise.resolve();
+  load() {
+    return this.serialize(() => this.read());
+  }
+  add(batch) {
+    return this.serialize(async () => {
+      const batches = (await this.read()).filter((entry) => entry.id !== batch.id);
+      await this.write([...batches, batch]);
+    });
+  }
+  remove(batchId) {
+    return this.serialize(async () => {
+      const batches = await this.read();
+      const kept = batches.filter((entry) => entry.id !== batchId);
+      if (kept.length !== batches.length) await this.write(kept);
+    });
+  }
+  serialize(operation) {
+    const result = this.queue.then(operation, operation);
+    this.queue = result.catch(() => void 0);
+    return result;
+  }
+  async read() {
+    let text;
+    try {
+      text = await readFile2(this.filePath, "utf8");
+    } catch (error) {
+      if (error.code === "ENOENT") return [];
+      throw error;
+    }
+    const parsed = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed : [];
+  }
+  async write(batches) {
+    await mkdir(path.dirname(this.filePath), { recursive: true });
+    const temporary = `${this.filePath}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(batches));
+    await rename(temporary, this.filePath);
+  }
+};
 
 // core/src/node/scan.ts
 import { createHash } from "node:crypto";
-import { createReadStream as createReadStream2 } from "node:fs";
 import { open } from "node:fs/promises";
 
 // core/src/node/discover.ts
 import { lstat, opendir, realpath, stat as stat2 } from "node:fs/promises";
-import path2 from "node:path";
+import path3 from "node:path";
 
 // node_modules/balanced-match/dist/esm/index.js
 var range = (a, b, str) => {
@@ -30509,11 +30738,11 @@ var qmarksTestNoExtDot = ([$0]) => {
   return (f) => f.length === len && f !== "." && f !== "..";
 };
 var defaultPlatform = typeof process === "object" && process ? typeof process.env === "object" && process.env && process.env.__MINIMATCH_TESTING_PLATFORM__ || process.platform : "posix";
-var path = {
+var path2 = {
   win32: { sep: "\\" },
   posix: { sep: "/" }
 };
-var sep = defaultPlatform === "win32" ? path.win32.sep : path.posix.sep;
+var sep = defaultPlatform === "win32" ? path2.win32.sep : path2.posix.sep;
 minimatch.sep = sep;
 var GLOBSTAR = /* @__PURE__ */ Symbol("globstar **");
 minimatch.GLOBSTAR = GLOBSTAR;
@@ -31279,12 +31508,12 @@ function compilePatterns(entries, emptySelectsAll) {
   const selectsByDefault = first === void 0 ? emptySelectsAll : emptySelectsAll && first.negated;
   return { rules, selectsByDefault };
 }
-function pathAndParents(path5) {
-  const segments = path5.split("/");
+function pathAndParents(path6) {
+  const segments = path6.split("/");
   return segments.map((_, index) => segments.slice(0, segments.length - index).join("/"));
 }
-function selects(list2, path5) {
-  const candidates = pathAndParents(path5);
+function selects(list2, path6) {
+  const candidates = pathAndParents(path6);
   let selected = list2.selectsByDefault;
   for (const rule of list2.rules) {
     if (candidates.some((candidate) => rule.matcher.match(candidate))) selected = !rule.negated;
@@ -31299,21 +31528,21 @@ var FileFilter = class {
     this.exclude = compilePatterns(exclude, false);
   }
   /** Returns whether a file at `path` (canonical) takes part in the sync. */
-  accepts(path5) {
-    return selects(this.include, path5) && !selects(this.exclude, path5);
+  accepts(path6) {
+    return selects(this.include, path6) && !selects(this.exclude, path6);
   }
 };
 
 // core/src/node/discover.ts
 function isInside(root, target) {
-  const relative = path2.relative(root, target);
-  return relative === "" || !relative.startsWith("..") && !path2.isAbsolute(relative);
+  const relative = path3.relative(root, target);
+  return relative === "" || !relative.startsWith("..") && !path3.isAbsolute(relative);
 }
 function errorCode3(error) {
   return error.code ?? error.message;
 }
 async function discoverFiles(root, options = {}) {
-  const absoluteRoot = path2.resolve(root);
+  const absoluteRoot = path3.resolve(root);
   let rootStats;
   try {
     rootStats = await stat2(absoluteRoot);
@@ -31337,7 +31566,7 @@ async function discoverFiles(root, options = {}) {
 async function nameProblem(folder, name) {
   if (name.includes("\uFFFD")) {
     try {
-      await lstat(path2.join(folder, name));
+      await lstat(path3.join(folder, name));
     } catch {
       return "Its name is not valid UTF-8, so it cannot be sent to Raster. Rename it using UTF-8 characters.";
     }
@@ -31359,7 +31588,7 @@ async function walk(state, folder, ancestors) {
     entries = [];
     for await (const entry of await opendir(folder)) entries.push(entry);
   } catch (error) {
-    const relative = path2.relative(state.root, folder);
+    const relative = path3.relative(state.root, folder);
     state.files.push({
       path: relative === "" ? "./" : `${canonicalRelativePath(relative)}/`,
       absolutePath: folder,
@@ -31371,10 +31600,10 @@ async function walk(state, folder, ancestors) {
   entries.sort((a, b) => compareStrings(a.name, b.name));
   for (const entry of entries) {
     if (!state.options.includeHidden && entry.name.startsWith(".")) continue;
-    const absolutePath = path2.join(folder, entry.name);
+    const absolutePath = path3.join(folder, entry.name);
     const problem = await nameProblem(folder, entry.name);
     if (problem !== void 0) {
-      const shownPath = canonicalRelativePath(path2.join(path2.relative(state.root, folder), printableName(entry.name)));
+      const shownPath = canonicalRelativePath(path3.join(path3.relative(state.root, folder), printableName(entry.name)));
       if (entry.isDirectory()) {
         state.files.push({ path: `${shownPath}/`, absolutePath, size: 0, skipReason: `The folder is not synced. ${problem}` });
       } else if (state.filter.accepts(shownPath)) {
@@ -31382,7 +31611,7 @@ async function walk(state, folder, ancestors) {
       }
       continue;
     }
-    const relativePath = canonicalRelativePath(path2.relative(state.root, absolutePath));
+    const relativePath = canonicalRelativePath(path3.relative(state.root, absolutePath));
     if (entry.isSymbolicLink()) {
       await visitLink(state, absolutePath, relativePath, ancestors);
     } else if (entry.isDirectory()) {
@@ -31465,42 +31694,29 @@ var DEFAULT_HASH_CONCURRENCY = 8;
 function formatMiB(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
-var WHOLE_READ_MAX_BYTES = 1024 * 1024;
-async function readSmallFile(absolutePath, expectedSize) {
-  const handle = await open(absolutePath, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(expectedSize + 1);
-    let bytesRead = 0;
-    while (bytesRead < buffer.length) {
-      const { bytesRead: count } = await handle.read(buffer, bytesRead, buffer.length - bytesRead, bytesRead);
-      if (count === 0) break;
-      bytesRead += count;
-    }
-    const bytes = buffer.subarray(0, bytesRead);
-    return {
-      sha256: createHash("sha256").update(bytes).digest("hex"),
-      head: bytes.subarray(0, MEDIA_SNIFF_BYTES),
-      bytesRead
-    };
-  } finally {
-    await handle.close();
-  }
-}
-async function readFile2(absolutePath, expectedSize) {
-  if (expectedSize <= WHOLE_READ_MAX_BYTES) return readSmallFile(absolutePath, expectedSize);
+var READ_CHUNK_BYTES = 1024 * 1024;
+async function readFile3(absolutePath, expectedSize) {
   const hash = createHash("sha256");
   const head = new Uint8Array(MEDIA_SNIFF_BYTES);
   let headLength = 0;
   let bytesRead = 0;
-  for await (const chunk2 of createReadStream2(absolutePath)) {
-    const bytes = chunk2;
-    hash.update(bytes);
-    if (headLength < MEDIA_SNIFF_BYTES) {
-      const take = Math.min(MEDIA_SNIFF_BYTES - headLength, bytes.length);
-      head.set(bytes.subarray(0, take), headLength);
-      headLength += take;
+  const buffer = Buffer.allocUnsafe(Math.min(expectedSize + 1, READ_CHUNK_BYTES));
+  const handle = await open(absolutePath, "r");
+  try {
+    while (bytesRead <= expectedSize) {
+      const { bytesRead: count } = await handle.read(buffer, 0, buffer.length, bytesRead);
+      if (count === 0) break;
+      const bytes = buffer.subarray(0, count);
+      hash.update(bytes);
+      if (headLength < MEDIA_SNIFF_BYTES) {
+        const take = Math.min(MEDIA_SNIFF_BYTES - headLength, count);
+        head.set(bytes.subarray(0, take), headLength);
+        headLength += take;
+      }
+      bytesRead += count;
     }
-    bytesRead += bytes.length;
+  } finally {
+    await handle.close();
   }
   return { sha256: hash.digest("hex"), head: head.subarray(0, headLength), bytesRead };
 }
@@ -31516,7 +31732,7 @@ async function checkFile(file, maxFileSize) {
   }
   let read;
   try {
-    read = await readFile2(file.absolutePath, file.size);
+    read = await readFile3(file.absolutePath, file.size);
   } catch (error) {
     const code = error.code ?? error.message;
     return { ...local, skipReason: `The file cannot be read (${code}).` };
@@ -31550,19 +31766,19 @@ async function scanFolder(root, options = {}) {
 
 // core/src/node/sync.ts
 function findRepositoryRoot(start) {
-  for (let folder = start; ; folder = path3.dirname(folder)) {
+  for (let folder = start; ; folder = path4.dirname(folder)) {
     try {
-      statSync(path3.join(folder, ".git"));
+      statSync(path4.join(folder, ".git"));
       return folder;
     } catch {
     }
-    if (path3.dirname(folder) === folder) return void 0;
+    if (path4.dirname(folder) === folder) return void 0;
   }
 }
 function originRepository(root) {
   let config;
   try {
-    config = readFileSync(path3.join(root, ".git", "config"), "utf8");
+    config = readFileSync(path4.join(root, ".git", "config"), "utf8");
   } catch {
     return void 0;
   }
@@ -31572,18 +31788,24 @@ function originRepository(root) {
   return match2?.[1];
 }
 function toPosix(relative) {
-  return relative.split(path3.sep).join("/").normalize("NFC");
+  return relative.split(path4.sep).join("/").normalize("NFC");
 }
 function defaultSyncId(folder, env = process.env) {
-  const absolute = path3.resolve(folder);
+  const absolute = path4.resolve(folder);
   const root = findRepositoryRoot(absolute);
   if (root === void 0) return `path:${toPosix(absolute)}`;
-  const repository = env.GITHUB_REPOSITORY || originRepository(root) || path3.basename(root);
-  const relative = toPosix(path3.relative(root, absolute)) || ".";
+  const repository = env.GITHUB_REPOSITORY || originRepository(root) || path4.basename(root);
+  const relative = toPosix(path4.relative(root, absolute)) || ".";
   return `${repository}:${relative}`;
 }
 async function syncFolder(options) {
   const resolved = resolveSyncOptions(options, () => defaultSyncId(options.path));
+  const journal = new FileJournal(journalFileFor(
+    options.journalDir ?? defaultJournalDir(),
+    options.apiUrl ?? DEFAULT_BASE_URL,
+    resolved.library,
+    ownerTagFor(resolved.syncId)
+  ));
   const transport = createUndiciTransport({ connections: resolved.concurrency * 2 });
   const client = new RasterClient({
     transport,
@@ -31612,7 +31834,8 @@ async function syncFolder(options) {
       sleep: (ms, signal) => delay2(ms, void 0, signal ? { signal } : {}),
       signal: options.signal,
       logger: options.logger,
-      onEvent: options.onEvent
+      onEvent: options.onEvent,
+      journal
     });
   } finally {
     await transport.close();
@@ -31620,7 +31843,7 @@ async function syncFolder(options) {
 }
 
 // action/src/cli-args.ts
-import path4 from "node:path";
+import path5 from "node:path";
 import { parseArgs } from "node:util";
 
 // action/src/parse.ts
@@ -31702,7 +31925,7 @@ Options:
                           owner/name of the origin remote and the folder relative to the
                           repository root (as the action), else the folder's absolute path.
   --tags <tags>           Extra tags for uploaded assets, comma-separated. Repeatable.
-  --concurrency <n>       Upload batches and tag calls in flight at once. Default: 4.
+  --concurrency <n>       Upload batches and tag calls in flight at once, 1 to 32. Default: 4.
   --api-url <url>         Base URL of the API. Default: $RASTER_API_URL, else https://api.raster.app.
   --json                  Print the JSON report on stdout; progress and messages go to stderr.
   --verbose               Also print unchanged files and debug messages.
@@ -31766,7 +31989,7 @@ function parseCli(args, env, cwd) {
   const options = {
     apiKey,
     library: library.trim(),
-    path: path4.resolve(cwd, folder),
+    path: path5.resolve(cwd, folder),
     include: values.include ?? [],
     exclude: values.exclude ?? [],
     tags: parseTags2("--tags", (values.tags ?? []).join(","))
@@ -31942,17 +32165,21 @@ var PHASE_LABELS = {
   settle: "waiting for listing"
 };
 var BAR_WIDTH = 24;
+var REDRAW_INTERVAL_MS = 80;
 var TerminalReporter = class {
   #stream;
   #tty;
   #verbose;
+  #now;
   #barVisible = false;
+  #lastDrawAt = Number.NEGATIVE_INFINITY;
   /** The bar's last state, redrawn below each printed line; undefined once the run finished. */
   #progress;
   constructor(stream, options = {}) {
     this.#stream = stream;
     this.#tty = options.tty ?? stream.isTTY === true;
     this.#verbose = options.verbose ?? false;
+    this.#now = options.now ?? (() => performance.now());
   }
   logger = {
     debug: (message) => {
@@ -31967,9 +32194,16 @@ var TerminalReporter = class {
         if (this.#tty) this.#drawBar({ phase: event.phase, done: 0, total: 0 });
         else this.line(`== ${PHASE_LABELS[event.phase]}`);
         return;
-      case "progress":
-        if (this.#tty) this.#drawBar({ phase: event.phase, done: event.done, total: event.total });
+      case "progress": {
+        if (!this.#tty) return;
+        const progress = { phase: event.phase, done: event.done, total: event.total };
+        if (event.done < event.total && this.#now() - this.#lastDrawAt < REDRAW_INTERVAL_MS) {
+          this.#progress = progress;
+          return;
+        }
+        this.#drawBar(progress);
         return;
+      }
       case "file":
         if (event.outcome.status !== "unchanged" || this.#verbose) this.line(formatFileOutcome(event.outcome));
         return;
@@ -31980,11 +32214,13 @@ var TerminalReporter = class {
   };
   /** Writes one line above the progress bar, which is redrawn after it. */
   line(text) {
-    const barWasVisible = this.#barVisible;
-    this.#clearBar();
-    this.#stream.write(`${text}
+    if (!this.#barVisible || this.#progress === void 0) {
+      this.#stream.write(`${text}
 `);
-    if (barWasVisible && this.#progress !== void 0) this.#drawBar(this.#progress);
+      return;
+    }
+    this.#stream.write(`\r\x1B[2K${text}
+${this.#renderBar(this.#progress)}`);
   }
   /** Removes the progress bar before the caller prints the final result. */
   finish() {
@@ -31993,13 +32229,16 @@ var TerminalReporter = class {
   }
   #drawBar(progress) {
     this.#progress = progress;
-    const { phase, done, total } = progress;
+    this.#lastDrawAt = this.#now();
+    this.#stream.write(`\r\x1B[2K${this.#renderBar(progress)}`);
+    this.#barVisible = true;
+  }
+  #renderBar({ phase, done, total }) {
     const ratio = total > 0 ? Math.min(1, done / total) : 0;
     const filled = Math.round(ratio * BAR_WIDTH);
     const bar = `${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}`;
     const count = total > 0 ? ` ${done}/${total}` : "";
-    this.#stream.write(`\r\x1B[2K${PHASE_LABELS[phase].padEnd(20)}[${bar}]${count}`);
-    this.#barVisible = true;
+    return `${PHASE_LABELS[phase].padEnd(20)}[${bar}]${count}`;
   }
   #clearBar() {
     if (!this.#barVisible) return;

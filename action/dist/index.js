@@ -1075,14 +1075,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path8 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path7 && path7[0] !== "/") {
-          path7 = `/${path7}`;
+        if (path8 && path8[0] !== "/") {
+          path8 = `/${path8}`;
         }
-        return new URL(`${origin}${path7}`);
+        return new URL(`${origin}${path8}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1533,39 +1533,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin }
+          request: { method, path: path8, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path7);
+        debuglog("sending request to %s %s/%s", method, origin, path8);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin },
+          request: { method, path: path8, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path7,
+          path8,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin }
+          request: { method, path: path8, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path7);
+        debuglog("trailers received from %s %s/%s", method, origin, path8);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin },
+          request: { method, path: path8, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path7,
+          path8,
           error2.message
         );
       });
@@ -1614,9 +1614,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path7, origin }
+            request: { method, path: path8, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path7);
+          debuglog("sending request to %s %s/%s", method, origin, path8);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1679,7 +1679,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path7,
+        path: path8,
         method,
         body,
         headers,
@@ -1694,11 +1694,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path7 !== "string") {
+        if (typeof path8 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path8[0] !== "/" && !(path8.startsWith("http://") || path8.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path7)) {
+        } else if (invalidPathRegex.test(path8)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1764,7 +1764,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path7, query) : path7;
+        this.path = query ? buildURL(path8, query) : path8;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6457,7 +6457,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path7, host, upgrade, blocking, reset } = request;
+      const { method, path: path8, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6538,7 +6538,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path7} HTTP/1.1\r
+      let header2 = `${method} ${path8} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -7067,7 +7067,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path8, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7164,7 +7164,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path7;
+      headers[HTTP2_HEADER_PATH] = path8;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7517,9 +7517,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path7 = search ? `${pathname}${search}` : pathname;
+        const path8 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path7;
+        this.opts.path = path8;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8758,10 +8758,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path7 = "/",
+          path: path8 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path7;
+        opts.path = origin + path8;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10733,20 +10733,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path7) {
-      if (typeof path7 !== "string") {
-        return path7;
+    function safeUrl(path8) {
+      if (typeof path8 !== "string") {
+        return path8;
       }
-      const pathSegments = path7.split("?");
+      const pathSegments = path8.split("?");
       if (pathSegments.length !== 2) {
-        return path7;
+        return path8;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path7);
+    function matchKey(mockDispatch2, { path: path8, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path8);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10768,7 +10768,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl(path7), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path8 }) => matchValue(safeUrl(path8), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10806,9 +10806,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path7, method, body, headers, query } = opts;
+      const { path: path8, method, body, headers, query } = opts;
       return {
-        path: path7,
+        path: path8,
         method,
         body,
         headers,
@@ -11271,10 +11271,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path8, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path7,
+            Path: path8,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16153,9 +16153,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path7) {
-      for (let i = 0; i < path7.length; ++i) {
-        const code2 = path7.charCodeAt(i);
+    function validateCookiePath(path8) {
+      for (let i = 0; i < path8.length; ++i) {
+        const code2 = path8.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19075,11 +19075,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path7 = opts.path;
+          let path8 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path7 = `/${path7}`;
+            path8 = `/${path8}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path7);
+          url = new URL(util.parseOrigin(url).origin + path8);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -20259,14 +20259,14 @@ var require_util9 = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path8 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path7 && path7[0] !== "/") {
-          path7 = `/${path7}`;
+        if (path8 && path8[0] !== "/") {
+          path8 = `/${path8}`;
         }
-        return new URL(`${origin}${path7}`);
+        return new URL(`${origin}${path8}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -21101,9 +21101,9 @@ var require_diagnostics2 = __commonJS({
         "undici:client:sendHeaders",
         (evt) => {
           const {
-            request: { method, path: path7, origin }
+            request: { method, path: path8, origin }
           } = evt;
-          debugLog("sending request to %s %s%s", method, origin, path7);
+          debugLog("sending request to %s %s%s", method, origin, path8);
         }
       );
     }
@@ -21121,14 +21121,14 @@ var require_diagnostics2 = __commonJS({
         "undici:request:headers",
         (evt) => {
           const {
-            request: { method, path: path7, origin },
+            request: { method, path: path8, origin },
             response: { statusCode }
           } = evt;
           debugLog(
             "received response to %s %s%s - HTTP %d",
             method,
             origin,
-            path7,
+            path8,
             statusCode
           );
         }
@@ -21137,23 +21137,23 @@ var require_diagnostics2 = __commonJS({
         "undici:request:trailers",
         (evt) => {
           const {
-            request: { method, path: path7, origin }
+            request: { method, path: path8, origin }
           } = evt;
-          debugLog("trailers received from %s %s%s", method, origin, path7);
+          debugLog("trailers received from %s %s%s", method, origin, path8);
         }
       );
       diagnosticsChannel.subscribe(
         "undici:request:error",
         (evt) => {
           const {
-            request: { method, path: path7, origin },
+            request: { method, path: path8, origin },
             error: error2
           } = evt;
           debugLog(
             "request to %s %s%s errored - %s",
             method,
             origin,
-            path7,
+            path8,
             error2.message
           );
         }
@@ -21268,7 +21268,7 @@ var require_request3 = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path7,
+        path: path8,
         method,
         body,
         headers,
@@ -21285,11 +21285,11 @@ var require_request3 = __commonJS({
         maxRedirections,
         typeOfService
       }, handler) {
-        if (typeof path7 !== "string") {
+        if (typeof path8 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path8[0] !== "/" && !(path8.startsWith("http://") || path8.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path7)) {
+        } else if (invalidPathRegex.test(path8)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -21364,7 +21364,7 @@ var require_request3 = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? serializePathWithQuery(path7, query) : path7;
+        this.path = query ? serializePathWithQuery(path8, query) : path8;
         this.origin = origin;
         this.protocol = getProtocolFromUrlString(origin);
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
@@ -26608,7 +26608,7 @@ var require_client_h12 = __commonJS({
       }
     }
     function writeH1(client, request) {
-      const { method, path: path7, host, upgrade, blocking, reset } = request;
+      const { method, path: path8, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -26684,7 +26684,7 @@ var require_client_h12 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request);
-      let header2 = `${method} ${path7} HTTP/1.1\r
+      let header2 = `${method} ${path8} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -27361,7 +27361,7 @@ var require_client_h22 = __commonJS({
       const headersTimeout = request.headersTimeout ?? client[kHeadersTimeout];
       const bodyTimeout = request.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path: path7, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request;
+      const { method, path: path8, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade != null && upgrade !== "websocket") {
         util.errorRequest(client, request, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
@@ -27430,7 +27430,7 @@ var require_client_h22 = __commonJS({
           }
           headers[HTTP2_HEADER_METHOD] = "CONNECT";
           headers[HTTP2_HEADER_PROTOCOL] = "websocket";
-          headers[HTTP2_HEADER_PATH] = path7;
+          headers[HTTP2_HEADER_PATH] = path8;
           if (protocol === "ws:" || protocol === "wss:") {
             headers[HTTP2_HEADER_SCHEME] = protocol === "ws:" ? "http" : "https";
           } else {
@@ -27482,7 +27482,7 @@ var require_client_h22 = __commonJS({
         stream.setTimeout(headersTimeout);
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path7;
+      headers[HTTP2_HEADER_PATH] = path8;
       headers[HTTP2_HEADER_SCHEME] = protocol === "http:" ? "http" : "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -29838,10 +29838,10 @@ var require_proxy_agent2 = __commonJS({
         };
         const {
           origin,
-          path: path7 = "/",
+          path: path8 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path7;
+        opts.path = origin + path8;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL(origin);
           headers.host = host;
@@ -32001,20 +32001,20 @@ var require_mock_utils2 = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path7) {
-      if (typeof path7 !== "string") {
-        return path7;
+    function safeUrl(path8) {
+      if (typeof path8 !== "string") {
+        return path8;
       }
-      const pathSegments = path7.split("?", 3);
+      const pathSegments = path8.split("?", 3);
       if (pathSegments.length !== 2) {
-        return path7;
+        return path8;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path7);
+    function matchKey(mockDispatch2, { path: path8, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path8);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -32039,8 +32039,8 @@ var require_mock_utils2 = __commonJS({
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path7)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path7), resolvedPath);
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path8, ignoreTrailingSlash }) => {
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path8)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path8), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -32079,19 +32079,19 @@ var require_mock_utils2 = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function removeTrailingSlash(path7) {
-      while (path7.endsWith("/")) {
-        path7 = path7.slice(0, -1);
+    function removeTrailingSlash(path8) {
+      while (path8.endsWith("/")) {
+        path8 = path8.slice(0, -1);
       }
-      if (path7.length === 0) {
-        path7 = "/";
+      if (path8.length === 0) {
+        path8 = "/";
       }
-      return path7;
+      return path8;
     }
     function buildKey(opts) {
-      const { path: path7, method, body, headers, query } = opts;
+      const { path: path8, method, body, headers, query } = opts;
       return {
-        path: path7,
+        path: path8,
         method,
         body,
         headers,
@@ -32781,10 +32781,10 @@ var require_pending_interceptors_formatter2 = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path8, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path7,
+            Path: path8,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -32866,9 +32866,9 @@ var require_mock_agent2 = __commonJS({
         const acceptNonStandardSearchParameters = this[kMockAgentAcceptsNonStandardSearchParameters];
         const dispatchOpts = { ...opts };
         if (acceptNonStandardSearchParameters && dispatchOpts.path) {
-          const [path7, searchParams] = dispatchOpts.path.split("?");
+          const [path8, searchParams] = dispatchOpts.path.split("?");
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
-          dispatchOpts.path = `${path7}?${normalizedSearchParams}`;
+          dispatchOpts.path = `${path8}?${normalizedSearchParams}`;
         }
         return this[kAgent].dispatch(dispatchOpts, handler);
       }
@@ -33072,7 +33072,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile3, mkdir: mkdir2 } = __require("node:fs/promises");
+    var { writeFile: writeFile4, readFile: readFile4, mkdir: mkdir3 } = __require("node:fs/promises");
     var { dirname, resolve } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
@@ -33269,12 +33269,12 @@ var require_snapshot_recorder = __commonJS({
        * @return {Promise<void>} - Resolves when snapshots are loaded
        */
       async loadSnapshots(filePath) {
-        const path7 = filePath || this.#snapshotPath;
-        if (!path7) {
+        const path8 = filePath || this.#snapshotPath;
+        if (!path8) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile3(resolve(path7), "utf8");
+          const data = await readFile4(resolve(path8), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -33288,7 +33288,7 @@ var require_snapshot_recorder = __commonJS({
           if (error2.code === "ENOENT") {
             this.#snapshots.clear();
           } else {
-            throw new UndiciError(`Failed to load snapshots from ${path7}`, { cause: error2 });
+            throw new UndiciError(`Failed to load snapshots from ${path8}`, { cause: error2 });
           }
         }
       }
@@ -33299,17 +33299,17 @@ var require_snapshot_recorder = __commonJS({
        * @returns {Promise<void>} - Resolves when snapshots are saved
        */
       async saveSnapshots(filePath) {
-        const path7 = filePath || this.#snapshotPath;
-        if (!path7) {
+        const path8 = filePath || this.#snapshotPath;
+        if (!path8) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve(path7);
-        await mkdir2(dirname(resolvedPath), { recursive: true });
+        const resolvedPath = resolve(path8);
+        await mkdir3(dirname(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
         }));
-        await writeFile3(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile4(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -33944,15 +33944,15 @@ var require_redirect_handler2 = __commonJS({
           receivedAt: Date.now()
         });
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path7 = search ? `${pathname}${search}` : pathname;
-        const redirectUrlString = `${origin}${path7}`;
+        const path8 = search ? `${pathname}${search}` : pathname;
+        const redirectUrlString = `${origin}${path8}`;
         for (const historyUrl of this.history) {
           if (historyUrl.toString() === redirectUrlString) {
             throw new InvalidArgumentError(`Redirect loop detected. Cannot redirect to ${origin}. This typically happens when using a Client or Pool with cross-origin redirects. Use an Agent for cross-origin redirects.`);
           }
         }
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path7;
+        this.opts.path = path8;
         this.opts.origin = origin;
         this.opts.query = null;
       }
@@ -35769,10 +35769,10 @@ var require_cache_handler = __commonJS({
       }
       return locationUrl.pathname + locationUrl.search;
     }
-    function deleteCachedUri(store, cacheKey, path7) {
+    function deleteCachedUri(store, cacheKey, path8) {
       deleteCachedValue(store, {
         ...cacheKey,
-        path: path7
+        path: path8
       });
       for (let i = 0; i < util.safeHTTPMethods.length; i++) {
         const method = util.safeHTTPMethods[i];
@@ -35780,7 +35780,7 @@ var require_cache_handler = __commonJS({
           deleteCachedValue(store, {
             ...cacheKey,
             method,
-            path: path7
+            path: path8
           });
         }
       }
@@ -35791,9 +35791,9 @@ var require_cache_handler = __commonJS({
       }
       const values = Array.isArray(headerValue) ? headerValue : [headerValue];
       for (let i = 0; i < values.length; i++) {
-        const path7 = getSameOriginPath(cacheKey, values[i]);
-        if (path7 !== void 0) {
-          deleteCachedUri(store, cacheKey, path7);
+        const path8 = getSameOriginPath(cacheKey, values[i]);
+        if (path8 !== void 0) {
+          deleteCachedUri(store, cacheKey, path8);
         }
       }
     }
@@ -41281,11 +41281,11 @@ var require_fetch2 = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        const path7 = url.pathname + url.search;
+        const path8 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return new Promise((resolve, reject) => agent.dispatch(
           {
-            path: hasTrailingQuestionMark ? `${path7}?` : path7,
+            path: hasTrailingQuestionMark ? `${path8}?` : path8,
             origin: url.origin,
             method: request.method,
             body: agent.isMockActive ? request.body && (request.body.source || request.body.stream) : body,
@@ -42232,9 +42232,9 @@ var require_util12 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path7) {
-      for (let i = 0; i < path7.length; ++i) {
-        const code2 = path7.charCodeAt(i);
+    function validateCookiePath(path8) {
+      for (let i = 0; i < path8.length; ++i) {
+        const code2 = path8.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -45670,11 +45670,11 @@ var require_undici2 = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path7 = opts.path;
+          let path8 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path7 = `/${path7}`;
+            path8 = `/${path8}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path7);
+          url = new URL(util.parseOrigin(url).origin + path8);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -45784,9 +45784,9 @@ ${captureLines}` : capture.stack;
 });
 
 // action/src/main.ts
-import { mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdtemp, writeFile as writeFile3 } from "node:fs/promises";
 import os5 from "node:os";
-import path6 from "node:path";
+import path7 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -46289,11 +46289,6 @@ function endGroup() {
   issue("endgroup");
 }
 
-// core/src/node/undici-transport.ts
-var import_undici2 = __toESM(require_undici2(), 1);
-import { Readable as Readable2 } from "node:stream";
-import { setTimeout as delay } from "node:timers/promises";
-
 // core/src/errors.ts
 var RasterError = class extends Error {
   name = "RasterError";
@@ -46355,10 +46350,12 @@ var RasterApiError = class extends RasterError {
   path;
   retryAfterMs;
   kind;
+  /** Attempts sent before the client gave up, retries included. */
+  attempts;
   constructor(init) {
     const kind = classifyApiFailure(init.status, init.code);
     const advice = ADVICE[kind];
-    const message = `${init.method} ${init.path} failed with ${init.status} ${init.code}: ${init.serviceMessage}` + (advice === void 0 ? "" : ` ${advice}`);
+    const message = `${init.method} ${init.path} failed with ${init.status} ${init.code}` + (init.attempts !== void 0 && init.attempts > 1 ? ` after ${init.attempts} attempts` : "") + `: ${init.serviceMessage}` + (advice === void 0 ? "" : ` ${advice}`);
     super(message);
     this.status = init.status;
     this.code = init.code;
@@ -46367,6 +46364,7 @@ var RasterApiError = class extends RasterError {
     this.path = init.path;
     this.retryAfterMs = init.retryAfterMs;
     this.kind = kind;
+    this.attempts = init.attempts ?? 1;
   }
 };
 var RasterNetworkError = class extends RasterError {
@@ -46376,18 +46374,21 @@ var RasterNetworkError = class extends RasterError {
   bodySent;
   /** The error code of the cause, such as `ECONNRESET` or `UND_ERR_HEADERS_TIMEOUT`. */
   code;
+  /** Attempts sent before the client gave up, retries included. */
+  attempts;
   constructor(init) {
     const code2 = errorCode(init.cause);
     const reason = init.cause instanceof Error ? init.cause.message : String(init.cause);
     const where = init.bodySent ? "after the request was sent, so the service may have acted on it" : "before the request was sent";
     super(
-      `${init.method} ${init.path} failed ${where}: ${reason}${code2 === void 0 ? "" : ` (${code2})`}`,
+      `${init.method} ${init.path} failed ${where}: ${reason}${code2 === void 0 ? "" : ` (${code2})`}` + (init.attempts !== void 0 && init.attempts > 1 ? `. Gave up after ${init.attempts} attempts.` : ""),
       { cause: init.cause }
     );
     this.method = init.method;
     this.path = init.path;
     this.bodySent = init.bodySent;
     this.code = code2;
+    this.attempts = init.attempts ?? 1;
   }
   /** True when the request may have been carried out although no response arrived. */
   get ambiguous() {
@@ -46425,352 +46426,6 @@ var MAX_TAG_LENGTH = 100;
 var RESERVED_TAGS = ["index", "trash"];
 var MAX_DESCRIPTION_LENGTH = 5e3;
 
-// core/src/api/validate.ts
-function checkSlug(parameter, value) {
-  if (typeof value !== "string" || !SLUG_PATTERN.test(value)) {
-    throw new RasterUsageError(
-      parameter,
-      `Invalid ${parameter}: ${JSON.stringify(value)}. Pass the slug from the Raster URL: lower-case letters, digits and "-", starting with a letter or digit, at most 63 characters.`
-    );
-  }
-  return value;
-}
-function checkAssetId(parameter, value) {
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${JSON.stringify(value)}. Pass an asset id.`);
-  }
-  return value;
-}
-function checkAssetIds(parameter, value) {
-  if (!Array.isArray(value)) {
-    throw new RasterUsageError(parameter, `Invalid ${parameter}: expected an array of asset ids.`);
-  }
-  const ids = value.map((id, index) => checkAssetId(`${parameter}[${index}]`, id));
-  return [...new Set(ids)];
-}
-function checkPositiveInteger(parameter, value, maximum) {
-  if (value === void 0) {
-    return void 0;
-  }
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || maximum !== void 0 && value > maximum) {
-    const range2 = maximum === void 0 ? "at least 1" : `from 1 to ${maximum}`;
-    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${String(value)}. Pass an integer ${range2}.`);
-  }
-  return value;
-}
-function checkPageSize(value) {
-  return checkPositiveInteger("pageSize", value, MAX_PAGE_SIZE);
-}
-function checkTags(parameter, value) {
-  if (!Array.isArray(value)) {
-    throw new RasterUsageError(parameter, `Invalid ${parameter}: expected an array of tags.`);
-  }
-  const tags = value.map((tag, index) => checkTag(`${parameter}[${index}]`, tag));
-  return [...new Set(tags)];
-}
-function checkTag(parameter, value) {
-  const fix = `Pass 1 to ${MAX_TAG_LENGTH} characters without commas or control characters.`;
-  if (typeof value !== "string") {
-    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${String(value)}. ${fix}`);
-  }
-  const trimmed = value.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_TAG_LENGTH || value.includes(",") || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${JSON.stringify(value)}. ${fix}`);
-  }
-  if (RESERVED_TAGS.includes(trimmed)) {
-    throw new RasterUsageError(
-      parameter,
-      `Invalid ${parameter}: "${trimmed}" is reserved by Raster (${RESERVED_TAGS.join(", ")}). Choose another tag.`
-    );
-  }
-  return value;
-}
-function checkLibraryName(parameter, value) {
-  if (typeof value !== "string" || value.trim().length === 0 || value.length > MAX_LIBRARY_NAME_LENGTH) {
-    throw new RasterUsageError(
-      parameter,
-      `Invalid ${parameter}: ${JSON.stringify(value)}. Pass 1 to ${MAX_LIBRARY_NAME_LENGTH} characters.`
-    );
-  }
-  return value;
-}
-function checkDescription(value) {
-  if (typeof value !== "string" || value.length > MAX_DESCRIPTION_LENGTH) {
-    const valueText = typeof value === "string" ? `${value.length} characters` : String(value);
-    throw new RasterUsageError(
-      "description",
-      `Invalid description: ${valueText}. Pass a string of at most ${MAX_DESCRIPTION_LENGTH} characters; "" clears it.`
-    );
-  }
-  return value;
-}
-function checkEmail(value) {
-  if (typeof value !== "string" || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
-    throw new RasterUsageError("email", `Invalid email: ${JSON.stringify(value)}. Pass an address such as name@example.com.`);
-  }
-  return value;
-}
-function isLoopbackHost(hostname) {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  if (host === "localhost" || host === "::1" || host === "0:0:0:0:0:0:0:1") {
-    return true;
-  }
-  const octets = host.split(".");
-  return octets.length === 4 && octets[0] === "127" && octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255);
-}
-function checkSecureUrl(parameter, value) {
-  let url;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${JSON.stringify(value)}. Pass an absolute https:// URL.`);
-  }
-  if (url.protocol === "https:") {
-    return url;
-  }
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) {
-    return url;
-  }
-  if (url.protocol === "http:") {
-    throw new RasterUsageError(
-      parameter,
-      `Invalid ${parameter}: ${url.origin} uses plain http:// to a host that is not loopback, which would send the API key unencrypted. Use https://, or http:// only for localhost, 127.0.0.0/8 or ::1.`
-    );
-  }
-  throw new RasterUsageError(parameter, `Invalid ${parameter}: ${url.origin}. Pass an https:// URL.`);
-}
-
-// core/package.json
-var package_default = {
-  name: "@raster-toolkit/core",
-  version: "0.1.0",
-  private: true,
-  description: "Typed Raster API client, retry policy, transports and the folder-sync engine.",
-  license: "MIT",
-  type: "module",
-  exports: {
-    ".": "./src/index.ts",
-    "./node": "./src/node/index.ts"
-  },
-  dependencies: {
-    minimatch: "10.2.6",
-    undici: "7.30.3"
-  }
-};
-
-// core/src/node/multipart.ts
-import { randomUUID as randomUUID2 } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat as stat2 } from "node:fs/promises";
-import { Readable } from "node:stream";
-var FILE_FIELD_NAME = "files";
-var encoder = new TextEncoder();
-var CRLF = encoder.encode("\r\n");
-async function createMultipartBody(files) {
-  await checkFileSizes(files);
-  const boundary = `raster-toolkit-${randomUUID2()}`;
-  const heads = files.map((file) => encoder.encode(partHead(boundary, file)));
-  const tail = encoder.encode(`--${boundary}--\r
-`);
-  let length = tail.byteLength;
-  for (const [index, file] of files.entries()) {
-    length += heads[index].byteLength + file.size + CRLF.byteLength;
-  }
-  return {
-    contentType: `multipart/form-data; boundary=${boundary}`,
-    length,
-    stream: Readable.from(generateBody(files, heads, tail), { objectMode: false })
-  };
-}
-async function* generateBody(files, heads, tail) {
-  for (const [index, file] of files.entries()) {
-    yield heads[index];
-    if (file.source.kind === "bytes") {
-      yield file.source.bytes;
-    } else {
-      yield* readFile(file.source.path, file.size);
-    }
-    yield CRLF;
-  }
-  yield tail;
-}
-async function* readFile(path7, expectedSize) {
-  let read = 0;
-  for await (const chunk2 of createReadStream(path7)) {
-    const bytes = chunk2;
-    read += bytes.byteLength;
-    if (read > expectedSize) {
-      break;
-    }
-    yield bytes;
-  }
-  if (read !== expectedSize) {
-    throw new Error(`${path7} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}`);
-  }
-}
-function partHead(boundary, file) {
-  const filename = file.filename.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-  const contentType = file.contentType.replace(/[\r\n]/g, "") || "application/octet-stream";
-  return `--${boundary}\r
-Content-Disposition: form-data; name="${FILE_FIELD_NAME}"; filename="${filename}"\r
-Content-Type: ${contentType}\r
-\r
-`;
-}
-async function checkFileSizes(files) {
-  for (const [index, file] of files.entries()) {
-    if (file.source.kind !== "path") {
-      continue;
-    }
-    const parameter = `files[${index}]`;
-    let size;
-    try {
-      size = (await stat2(file.source.path)).size;
-    } catch (error2) {
-      const code2 = error2.code;
-      throw new RasterUsageError(
-        `${parameter}.source`,
-        `Invalid ${parameter}.source: ${file.source.path} cannot be read (${String(code2 ?? error2)}). Pass a readable file.`
-      );
-    }
-    if (size !== file.size) {
-      throw new RasterUsageError(
-        `${parameter}.size`,
-        `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} has ${size} bytes. Pass the current size.`
-      );
-    }
-  }
-}
-
-// core/src/node/undici-transport.ts
-var TOOLKIT_USER_AGENT = `raster-toolkit/${package_default.version}`;
-var DEFAULTS = {
-  connections: 8,
-  connectTimeoutMs: 1e4,
-  headersTimeoutMs: 12e4,
-  bodyTimeoutMs: 6e4,
-  keepAliveTimeoutMs: 4e3
-};
-var CONNECT_ERROR_CODES = /* @__PURE__ */ new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EADDRNOTAVAIL",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "CERT_HAS_EXPIRED",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "ERR_TLS_CERT_ALTNAME_INVALID"
-]);
-function createUndiciTransport(options = {}) {
-  const settings = { ...DEFAULTS, ...definedOnly(options) };
-  for (const name of Object.keys(DEFAULTS)) {
-    const value = settings[name];
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RasterUsageError(name, `Invalid ${name}: ${String(value)}. Pass an integer of at least 1.`);
-    }
-  }
-  const userAgent = options.userAgent === void 0 ? TOOLKIT_USER_AGENT : `${options.userAgent} ${TOOLKIT_USER_AGENT}`;
-  const dispatcher = options.dispatcher ?? createDispatcher(settings, options);
-  return {
-    send: (request) => send(dispatcher, request, userAgent),
-    sleep,
-    close: () => dispatcher.close()
-  };
-}
-function createDispatcher(settings, options) {
-  return new import_undici2.EnvHttpProxyAgent({
-    connections: settings.connections,
-    connectTimeout: settings.connectTimeoutMs,
-    headersTimeout: settings.headersTimeoutMs,
-    bodyTimeout: settings.bodyTimeoutMs,
-    keepAliveTimeout: settings.keepAliveTimeoutMs,
-    // `connect` applies to direct connections and `requestTls` to TLS inside a proxy tunnel.
-    ...options.ca === void 0 ? {} : { connect: { ca: options.ca }, requestTls: { ca: options.ca } },
-    ...options.httpProxy === void 0 ? {} : { httpProxy: options.httpProxy },
-    ...options.httpsProxy === void 0 ? {} : { httpsProxy: options.httpsProxy },
-    ...options.noProxy === void 0 ? {} : { noProxy: options.noProxy }
-  });
-}
-async function send(dispatcher, request, userAgent) {
-  const url = checkSecureUrl("url", request.url);
-  const body = await encodeBody(request.body);
-  const path7 = `${url.pathname}${url.search}`;
-  let bodySent = false;
-  body?.stream.once("end", () => {
-    bodySent = true;
-  });
-  const headers = { ...request.headers, "user-agent": userAgent };
-  if (body !== void 0) {
-    headers["content-type"] = body.contentType;
-    headers["content-length"] = String(body.length);
-  }
-  try {
-    const response = await (0, import_undici2.request)(url, {
-      dispatcher,
-      method: request.method,
-      headers,
-      body: body?.stream ?? null,
-      signal: request.signal ?? null
-    });
-    const text = await response.body.text();
-    return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
-  } catch (error2) {
-    if (request.signal?.aborted) {
-      throw request.signal.reason;
-    }
-    const sent = body === void 0 ? !CONNECT_ERROR_CODES.has(errorCode2(error2) ?? "") : bodySent;
-    throw new RasterNetworkError({ method: request.method, path: path7, cause: error2, bodySent: sent });
-  } finally {
-    body?.stream.destroy();
-  }
-}
-async function encodeBody(body) {
-  if (body === void 0) {
-    return void 0;
-  }
-  if (body.kind === "multipart") {
-    return createMultipartBody(body.files);
-  }
-  const bytes = new TextEncoder().encode(JSON.stringify(body.value));
-  return { contentType: "application/json", length: bytes.byteLength, stream: Readable2.from([bytes]) };
-}
-function flattenHeaders(headers) {
-  const flat = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== void 0) {
-      flat[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-    }
-  }
-  return flat;
-}
-function errorCode2(error2) {
-  const code2 = typeof error2 === "object" && error2 !== null ? error2.code : void 0;
-  return typeof code2 === "string" ? code2 : void 0;
-}
-async function sleep(ms, signal) {
-  signal?.throwIfAborted();
-  try {
-    await delay(Math.max(0, ms), void 0, signal === void 0 ? void 0 : { signal });
-  } catch (error2) {
-    if (signal?.aborted) {
-      throw signal.reason;
-    }
-    throw error2;
-  }
-}
-function definedOnly(value) {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== void 0));
-}
-
-// core/src/node/sync.ts
-import { readFileSync, statSync } from "node:fs";
-import path3 from "node:path";
-import { setTimeout as delay2 } from "node:timers/promises";
-
 // core/src/api/batching.ts
 function chunk(items, size) {
   if (!Number.isInteger(size) || size < 1) {
@@ -46804,7 +46459,9 @@ async function* paginate(fetchPage, pageSize = MAX_PAGE_SIZE) {
 
 // core/src/redact.ts
 var REDACTED = "[REDACTED]";
-var SECRET_PATTERNS = [/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, /\bpk_[A-Za-z0-9]{4,}/g];
+var BEARER_PATTERN = /(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi;
+var RASTER_KEY_PATTERN = /\bpk_[A-Za-z0-9]{4,}/g;
+var URL_USER_INFO_PATTERN = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
 function redactText(text, secrets = []) {
   let result = text;
   for (const secret of secrets) {
@@ -46812,8 +46469,9 @@ function redactText(text, secrets = []) {
       result = result.split(secret).join(REDACTED);
     }
   }
-  result = result.replace(SECRET_PATTERNS[0], `$1${REDACTED}`);
-  result = result.replace(SECRET_PATTERNS[1], REDACTED);
+  result = result.replace(BEARER_PATTERN, `$1${REDACTED}`);
+  result = result.replace(RASTER_KEY_PATTERN, REDACTED);
+  result = result.replace(URL_USER_INFO_PATTERN, `$1${REDACTED}@`);
   return result;
 }
 var MAX_CAUSE_DEPTH = 5;
@@ -46874,7 +46532,8 @@ function apiErrorFromResponse(response, body, context) {
     serviceMessage,
     method: context.method,
     path: context.path,
-    ...context.retryAfterMs === void 0 ? {} : { retryAfterMs: context.retryAfterMs }
+    ...context.retryAfterMs === void 0 ? {} : { retryAfterMs: context.retryAfterMs },
+    ...context.attempt === void 0 ? {} : { attempts: context.attempt }
   });
 }
 function describeBody(text, secrets) {
@@ -47096,7 +46755,7 @@ var DEFAULT_RETRY_OPTIONS = {
   jitter: "full"
 };
 function createRetryPolicy(options = {}, random = Math.random) {
-  const resolved = { ...DEFAULT_RETRY_OPTIONS, ...definedOnly2(options) };
+  const resolved = { ...DEFAULT_RETRY_OPTIONS, ...definedOnly(options) };
   checkOptions(resolved);
   return {
     options: resolved,
@@ -47177,7 +46836,7 @@ function checkOptions(options) {
     );
   }
 }
-function definedOnly2(value) {
+function definedOnly(value) {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== void 0));
 }
 
@@ -47197,11 +46856,11 @@ var RequestSender = class {
   /** Sends a request, retrying by the policy, and returns the parsed `data`. */
   async send(spec) {
     const target = buildTarget(this.#options.baseUrl, spec.path, spec.query);
-    const path7 = redactText(target.path, this.#secrets);
+    const path8 = redactText(target.path, this.#secrets);
     let previousDelayMs = 0;
     for (let attempt = 1; ; attempt += 1) {
       spec.signal?.throwIfAborted();
-      const outcome = await this.#attempt(spec, target.url, path7, attempt);
+      const outcome = await this.#attempt(spec, target.url, path8, attempt);
       if (outcome.ok) {
         return outcome.value;
       }
@@ -47214,12 +46873,12 @@ var RequestSender = class {
       if (!decision.retry) {
         throw outcome.error;
       }
-      this.#options.onRetry?.({ method: spec.method, path: path7, attempt, delayMs: decision.delayMs, reason: decision.reason });
+      this.#options.onRetry?.({ method: spec.method, path: path8, attempt, delayMs: decision.delayMs, reason: decision.reason });
       await this.#options.sleep(decision.delayMs, spec.signal);
       previousDelayMs = decision.delayMs;
     }
   }
-  async #attempt(spec, url, path7, attempt) {
+  async #attempt(spec, url, path8, attempt) {
     const request = {
       method: spec.method,
       url,
@@ -47228,7 +46887,7 @@ var RequestSender = class {
       ...spec.signal === void 0 ? {} : { signal: spec.signal }
     };
     this.#requestCount += 1;
-    this.#options.onRequest?.({ method: spec.method, path: path7, attempt });
+    this.#options.onRequest?.({ method: spec.method, path: path8, attempt });
     const started = this.#options.now();
     let response;
     try {
@@ -47240,7 +46899,7 @@ var RequestSender = class {
       if (error2 instanceof RasterError && !(error2 instanceof RasterNetworkError)) {
         throw error2;
       }
-      const networkError = this.#networkError(error2, spec.method, path7);
+      const networkError = this.#networkError(error2, spec.method, path8, attempt);
       return {
         ok: false,
         error: networkError,
@@ -47249,16 +46908,16 @@ var RequestSender = class {
     }
     this.#options.onResponse?.({
       method: spec.method,
-      path: path7,
+      path: path8,
       attempt,
       status: response.status,
       durationMs: this.#options.now() - started
     });
-    return this.#read(spec, response, path7);
+    return this.#read(spec, response, path8, attempt);
   }
-  #read(spec, response, path7) {
+  #read(spec, response, path8, attempt) {
     const retryAfterMs = parseRetryAfter(header(response, "retry-after"), this.#options.now());
-    const context = { method: spec.method, path: path7, secrets: this.#secrets, retryAfterMs };
+    const context = { method: spec.method, path: path8, secrets: this.#secrets, retryAfterMs, attempt };
     let data;
     try {
       data = readEnvelope(response, context);
@@ -47279,7 +46938,8 @@ var RequestSender = class {
         code: "INVALID_RESPONSE",
         serviceMessage: redactText(error2.message, this.#secrets),
         method: spec.method,
-        path: path7
+        path: path8,
+        attempts: attempt
       });
     }
   }
@@ -47294,10 +46954,10 @@ var RequestSender = class {
     return headers;
   }
   /** Turns whatever the transport threw into a `RasterNetworkError` without secrets. */
-  #networkError(error2, method, path7) {
+  #networkError(error2, method, path8, attempts) {
     const cause = error2 instanceof RasterNetworkError ? error2.cause : error2;
     const bodySent = readBodySent(error2) ?? true;
-    return new RasterNetworkError({ method, path: path7, cause: redactError(cause, this.#secrets), bodySent });
+    return new RasterNetworkError({ method, path: path8, cause: redactError(cause, this.#secrets), bodySent, attempts });
   }
 };
 function readBodySent(error2) {
@@ -47305,9 +46965,13 @@ function readBodySent(error2) {
   return typeof value === "boolean" ? value : void 0;
 }
 function header(response, name) {
-  return response.headers[name] ?? response.headers[name.toLowerCase()];
+  const exact = response.headers[name];
+  if (exact !== void 0) {
+    return exact;
+  }
+  return Object.entries(response.headers).find(([key]) => key.toLowerCase() === name)?.[1];
 }
-function buildTarget(baseUrl, path7, query = {}) {
+function buildTarget(baseUrl, path8, query = {}) {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === void 0) {
@@ -47316,8 +46980,123 @@ function buildTarget(baseUrl, path7, query = {}) {
     search.set(key, typeof value === "object" ? value.join(",") : String(value));
   }
   const queryText = search.toString();
-  const pathAndQuery = queryText === "" ? path7 : `${path7}?${queryText}`;
+  const pathAndQuery = queryText === "" ? path8 : `${path8}?${queryText}`;
   return { url: `${baseUrl}${pathAndQuery}`, path: pathAndQuery };
+}
+
+// core/src/api/validate.ts
+function checkSlug(parameter, value) {
+  if (typeof value !== "string" || !SLUG_PATTERN.test(value)) {
+    throw new RasterUsageError(
+      parameter,
+      `Invalid ${parameter}: ${JSON.stringify(value)}. Pass the slug from the Raster URL: lower-case letters, digits and "-", starting with a letter or digit, at most 63 characters.`
+    );
+  }
+  return value;
+}
+function checkAssetId(parameter, value) {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${JSON.stringify(value)}. Pass an asset id.`);
+  }
+  return value;
+}
+function checkAssetIds(parameter, value) {
+  if (!Array.isArray(value)) {
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: expected an array of asset ids.`);
+  }
+  const ids = value.map((id, index) => checkAssetId(`${parameter}[${index}]`, id));
+  return [...new Set(ids)];
+}
+function checkPositiveInteger(parameter, value, maximum) {
+  if (value === void 0) {
+    return void 0;
+  }
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || maximum !== void 0 && value > maximum) {
+    const range2 = maximum === void 0 ? "at least 1" : `from 1 to ${maximum}`;
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${String(value)}. Pass an integer ${range2}.`);
+  }
+  return value;
+}
+function checkPageSize(value) {
+  return checkPositiveInteger("pageSize", value, MAX_PAGE_SIZE);
+}
+function checkTags(parameter, value) {
+  if (!Array.isArray(value)) {
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: expected an array of tags.`);
+  }
+  const tags = value.map((tag, index) => checkTag(`${parameter}[${index}]`, tag));
+  return [...new Set(tags)];
+}
+function checkTag(parameter, value) {
+  const fix = `Pass 1 to ${MAX_TAG_LENGTH} characters without commas or control characters.`;
+  if (typeof value !== "string") {
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${String(value)}. ${fix}`);
+  }
+  const trimmed = value.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_TAG_LENGTH || value.includes(",") || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${JSON.stringify(value)}. ${fix}`);
+  }
+  if (RESERVED_TAGS.includes(trimmed)) {
+    throw new RasterUsageError(
+      parameter,
+      `Invalid ${parameter}: "${trimmed}" is reserved by Raster (${RESERVED_TAGS.join(", ")}). Choose another tag.`
+    );
+  }
+  return value;
+}
+function checkLibraryName(parameter, value) {
+  if (typeof value !== "string" || value.trim().length === 0 || value.length > MAX_LIBRARY_NAME_LENGTH) {
+    throw new RasterUsageError(
+      parameter,
+      `Invalid ${parameter}: ${JSON.stringify(value)}. Pass 1 to ${MAX_LIBRARY_NAME_LENGTH} characters.`
+    );
+  }
+  return value;
+}
+function checkDescription(value) {
+  if (typeof value !== "string" || value.length > MAX_DESCRIPTION_LENGTH) {
+    const valueText = typeof value === "string" ? `${value.length} characters` : String(value);
+    throw new RasterUsageError(
+      "description",
+      `Invalid description: ${valueText}. Pass a string of at most ${MAX_DESCRIPTION_LENGTH} characters; "" clears it.`
+    );
+  }
+  return value;
+}
+function checkEmail(value) {
+  if (typeof value !== "string" || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
+    throw new RasterUsageError("email", `Invalid email: ${JSON.stringify(value)}. Pass an address such as name@example.com.`);
+  }
+  return value;
+}
+function isLoopbackHost(hostname) {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (host === "localhost" || host === "::1" || host === "0:0:0:0:0:0:0:1") {
+    return true;
+  }
+  const octets = host.split(".");
+  return octets.length === 4 && octets[0] === "127" && octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255);
+}
+function checkSecureUrl(parameter, value) {
+  let url;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${JSON.stringify(value)}. Pass an absolute https:// URL.`);
+  }
+  if (url.protocol === "https:") {
+    return url;
+  }
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) {
+    return url;
+  }
+  if (url.protocol === "http:") {
+    throw new RasterUsageError(
+      parameter,
+      `Invalid ${parameter}: ${url.origin} uses plain http:// to a host that is not loopback, which would send the API key unencrypted. Use https://, or http:// only for localhost, 127.0.0.0/8 or ::1.`
+    );
+  }
+  throw new RasterUsageError(parameter, `Invalid ${parameter}: ${url.origin}. Pass an https:// URL.`);
 }
 
 // core/src/client.ts
@@ -47415,11 +47194,11 @@ var RasterClient = class {
   }
   /** Renames a library; its slug does not change. */
   async renameLibrary(libraryId, name, request = {}) {
-    const path7 = await this.#libraryPath(libraryId, "", request);
+    const path8 = await this.#libraryPath(libraryId, "", request);
     const checkedName = checkLibraryName("name", name);
     return this.#send({
       method: "PATCH",
-      path: path7,
+      path: path8,
       body: { kind: "json", value: { name: checkedName } },
       idempotent: true,
       signal: request.signal,
@@ -47428,11 +47207,11 @@ var RasterClient = class {
   }
   /** Fetches one page of a library's assets, newest first. A page shorter than `pageSize` is the last. */
   async listAssets(libraryId, options = {}) {
-    const path7 = await this.#libraryPath(libraryId, "/assets", options);
+    const path8 = await this.#libraryPath(libraryId, "/assets", options);
     const tags = checkTagFilter(options.tags);
     return this.#send({
       method: "GET",
-      path: path7,
+      path: path8,
       query: { ...pageQuery(options), tags },
       idempotent: true,
       signal: options.signal,
@@ -47486,11 +47265,11 @@ var RasterClient = class {
   }
   /** Fetches a library's tags with their counts, highest count first. */
   async listTags(libraryId, options = {}) {
-    const path7 = await this.#libraryPath(libraryId, "/tags", options);
+    const path8 = await this.#libraryPath(libraryId, "/tags", options);
     const limit2 = checkPositiveInteger("limit", options.limit, MAX_TAG_LIMIT);
     return this.#send({
       method: "GET",
-      path: path7,
+      path: path8,
       query: { limit: limit2 },
       idempotent: true,
       signal: options.signal,
@@ -47505,11 +47284,11 @@ var RasterClient = class {
    * files may have been stored.
    */
   async uploadAssets(libraryId, files, request = {}) {
-    const path7 = await this.#libraryPath(libraryId, "/assets", request);
+    const path8 = await this.#libraryPath(libraryId, "/assets", request);
     checkFileParts(files);
     return this.#send({
       method: "POST",
-      path: path7,
+      path: path8,
       body: { kind: "multipart", files: [...files] },
       idempotent: false,
       signal: request.signal,
@@ -47522,14 +47301,14 @@ var RasterClient = class {
    * fails, the earlier ones have already moved their assets; deleting again is safe.
    */
   async deleteAssets(libraryId, assetIds, request = {}) {
-    const path7 = await this.#libraryPath(libraryId, "/assets", request);
+    const path8 = await this.#libraryPath(libraryId, "/assets", request);
     const ids = checkAssetIds("assetIds", assetIds);
     const moved = [];
     let success = true;
     for (const batch of chunk(ids, MAX_IDS_PER_REQUEST)) {
       const result = await this.#send({
         method: "DELETE",
-        path: path7,
+        path: path8,
         body: { kind: "json", value: { ids: batch } },
         idempotent: true,
         signal: request.signal,
@@ -47556,11 +47335,11 @@ var RasterClient = class {
   /** Replaces an asset's description; the empty string clears it. */
   async setDescription(libraryId, assetId, description, request = {}) {
     const id = checkAssetId("assetId", assetId);
-    const path7 = await this.#libraryPath(libraryId, `/assets/${encodeURIComponent(id)}/description`, request);
+    const path8 = await this.#libraryPath(libraryId, `/assets/${encodeURIComponent(id)}/description`, request);
     const text = checkDescription(description);
     return this.#send({
       method: "PATCH",
-      path: path7,
+      path: path8,
       body: { kind: "json", value: { description: text } },
       idempotent: true,
       signal: request.signal,
@@ -47572,7 +47351,7 @@ var RasterClient = class {
    * urls, tags and descriptions move unchanged. An empty list sends nothing.
    */
   async transferAssets(libraryId, targetLibraryId, assetIds, request = {}) {
-    const path7 = await this.#libraryPath(libraryId, "/assets/transfer", request);
+    const path8 = await this.#libraryPath(libraryId, "/assets/transfer", request);
     const target = checkSlug("targetLibraryId", targetLibraryId);
     if (target === libraryId) {
       throw new RasterUsageError(
@@ -47585,7 +47364,7 @@ var RasterClient = class {
     for (const batch of chunk(ids, MAX_IDS_PER_REQUEST)) {
       const result = await this.#send({
         method: "POST",
-        path: path7,
+        path: path8,
         body: { kind: "json", value: { targetLibraryId: target, assetIds: batch } },
         idempotent: false,
         signal: request.signal,
@@ -47596,7 +47375,7 @@ var RasterClient = class {
     return { transferredCount, sourceLibraryId: libraryId, targetLibraryId: target };
   }
   async #changeTags(action, libraryId, assetIds, tags, request) {
-    const path7 = await this.#libraryPath(libraryId, `/assets/${action}`, request);
+    const path8 = await this.#libraryPath(libraryId, `/assets/${action}`, request);
     const ids = checkAssetIds("assetIds", assetIds);
     const checkedTags = checkTags("tags", tags);
     if (checkedTags.length === 0) {
@@ -47607,7 +47386,7 @@ var RasterClient = class {
       for (const tagBatch of chunk(checkedTags, MAX_TAGS_PER_REQUEST)) {
         count += await this.#send({
           method: "POST",
-          path: path7,
+          path: path8,
           body: { kind: "json", value: { assetIds: idBatch, tags: tagBatch } },
           // Adding a pair that exists, or removing one that does not, is skipped by the service.
           idempotent: true,
@@ -47763,92 +47542,33 @@ function signalTimeoutSleep(ms, signal) {
   });
 }
 
-// core/src/sync/guards.ts
-var DEFAULT_DELETION_PERCENT = 25;
-var DEFAULT_DELETION_FLOOR = 10;
-function deletionLimit(budget, ownedCount) {
-  if (budget === void 0) {
-    return Math.max(DEFAULT_DELETION_FLOOR, Math.floor(ownedCount * DEFAULT_DELETION_PERCENT / 100));
-  }
-  if ("count" in budget) return budget.count;
-  return Math.floor(ownedCount * budget.percent / 100);
-}
-function describeBudget(budget, ownedCount) {
-  const limit2 = deletionLimit(budget, ownedCount);
-  if (budget === void 0) {
-    return `${limit2} (the default: ${DEFAULT_DELETION_PERCENT}% of ${ownedCount} owned assets, at least ${DEFAULT_DELETION_FLOOR})`;
-  }
-  if ("count" in budget) return `${limit2}`;
-  return `${limit2} (${budget.percent}% of ${ownedCount} owned assets)`;
-}
-function checkGuards(input) {
-  const { plan } = input;
-  const syncableCount = plan.upload.length + plan.unchanged.length;
-  if (input.prune && syncableCount === 0) {
-    const found = input.discoveredCount === 0 ? "The folder matches no files" : `None of the ${input.discoveredCount} files in the folder can be uploaded`;
-    return `${found} while prune is on, so the run would trash every asset this sync owns. Check the path and the include and exclude patterns, or turn prune off.`;
-  }
-  if (input.prune) {
-    const ownedCount = plan.ownedCount ?? plan.prune.length + plan.unchanged.length;
-    const limit2 = deletionLimit(input.maxDeletes, ownedCount);
-    if (plan.prune.length > limit2) {
-      const listed = plan.prune.slice(0, 20).map((entry) => `${entry.name ?? "(no name)"} (${entry.assetId})`);
-      const more2 = plan.prune.length > listed.length ? `, and ${plan.prune.length - listed.length} more` : "";
-      return `The plan would trash ${plan.prune.length} assets, more than the deletion budget of ${describeBudget(input.maxDeletes, ownedCount)}: ${listed.join(", ")}${more2}. Raise max-deletes if this is intended.`;
-    }
-  }
-  return null;
-}
-
-// core/src/sync/listing.ts
-async function listOwnedAssets(api, libraryId, ownerTag) {
-  const byId = /* @__PURE__ */ new Map();
-  for (let page = 1; ; page++) {
-    const assets = await api.listAssets(libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [ownerTag] });
-    for (const asset of assets) byId.set(asset.id, asset);
-    if (assets.length < MAX_PAGE_SIZE) break;
-  }
-  return [...byId.values()];
-}
-async function listAssetsCreatedSince(api, libraryId, since, pageSize = 100) {
-  const byId = /* @__PURE__ */ new Map();
-  for (let page = 1; ; page++) {
-    const assets = await api.listAssets(libraryId, { page, pageSize });
-    let reachedOlder = false;
-    for (const asset of assets) {
-      if (asset.created !== null && asset.created < since) {
-        reachedOlder = true;
-        continue;
-      }
-      byId.set(asset.id, asset);
-    }
-    if (reachedOlder || assets.length < pageSize) break;
-  }
-  return [...byId.values()];
-}
-
 // core/src/sync/paths.ts
-function canonicalRelativePath(path7) {
-  const segments = path7.normalize("NFC").split(/[\\/]+/);
-  if (/^[A-Za-z]:$/.test(segments[0] ?? "") || path7.startsWith("/") || path7.startsWith("\\")) {
-    throw new Error(`Expected a path relative to the sync root, got the absolute path "${path7}".`);
+function canonicalRelativePath(path8) {
+  const segments = path8.normalize("NFC").split(/[\\/]+/);
+  if (/^[A-Za-z]:$/.test(segments[0] ?? "") || path8.startsWith("/") || path8.startsWith("\\")) {
+    throw new Error(`Expected a path relative to the sync root, got the absolute path "${path8}".`);
   }
   const kept = segments.filter((segment) => segment !== "" && segment !== ".");
   if (kept.includes("..")) {
-    throw new Error(`The path "${path7}" climbs out of the sync root with "..".`);
+    throw new Error(`The path "${path8}" climbs out of the sync root with "..".`);
   }
   if (kept.length === 0) {
-    throw new Error(`The path "${path7}" names the sync root itself, not a file in it.`);
+    throw new Error(`The path "${path8}" names the sync root itself, not a file in it.`);
   }
   return kept.join("/");
 }
 function caseFoldedPath(canonicalPath) {
   return canonicalPath.normalize("NFC").toLowerCase();
 }
-function assetNameFor(path7) {
-  const fileName = path7.split(/[\\/]/).pop() ?? path7;
+function assetNameFor(path8) {
+  const fileName = path8.split(/[\\/]/).pop() ?? path8;
   const dot = fileName.lastIndexOf(".");
   return dot > 0 ? fileName.slice(0, dot) : fileName;
+}
+function isAssetNameOf(assetName, path8) {
+  const plain = assetNameFor(path8);
+  const escaped = plain.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  return assetName === plain || assetName === escaped;
 }
 
 // core/src/sync/sha256.ts
@@ -48072,23 +47792,23 @@ function planSync(input) {
   const uploads = [];
   const unchanged = [];
   const keptIds = /* @__PURE__ */ new Set();
-  for (const { path: path7, file } of syncable) {
+  for (const { path: path8, file } of syncable) {
     if (file.skipReason !== void 0) {
-      skipped.push({ path: path7, reason: file.skipReason });
+      skipped.push({ path: path8, reason: file.skipReason });
       continue;
     }
     if (file.sha256 === void 0) {
-      skipped.push({ path: path7, reason: "The file was not hashed." });
+      skipped.push({ path: path8, reason: "The file was not hashed." });
       continue;
     }
-    const fingerprint = fingerprintFor(input.syncId, path7, file.sha256);
+    const fingerprint = fingerprintFor(input.syncId, path8, file.sha256);
     const matches = ownedByFingerprint.get(fingerprint);
     if (matches && matches.length > 0) {
       const kept = oldest(matches);
       keptIds.add(kept.id);
-      unchanged.push({ path: path7, assetId: kept.id, url: kept.url });
+      unchanged.push({ path: path8, assetId: kept.id, url: kept.url });
     } else {
-      uploads.push({ path: path7, size: file.size, fingerprint, file });
+      uploads.push({ path: path8, size: file.size, fingerprint, file });
     }
   }
   for (const fingerprint of protectedFingerprints) {
@@ -48108,7 +47828,7 @@ function planSync(input) {
   collisions.sort((a, b) => comparePaths({ path: a.paths[0] }, { path: b.paths[0] }));
   prune.sort((a, b) => compareStrings(a.assetId, b.assetId));
   const plan = {
-    upload: uploads.map(({ path: path7, size, fingerprint }) => ({ path: path7, size, fingerprint })),
+    upload: uploads.map(({ path: path8, size, fingerprint }) => ({ path: path8, size, fingerprint })),
     unchanged,
     prune,
     skipped,
@@ -48124,6 +47844,176 @@ function oldest(assets) {
     if (byCreated !== 0) return byCreated;
     return compareStrings(a.id, b.id);
   })[0];
+}
+
+// core/src/sync/guards.ts
+var DEFAULT_DELETION_PERCENT = 25;
+var DEFAULT_DELETION_FLOOR = 10;
+function deletionLimit(budget, ownedCount) {
+  if (budget === void 0) {
+    return Math.max(DEFAULT_DELETION_FLOOR, Math.floor(ownedCount * DEFAULT_DELETION_PERCENT / 100));
+  }
+  if ("count" in budget) return budget.count;
+  return Math.floor(ownedCount * budget.percent / 100);
+}
+function describeBudget(budget, ownedCount) {
+  const limit2 = deletionLimit(budget, ownedCount);
+  if (budget === void 0) {
+    return `${limit2} (the default: ${DEFAULT_DELETION_PERCENT}% of ${ownedCount} owned assets, at least ${DEFAULT_DELETION_FLOOR})`;
+  }
+  if ("count" in budget) return `${limit2}`;
+  return `${limit2} (${budget.percent}% of ${ownedCount} owned assets)`;
+}
+function checkGuards(input) {
+  const { plan } = input;
+  const syncableCount = plan.upload.length + plan.unchanged.length;
+  if (input.prune && syncableCount === 0) {
+    const found = input.discoveredCount === 0 ? "The folder matches no files" : `None of the ${input.discoveredCount} files in the folder can be uploaded`;
+    return `${found} while prune is on, so the run would trash every asset this sync owns. Check the path and the include and exclude patterns, or turn prune off.`;
+  }
+  if (input.prune) {
+    const ownedCount = plan.ownedCount ?? plan.prune.length + plan.unchanged.length;
+    const limit2 = deletionLimit(input.maxDeletes, ownedCount);
+    if (plan.prune.length > limit2) {
+      const listed = plan.prune.slice(0, 20).map((entry) => `${entry.name ?? "(no name)"} (${entry.assetId})`);
+      const more2 = plan.prune.length > listed.length ? `, and ${plan.prune.length - listed.length} more` : "";
+      return `The plan would trash ${plan.prune.length} assets, more than the deletion budget of ${describeBudget(input.maxDeletes, ownedCount)}: ${listed.join(", ")}${more2}. Raise max-deletes if this is intended.`;
+    }
+  }
+  return null;
+}
+
+// core/src/sync/media-type.ts
+var MEDIA_SNIFF_BYTES = 4096;
+function startsWith(bytes, signature, offset = 0) {
+  if (bytes.length < offset + signature.length) return false;
+  return signature.every((value, index) => bytes[offset + index] === value);
+}
+function ascii(bytes, start, end) {
+  return String.fromCharCode(...bytes.subarray(start, end));
+}
+var HEIC_BRANDS = /* @__PURE__ */ new Set(["heic", "heix", "hevc", "hevx", "heim", "heis"]);
+var HEIF_BRANDS = /* @__PURE__ */ new Set(["mif1", "msf1"]);
+var AVIF_BRANDS = /* @__PURE__ */ new Set(["avif", "avis"]);
+function isoMediaType(bytes) {
+  if (bytes.length < 12 || ascii(bytes, 4, 8) !== "ftyp") return null;
+  const major = ascii(bytes, 8, 12);
+  if (AVIF_BRANDS.has(major)) return "image/avif";
+  if (HEIC_BRANDS.has(major)) return "image/heic";
+  if (HEIF_BRANDS.has(major)) return "image/heif";
+  if (major === "qt  ") return "video/quicktime";
+  return "video/mp4";
+}
+function hasSvgRoot(bytes) {
+  let text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  if (text.charCodeAt(0) === 65279) text = text.slice(1);
+  const prolog = /^\s*(?:<\?xml[^>]*\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)/i;
+  for (let match2 = prolog.exec(text); match2; match2 = prolog.exec(text)) {
+    text = text.slice(match2[0].length);
+  }
+  return /^\s*<svg[\s>/:]/i.test(text);
+}
+function detectMediaType(head) {
+  if (startsWith(head, [255, 216, 255])) return "image/jpeg";
+  if (startsWith(head, [137, 80, 78, 71, 13, 10, 26, 10])) return "image/png";
+  if (ascii(head, 0, 6) === "GIF87a" || ascii(head, 0, 6) === "GIF89a") return "image/gif";
+  if (ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 12) === "WEBP") return "image/webp";
+  if (startsWith(head, [73, 73, 42, 0]) || startsWith(head, [77, 77, 0, 42])) return "image/tiff";
+  if (ascii(head, 0, 2) === "BM" && head.length >= 14) return "image/bmp";
+  if (startsWith(head, [26, 69, 223, 163])) return "video/webm";
+  const iso = isoMediaType(head);
+  if (iso) return iso;
+  if (hasSvgRoot(head)) return "image/svg+xml";
+  return null;
+}
+
+// core/src/sync/listing.ts
+async function listOwnedAssets(api, libraryId, ownerTag) {
+  const byId = /* @__PURE__ */ new Map();
+  for (let page = 1; ; page++) {
+    const assets = await api.listAssets(libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [ownerTag] });
+    for (const asset of assets) byId.set(asset.id, asset);
+    if (assets.length < MAX_PAGE_SIZE) break;
+  }
+  return [...byId.values()];
+}
+async function listAssetsCreatedSince(api, libraryId, since, pageSize = 100) {
+  const byId = /* @__PURE__ */ new Map();
+  for (let page = 1; ; page++) {
+    const assets = await api.listAssets(libraryId, { page, pageSize });
+    let reachedOlder = false;
+    for (const asset of assets) {
+      if (asset.created !== null && asset.created < since) {
+        reachedOlder = true;
+        continue;
+      }
+      byId.set(asset.id, asset);
+    }
+    if (reachedOlder || assets.length < pageSize) break;
+  }
+  return [...byId.values()];
+}
+
+// core/src/sync/journal.ts
+var CLOCK_SKEW_ALLOWANCE_MS = 12e4;
+var CLOCK_MARGIN_MS = 1e3;
+var PENDING_BATCH_EXPIRY_MS = 10 * 6e4;
+function earliestCreatedOf(batch) {
+  const byClock = batch.clockOffsetLowerBound === null ? batch.startedAt - CLOCK_SKEW_ALLOWANCE_MS : batch.startedAt + batch.clockOffsetLowerBound - CLOCK_MARGIN_MS;
+  return Math.max(byClock, batch.baselineNewestCreated ?? Number.NEGATIVE_INFINITY);
+}
+async function recoverPendingBatches(input) {
+  let pending;
+  try {
+    pending = (await input.journal.load()).filter((batch) => batch.ownerTag === input.ownerTag && batch.libraryId === input.libraryId);
+  } catch (error2) {
+    input.logger.warn(`Reading the upload journal failed: ${error2.message}`);
+    return [];
+  }
+  if (pending.length === 0) return [];
+  input.logger.info(`Found ${pending.length} upload batches that an interrupted run left untagged; looking for their assets.`);
+  let recent;
+  try {
+    const since = Math.min(...pending.map((batch) => earliestCreatedOf(batch)));
+    recent = await listAssetsCreatedSince(input.api, input.libraryId, since);
+  } catch (error2) {
+    input.logger.warn(`Listing the library to recover interrupted uploads failed: ${error2.message}`);
+    return [];
+  }
+  const claimed = /* @__PURE__ */ new Set();
+  const adopted = [];
+  const byAge = [...recent].sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
+  for (const batch of [...pending].sort((a, b) => a.startedAt - b.startedAt)) {
+    const since = earliestCreatedOf(batch);
+    const baseline = new Set(batch.baselineIds);
+    const unresolved = [];
+    for (const file of batch.files) {
+      if (input.ownedFingerprints.has(file.fingerprint)) continue;
+      const asset = byAge.find((candidate) => !claimed.has(candidate.id) && candidate.tags.length === 0 && !baseline.has(candidate.id) && (candidate.created === null || candidate.created >= since) && candidate.name !== null && isAssetNameOf(candidate.name, file.path) && candidate.size === file.size);
+      if (!asset) {
+        unresolved.push(file);
+        continue;
+      }
+      claimed.add(asset.id);
+      try {
+        const tags = [input.ownerTag, fingerprintTagFor(input.ownerTag, file.fingerprint), ...input.extraTags];
+        await input.api.tagAssets(input.libraryId, [asset.id], tags);
+        adopted.push({ ...asset, tags });
+        input.logger.info(`Adopted asset ${asset.id}, left untagged by an interrupted upload of ${file.path}.`);
+      } catch (error2) {
+        unresolved.push(file);
+        input.logger.warn(`Tagging asset ${asset.id}, left untagged by an interrupted upload of ${file.path}, failed: ${error2.message}`);
+      }
+    }
+    const expired = input.now() - batch.startedAt > PENDING_BATCH_EXPIRY_MS;
+    try {
+      await input.journal.remove(batch.id);
+      if (unresolved.length > 0 && !expired) await input.journal.add({ ...batch, files: unresolved });
+    } catch (error2) {
+      input.logger.warn(`Updating the upload journal failed: ${error2.message}`);
+    }
+  }
+  return adopted;
 }
 
 // core/src/sync/concurrency.ts
@@ -48206,8 +48096,6 @@ var Limiter = class {
 };
 
 // core/src/sync/upload.ts
-var CLOCK_SKEW_ALLOWANCE_MS = 12e4;
-var CLOCK_MARGIN_MS = 1e3;
 var BASELINE_PAGE_SIZE = 100;
 var MAX_RESENDS = 2;
 var RECONCILE_POLL_FIRST_MS = 250;
@@ -48236,6 +48124,12 @@ function describeError(error2) {
 }
 function errorKind(error2) {
   return error2 instanceof RasterApiError ? error2.kind : void 0;
+}
+function changedFileIndex(error2, batchLength) {
+  if (!(error2 instanceof RasterUsageError)) return void 0;
+  const match2 = /^files\[(\d+)\]\.(size|source)$/.exec(error2.parameter);
+  const index = match2 === null ? Number.NaN : Number(match2[1]);
+  return Number.isInteger(index) && index < batchLength ? index : void 0;
 }
 function filePart(upload) {
   const source = upload.file.source;
@@ -48275,6 +48169,9 @@ var UploadPhase = class {
   outcomes = [];
   uploadedIds = [];
   fatalError = null;
+  /** Tells this run's journal entries apart from those of another process started in the same millisecond. */
+  runId = Math.random().toString(36).slice(2, 8);
+  batchCounter = 0;
   stopped = false;
   async run() {
     const batches = packBatches(this.input.uploads, this.input.batchBytes);
@@ -48307,9 +48204,20 @@ var UploadPhase = class {
     }
     await this.sendBatch(batch, resends);
   }
-  /** Sends one batch and settles every file in it. `resends` counts earlier lost responses. */
+  /**
+   * Sends one batch and settles every file in it, with the batch recorded in the journal until
+   * it is settled. `resends` counts earlier lost responses.
+   */
   async sendBatch(batch, resends) {
     const startedAt = this.input.now();
+    const pendingId = await this.recordPending(batch, startedAt);
+    try {
+      await this.uploadAndTag(batch, resends, startedAt);
+    } finally {
+      if (pendingId !== null) await this.clearPending(pendingId);
+    }
+  }
+  async uploadAndTag(batch, resends, startedAt) {
     let assets;
     await this.gate.acquireShared();
     try {
@@ -48333,6 +48241,18 @@ var UploadPhase = class {
       await this.reconcile(batch, startedAt, resends);
       return;
     }
+    const changed = changedFileIndex(error2, batch.length);
+    if (changed !== void 0) {
+      const upload = batch[changed];
+      this.finish({
+        path: upload.path,
+        status: "failed",
+        reason: `The file changed or was removed after it was hashed, so it was not uploaded; run the sync again. (${message})`
+      });
+      const others = batch.filter((_, index) => index !== changed);
+      if (others.length > 0) await this.startBatch(others, resends);
+      return;
+    }
     const kind = errorKind(error2);
     if (kind !== void 0 && PER_FILE_KINDS.has(kind) && batch.length > 1) {
       this.input.logger.info(`An upload of ${batch.length} files was rejected (${message}); sending the files in smaller batches to find the one at fault.`);
@@ -48353,13 +48273,16 @@ var UploadPhase = class {
    * without a file are trashed, because nothing else would ever tag or delete them.
    */
   async matchAssets(batch, assets) {
-    const inOrder = assets.length === batch.length && batch.every((upload, index) => assets[index].name === null || assets[index].name === assetNameFor(upload.path));
+    const inOrder = assets.length === batch.length && batch.every((upload, index) => {
+      const name = assets[index].name;
+      return name === null || isAssetNameOf(name, upload.path);
+    });
     if (inOrder) return batch.map((upload, index) => ({ upload, asset: assets[index] }));
     this.input.logger.warn(`An upload returned ${assets.length} assets for ${batch.length} files, or in another order; matching them by name and size.`);
     const remaining = [...assets];
     const pairs = [];
     for (const upload of batch) {
-      const index = remaining.findIndex((asset) => asset.name === assetNameFor(upload.path) && (asset.size === null || asset.size === upload.size));
+      const index = remaining.findIndex((asset) => asset.name !== null && isAssetNameOf(asset.name, upload.path) && (asset.size === null || asset.size === upload.size));
       if (index === -1) {
         this.finish({ path: upload.path, status: "failed", reason: "The upload response did not contain an asset for this file." });
         continue;
@@ -48395,12 +48318,41 @@ var UploadPhase = class {
     if (asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
     this.finish(outcome);
   }
+  /** Records a batch in the journal; returns its id, or null without a journal or on failure. */
+  async recordPending(batch, startedAt) {
+    const journal = this.input.journal;
+    if (journal === void 0) return null;
+    const entry = {
+      id: `${startedAt.toString(36)}-${this.runId}-${++this.batchCounter}`,
+      ownerTag: this.input.ownerTag,
+      libraryId: this.input.libraryId,
+      startedAt,
+      baselineIds: [...this.baseline?.ids ?? []],
+      baselineNewestCreated: this.baseline?.newestCreated ?? null,
+      clockOffsetLowerBound: this.clockOffsetLowerBound,
+      files: batch.map((upload) => ({ path: upload.path, name: assetNameFor(upload.path), size: upload.size, fingerprint: upload.fingerprint }))
+    };
+    try {
+      await journal.add(entry);
+      return entry.id;
+    } catch (error2) {
+      this.input.logger.warn(`Recording an upload batch in the journal failed: ${describeError(error2)}`);
+      return null;
+    }
+  }
+  async clearPending(pendingId) {
+    try {
+      await this.input.journal?.remove(pendingId);
+    } catch (error2) {
+      this.input.logger.warn(`Removing a settled upload batch from the journal failed: ${describeError(error2)}`);
+    }
+  }
   /** Lists the newest assets before the first upload; see `baseline`. */
   async takeBaseline() {
     try {
       const assets = await this.input.api.listAssets(this.input.libraryId, { page: 1, pageSize: BASELINE_PAGE_SIZE });
-      const created = assets.map((asset) => asset.created ?? Number.NEGATIVE_INFINITY);
-      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: Math.max(Number.NEGATIVE_INFINITY, ...created) };
+      const created = assets.flatMap((asset) => asset.created === null ? [] : [asset.created]);
+      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: created.length > 0 ? Math.max(...created) : null };
     } catch (error2) {
       this.input.logger.warn(`Listing the newest assets before uploading failed (${describeError(error2)}); a lost upload response will be checked by time alone.`);
     }
@@ -48417,8 +48369,11 @@ var UploadPhase = class {
    * `startedAt` (local clock) can have.
    */
   earliestCreatedOf(startedAt) {
-    const byClock = this.clockOffsetLowerBound === null ? startedAt - CLOCK_SKEW_ALLOWANCE_MS : startedAt + this.clockOffsetLowerBound - CLOCK_MARGIN_MS;
-    return Math.max(byClock, this.baseline?.newestCreated ?? Number.NEGATIVE_INFINITY);
+    return earliestCreatedOf({
+      startedAt,
+      baselineNewestCreated: this.baseline?.newestCreated ?? null,
+      clockOffsetLowerBound: this.clockOffsetLowerBound
+    });
   }
   /** Returns whether reconciliation may adopt `asset`: untagged, new, and not this run's already. */
   mayAdopt(asset, since) {
@@ -48457,7 +48412,7 @@ var UploadPhase = class {
           listingError = null;
           for (const upload of batch) {
             if (found.has(upload)) continue;
-            const match2 = recent.find((asset) => this.mayAdopt(asset, since) && asset.name === assetNameFor(upload.path) && asset.size === upload.size);
+            const match2 = recent.find((asset) => this.mayAdopt(asset, since) && asset.name !== null && isAssetNameOf(asset.name, upload.path) && asset.size === upload.size);
             if (match2) {
               found.set(upload, match2);
               this.claimedIds.add(match2.id);
@@ -48547,6 +48502,7 @@ var SyncRun = class {
   organization = "";
   plan = emptyPlan();
   files = [];
+  adoptedAssetIds = [];
   emit(event) {
     this.deps.onEvent?.(event);
   }
@@ -48572,6 +48528,7 @@ var SyncRun = class {
       durationMs: Math.max(0, this.deps.now() - this.startedAt)
     };
     if (stopReason !== void 0) report.stopReason = stopReason;
+    if (this.adoptedAssetIds.length > 0) report.adoptedAssetIds = [...this.adoptedAssetIds];
     return report;
   }
   async run() {
@@ -48598,6 +48555,7 @@ var SyncRun = class {
       logger.warn(listing.failure);
       return this.report("failed", listing.failure);
     }
+    if (!options.dryRun) await this.recoverInterruptedUploads(listing);
     this.phase("plan");
     const { plan, uploads } = planSync({ syncId: options.syncId, ownerTag: this.ownerTag, files: scan.files, ...listing });
     this.recordPlan(plan, listing.owned);
@@ -48646,6 +48604,28 @@ var SyncRun = class {
       return { failure: `Listing the library failed, so nothing was written: ${describeError2(error2)}` };
     }
   }
+  /**
+   * Adopts assets an interrupted earlier run uploaded but never tagged (see `recoverPendingBatches`)
+   * and counts them as owned instead of foreign.
+   */
+  async recoverInterruptedUploads(listing) {
+    if (this.deps.journal === void 0) return;
+    const ownedFingerprints = new Set(listing.owned.flatMap((asset) => fingerprintsIn(asset.tags, this.ownerTag)));
+    const adopted = await recoverPendingBatches({
+      api: this.deps.api,
+      journal: this.deps.journal,
+      libraryId: this.options.library,
+      ownerTag: this.ownerTag,
+      extraTags: this.options.tags,
+      ownedFingerprints,
+      now: this.deps.now,
+      logger: this.logger
+    });
+    if (adopted.length === 0) return;
+    this.adoptedAssetIds.push(...adopted.map((asset) => asset.id));
+    listing.owned.push(...adopted);
+    listing.foreignCount = Math.max(0, listing.foreignCount - adopted.length);
+  }
   /** Logs the plan and records the outcome of every file the plan settles without a write. */
   recordPlan(plan, owned) {
     this.plan = plan;
@@ -48680,6 +48660,7 @@ var SyncRun = class {
       now: this.deps.now,
       sleep: this.deps.sleep,
       logger: this.logger,
+      journal: this.deps.journal,
       onOutcome: (outcome) => {
         this.record(outcome);
         done += 1;
@@ -48832,15 +48813,15 @@ function checkTags2(tags) {
 }
 function resolveSyncOptions(options, defaultSyncId2) {
   const apiKey = nonEmpty("apiKey", options.apiKey);
-  const library = nonEmpty("library", options.library);
-  const path7 = nonEmpty("path", options.path);
-  const organization = options.organization === void 0 || options.organization.trim() === "" ? void 0 : options.organization.trim();
+  const library = checkSlug("library", nonEmpty("library", options.library));
+  const path8 = nonEmpty("path", options.path);
+  const organization = options.organization === void 0 || options.organization.trim() === "" ? void 0 : checkSlug("organization", options.organization.trim());
   const syncId = options.syncId === void 0 ? defaultSyncId2() : nonEmpty("syncId", options.syncId);
   return {
     apiKey,
     organization,
     library,
-    path: path7,
+    path: path8,
     syncId,
     prune: options.prune ?? true,
     maxDeletes: checkBudget(options.maxDeletes),
@@ -48855,58 +48836,306 @@ function resolveSyncOptions(options, defaultSyncId2) {
   };
 }
 
+// core/src/node/undici-transport.ts
+var import_undici2 = __toESM(require_undici2(), 1);
+import { Readable as Readable2 } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
+
+// core/package.json
+var package_default = {
+  name: "@raster-toolkit/core",
+  version: "0.1.0",
+  private: true,
+  description: "Typed Raster API client, retry policy, transports and the folder-sync engine.",
+  license: "MIT",
+  type: "module",
+  exports: {
+    ".": "./src/index.ts",
+    "./node": "./src/node/index.ts"
+  },
+  dependencies: {
+    minimatch: "10.2.6",
+    undici: "7.30.3"
+  }
+};
+
+// core/src/node/multipart.ts
+import { randomUUID as randomUUID2 } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat as stat2 } from "node:fs/promises";
+import { Readable } from "node:stream";
+var FILE_FIELD_NAME = "files";
+var encoder = new TextEncoder();
+var CRLF = encoder.encode("\r\n");
+async function createMultipartBody(files) {
+  await checkFileSizes(files);
+  const boundary = `raster-toolkit-${randomUUID2()}`;
+  const heads = files.map((file) => encoder.encode(partHead(boundary, file)));
+  const tail = encoder.encode(`--${boundary}--\r
+`);
+  let length = tail.byteLength;
+  for (const [index, file] of files.entries()) {
+    length += heads[index].byteLength + file.size + CRLF.byteLength;
+  }
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length,
+    stream: Readable.from(generateBody(files, heads, tail), { objectMode: false })
+  };
+}
+async function* generateBody(files, heads, tail) {
+  for (const [index, file] of files.entries()) {
+    yield heads[index];
+    if (file.source.kind === "bytes") {
+      yield file.source.bytes;
+    } else {
+      yield* readFile(file.source.path, file.size);
+    }
+    yield CRLF;
+  }
+  yield tail;
+}
+async function* readFile(path8, expectedSize) {
+  let read = 0;
+  for await (const chunk2 of createReadStream(path8)) {
+    const bytes = chunk2;
+    read += bytes.byteLength;
+    if (read > expectedSize) {
+      break;
+    }
+    yield bytes;
+  }
+  if (read !== expectedSize) {
+    throw new Error(`${path8} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}`);
+  }
+}
+function partHead(boundary, file) {
+  const filename = file.filename.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  const contentType = file.contentType.replace(/[\r\n]/g, "") || "application/octet-stream";
+  return `--${boundary}\r
+Content-Disposition: form-data; name="${FILE_FIELD_NAME}"; filename="${filename}"\r
+Content-Type: ${contentType}\r
+\r
+`;
+}
+async function checkFileSizes(files) {
+  for (const [index, file] of files.entries()) {
+    if (file.source.kind !== "path") {
+      continue;
+    }
+    const parameter = `files[${index}]`;
+    let size;
+    try {
+      size = (await stat2(file.source.path)).size;
+    } catch (error2) {
+      const code2 = error2.code;
+      throw new RasterUsageError(
+        `${parameter}.source`,
+        `Invalid ${parameter}.source: ${file.source.path} cannot be read (${String(code2 ?? error2)}). Pass a readable file.`
+      );
+    }
+    if (size !== file.size) {
+      throw new RasterUsageError(
+        `${parameter}.size`,
+        `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} has ${size} bytes. Pass the current size.`
+      );
+    }
+  }
+}
+
+// core/src/node/undici-transport.ts
+var TOOLKIT_USER_AGENT = `raster-toolkit/${package_default.version}`;
+var DEFAULTS = {
+  connections: 8,
+  connectTimeoutMs: 1e4,
+  headersTimeoutMs: 12e4,
+  bodyTimeoutMs: 6e4,
+  keepAliveTimeoutMs: 4e3
+};
+var CONNECT_ERROR_CODES = /* @__PURE__ */ new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+]);
+function createUndiciTransport(options = {}) {
+  const settings = { ...DEFAULTS, ...definedOnly2(options) };
+  for (const name of Object.keys(DEFAULTS)) {
+    const value = settings[name];
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RasterUsageError(name, `Invalid ${name}: ${String(value)}. Pass an integer of at least 1.`);
+    }
+  }
+  const userAgent = options.userAgent === void 0 ? TOOLKIT_USER_AGENT : `${options.userAgent} ${TOOLKIT_USER_AGENT}`;
+  const dispatcher = options.dispatcher ?? createDispatcher(settings, options);
+  return {
+    send: (request) => send(dispatcher, request, userAgent),
+    sleep,
+    close: () => dispatcher.close()
+  };
+}
+function createDispatcher(settings, options) {
+  return new import_undici2.EnvHttpProxyAgent({
+    connections: settings.connections,
+    connectTimeout: settings.connectTimeoutMs,
+    headersTimeout: settings.headersTimeoutMs,
+    bodyTimeout: settings.bodyTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    // `connect` applies to direct connections and `requestTls` to TLS inside a proxy tunnel.
+    ...options.ca === void 0 ? {} : { connect: { ca: options.ca }, requestTls: { ca: options.ca } },
+    ...options.httpProxy === void 0 ? {} : { httpProxy: options.httpProxy },
+    ...options.httpsProxy === void 0 ? {} : { httpsProxy: options.httpsProxy },
+    ...options.noProxy === void 0 ? {} : { noProxy: options.noProxy }
+  });
+}
+async function send(dispatcher, request, userAgent) {
+  const url = checkSecureUrl("url", request.url);
+  const body = await encodeBody(request.body);
+  const path8 = `${url.pathname}${url.search}`;
+  let bodySent = false;
+  body?.stream.once("end", () => {
+    bodySent = true;
+  });
+  const headers = { ...request.headers, "user-agent": userAgent };
+  if (body !== void 0) {
+    headers["content-type"] = body.contentType;
+    headers["content-length"] = String(body.length);
+  }
+  try {
+    const response = await (0, import_undici2.request)(url, {
+      dispatcher,
+      method: request.method,
+      headers,
+      body: body?.stream ?? null,
+      signal: request.signal ?? null
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
+  } catch (error2) {
+    if (request.signal?.aborted) {
+      throw request.signal.reason;
+    }
+    const sent = body === void 0 ? !CONNECT_ERROR_CODES.has(errorCode2(error2) ?? "") : bodySent;
+    throw new RasterNetworkError({ method: request.method, path: path8, cause: error2, bodySent: sent });
+  } finally {
+    body?.stream.destroy();
+  }
+}
+async function encodeBody(body) {
+  if (body === void 0) {
+    return void 0;
+  }
+  if (body.kind === "multipart") {
+    return createMultipartBody(body.files);
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify(body.value));
+  return { contentType: "application/json", length: bytes.byteLength, stream: Readable2.from([bytes]) };
+}
+function flattenHeaders(headers) {
+  const flat = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== void 0) {
+      flat[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+    }
+  }
+  return flat;
+}
+function errorCode2(error2) {
+  const code2 = typeof error2 === "object" && error2 !== null ? error2.code : void 0;
+  return typeof code2 === "string" ? code2 : void 0;
+}
+async function sleep(ms, signal) {
+  signal?.throwIfAborted();
+  try {
+    await delay(Math.max(0, ms), void 0, signal === void 0 ? void 0 : { signal });
+  } catch (error2) {
+    if (signal?.aborted) {
+      throw signal.reason;
+    }
+    throw error2;
+  }
+}
+function definedOnly2(value) {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== void 0));
+}
+
+// core/src/node/sync.ts
+import { readFileSync, statSync } from "node:fs";
+import path4 from "node:path";
+import { setTimeout as delay2 } from "node:timers/promises";
+
+// core/src/node/journal.ts
+import { mkdir as mkdir2, readFile as readFile2, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+function defaultJournalDir() {
+  return path.join(tmpdir(), "raster-sync");
+}
+function journalFileFor(folder, apiUrl, libraryId, ownerTag) {
+  const key = sha256Hex([apiUrl, libraryId, ownerTag].join("\0")).slice(0, 32);
+  return path.join(folder, `${key}.json`);
+}
+var FileJournal = class {
+  constructor(filePath) {
+    this.filePath = filePath;
+  }
+  filePath;
+  queue = Promise.resolve();
+  load() {
+    return this.serialize(() => this.read());
+  }
+  add(batch) {
+    return this.serialize(async () => {
+      const batches = (await this.read()).filter((entry) => entry.id !== batch.id);
+      await this.write([...batches, batch]);
+    });
+  }
+  remove(batchId) {
+    return this.serialize(async () => {
+      const batches = await this.read();
+      const kept = batches.filter((entry) => entry.id !== batchId);
+      if (kept.length !== batches.length) await this.write(kept);
+    });
+  }
+  serialize(operation) {
+    const result = this.queue.then(operation, operation);
+    this.queue = result.catch(() => void 0);
+    return result;
+  }
+  async read() {
+    let text;
+    try {
+      text = await readFile2(this.filePath, "utf8");
+    } catch (error2) {
+      if (error2.code === "ENOENT") return [];
+      throw error2;
+    }
+    const parsed = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed : [];
+  }
+  async write(batches) {
+    await mkdir2(path.dirname(this.filePath), { recursive: true });
+    const temporary = `${this.filePath}.${process.pid}.tmp`;
+    await writeFile2(temporary, JSON.stringify(batches));
+    await rename2(temporary, this.filePath);
+  }
+};
+
 // core/src/node/scan.ts
 import { createHash } from "node:crypto";
-import { createReadStream as createReadStream2 } from "node:fs";
 import { open as open2 } from "node:fs/promises";
-
-// core/src/sync/media-type.ts
-var MEDIA_SNIFF_BYTES = 4096;
-function startsWith(bytes, signature, offset = 0) {
-  if (bytes.length < offset + signature.length) return false;
-  return signature.every((value, index) => bytes[offset + index] === value);
-}
-function ascii(bytes, start, end) {
-  return String.fromCharCode(...bytes.subarray(start, end));
-}
-var HEIC_BRANDS = /* @__PURE__ */ new Set(["heic", "heix", "hevc", "hevx", "heim", "heis"]);
-var HEIF_BRANDS = /* @__PURE__ */ new Set(["mif1", "msf1"]);
-var AVIF_BRANDS = /* @__PURE__ */ new Set(["avif", "avis"]);
-function isoMediaType(bytes) {
-  if (bytes.length < 12 || ascii(bytes, 4, 8) !== "ftyp") return null;
-  const major = ascii(bytes, 8, 12);
-  if (AVIF_BRANDS.has(major)) return "image/avif";
-  if (HEIC_BRANDS.has(major)) return "image/heic";
-  if (HEIF_BRANDS.has(major)) return "image/heif";
-  if (major === "qt  ") return "video/quicktime";
-  return "video/mp4";
-}
-function hasSvgRoot(bytes) {
-  let text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-  if (text.charCodeAt(0) === 65279) text = text.slice(1);
-  const prolog = /^\s*(?:<\?xml[^>]*\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)/i;
-  for (let match2 = prolog.exec(text); match2; match2 = prolog.exec(text)) {
-    text = text.slice(match2[0].length);
-  }
-  return /^\s*<svg[\s>/:]/i.test(text);
-}
-function detectMediaType(head) {
-  if (startsWith(head, [255, 216, 255])) return "image/jpeg";
-  if (startsWith(head, [137, 80, 78, 71, 13, 10, 26, 10])) return "image/png";
-  if (ascii(head, 0, 6) === "GIF87a" || ascii(head, 0, 6) === "GIF89a") return "image/gif";
-  if (ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 12) === "WEBP") return "image/webp";
-  if (startsWith(head, [73, 73, 42, 0]) || startsWith(head, [77, 77, 0, 42])) return "image/tiff";
-  if (ascii(head, 0, 2) === "BM" && head.length >= 14) return "image/bmp";
-  if (startsWith(head, [26, 69, 223, 163])) return "video/webm";
-  const iso = isoMediaType(head);
-  if (iso) return iso;
-  if (hasSvgRoot(head)) return "image/svg+xml";
-  return null;
-}
 
 // core/src/node/discover.ts
 import { lstat as lstat2, opendir, realpath, stat as stat3 } from "node:fs/promises";
-import path2 from "node:path";
+import path3 from "node:path";
 
 // node_modules/balanced-match/dist/esm/index.js
 var range = (a, b, str) => {
@@ -50128,11 +50357,11 @@ var qmarksTestNoExtDot = ([$0]) => {
   return (f) => f.length === len && f !== "." && f !== "..";
 };
 var defaultPlatform = typeof process === "object" && process ? typeof process.env === "object" && process.env && process.env.__MINIMATCH_TESTING_PLATFORM__ || process.platform : "posix";
-var path = {
+var path2 = {
   win32: { sep: "\\" },
   posix: { sep: "/" }
 };
-var sep = defaultPlatform === "win32" ? path.win32.sep : path.posix.sep;
+var sep = defaultPlatform === "win32" ? path2.win32.sep : path2.posix.sep;
 minimatch.sep = sep;
 var GLOBSTAR = /* @__PURE__ */ Symbol("globstar **");
 minimatch.GLOBSTAR = GLOBSTAR;
@@ -50898,12 +51127,12 @@ function compilePatterns(entries, emptySelectsAll) {
   const selectsByDefault = first === void 0 ? emptySelectsAll : emptySelectsAll && first.negated;
   return { rules, selectsByDefault };
 }
-function pathAndParents(path7) {
-  const segments = path7.split("/");
+function pathAndParents(path8) {
+  const segments = path8.split("/");
   return segments.map((_, index) => segments.slice(0, segments.length - index).join("/"));
 }
-function selects(list3, path7) {
-  const candidates = pathAndParents(path7);
+function selects(list3, path8) {
+  const candidates = pathAndParents(path8);
   let selected = list3.selectsByDefault;
   for (const rule of list3.rules) {
     if (candidates.some((candidate) => rule.matcher.match(candidate))) selected = !rule.negated;
@@ -50918,21 +51147,21 @@ var FileFilter = class {
     this.exclude = compilePatterns(exclude, false);
   }
   /** Returns whether a file at `path` (canonical) takes part in the sync. */
-  accepts(path7) {
-    return selects(this.include, path7) && !selects(this.exclude, path7);
+  accepts(path8) {
+    return selects(this.include, path8) && !selects(this.exclude, path8);
   }
 };
 
 // core/src/node/discover.ts
 function isInside(root, target) {
-  const relative = path2.relative(root, target);
-  return relative === "" || !relative.startsWith("..") && !path2.isAbsolute(relative);
+  const relative = path3.relative(root, target);
+  return relative === "" || !relative.startsWith("..") && !path3.isAbsolute(relative);
 }
 function errorCode3(error2) {
   return error2.code ?? error2.message;
 }
 async function discoverFiles(root, options = {}) {
-  const absoluteRoot = path2.resolve(root);
+  const absoluteRoot = path3.resolve(root);
   let rootStats;
   try {
     rootStats = await stat3(absoluteRoot);
@@ -50956,7 +51185,7 @@ async function discoverFiles(root, options = {}) {
 async function nameProblem(folder, name) {
   if (name.includes("\uFFFD")) {
     try {
-      await lstat2(path2.join(folder, name));
+      await lstat2(path3.join(folder, name));
     } catch {
       return "Its name is not valid UTF-8, so it cannot be sent to Raster. Rename it using UTF-8 characters.";
     }
@@ -50978,7 +51207,7 @@ async function walk(state, folder, ancestors) {
     entries = [];
     for await (const entry of await opendir(folder)) entries.push(entry);
   } catch (error2) {
-    const relative = path2.relative(state.root, folder);
+    const relative = path3.relative(state.root, folder);
     state.files.push({
       path: relative === "" ? "./" : `${canonicalRelativePath(relative)}/`,
       absolutePath: folder,
@@ -50990,10 +51219,10 @@ async function walk(state, folder, ancestors) {
   entries.sort((a, b) => compareStrings(a.name, b.name));
   for (const entry of entries) {
     if (!state.options.includeHidden && entry.name.startsWith(".")) continue;
-    const absolutePath = path2.join(folder, entry.name);
+    const absolutePath = path3.join(folder, entry.name);
     const problem = await nameProblem(folder, entry.name);
     if (problem !== void 0) {
-      const shownPath = canonicalRelativePath(path2.join(path2.relative(state.root, folder), printableName(entry.name)));
+      const shownPath = canonicalRelativePath(path3.join(path3.relative(state.root, folder), printableName(entry.name)));
       if (entry.isDirectory()) {
         state.files.push({ path: `${shownPath}/`, absolutePath, size: 0, skipReason: `The folder is not synced. ${problem}` });
       } else if (state.filter.accepts(shownPath)) {
@@ -51001,7 +51230,7 @@ async function walk(state, folder, ancestors) {
       }
       continue;
     }
-    const relativePath = canonicalRelativePath(path2.relative(state.root, absolutePath));
+    const relativePath = canonicalRelativePath(path3.relative(state.root, absolutePath));
     if (entry.isSymbolicLink()) {
       await visitLink(state, absolutePath, relativePath, ancestors);
     } else if (entry.isDirectory()) {
@@ -51084,42 +51313,29 @@ var DEFAULT_HASH_CONCURRENCY = 8;
 function formatMiB(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
-var WHOLE_READ_MAX_BYTES = 1024 * 1024;
-async function readSmallFile(absolutePath, expectedSize) {
-  const handle = await open2(absolutePath, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(expectedSize + 1);
-    let bytesRead = 0;
-    while (bytesRead < buffer.length) {
-      const { bytesRead: count } = await handle.read(buffer, bytesRead, buffer.length - bytesRead, bytesRead);
-      if (count === 0) break;
-      bytesRead += count;
-    }
-    const bytes = buffer.subarray(0, bytesRead);
-    return {
-      sha256: createHash("sha256").update(bytes).digest("hex"),
-      head: bytes.subarray(0, MEDIA_SNIFF_BYTES),
-      bytesRead
-    };
-  } finally {
-    await handle.close();
-  }
-}
-async function readFile2(absolutePath, expectedSize) {
-  if (expectedSize <= WHOLE_READ_MAX_BYTES) return readSmallFile(absolutePath, expectedSize);
+var READ_CHUNK_BYTES = 1024 * 1024;
+async function readFile3(absolutePath, expectedSize) {
   const hash = createHash("sha256");
   const head = new Uint8Array(MEDIA_SNIFF_BYTES);
   let headLength = 0;
   let bytesRead = 0;
-  for await (const chunk2 of createReadStream2(absolutePath)) {
-    const bytes = chunk2;
-    hash.update(bytes);
-    if (headLength < MEDIA_SNIFF_BYTES) {
-      const take = Math.min(MEDIA_SNIFF_BYTES - headLength, bytes.length);
-      head.set(bytes.subarray(0, take), headLength);
-      headLength += take;
+  const buffer = Buffer.allocUnsafe(Math.min(expectedSize + 1, READ_CHUNK_BYTES));
+  const handle = await open2(absolutePath, "r");
+  try {
+    while (bytesRead <= expectedSize) {
+      const { bytesRead: count } = await handle.read(buffer, 0, buffer.length, bytesRead);
+      if (count === 0) break;
+      const bytes = buffer.subarray(0, count);
+      hash.update(bytes);
+      if (headLength < MEDIA_SNIFF_BYTES) {
+        const take = Math.min(MEDIA_SNIFF_BYTES - headLength, count);
+        head.set(bytes.subarray(0, take), headLength);
+        headLength += take;
+      }
+      bytesRead += count;
     }
-    bytesRead += bytes.length;
+  } finally {
+    await handle.close();
   }
   return { sha256: hash.digest("hex"), head: head.subarray(0, headLength), bytesRead };
 }
@@ -51135,7 +51351,7 @@ async function checkFile(file, maxFileSize) {
   }
   let read;
   try {
-    read = await readFile2(file.absolutePath, file.size);
+    read = await readFile3(file.absolutePath, file.size);
   } catch (error2) {
     const code2 = error2.code ?? error2.message;
     return { ...local, skipReason: `The file cannot be read (${code2}).` };
@@ -51169,19 +51385,19 @@ async function scanFolder(root, options = {}) {
 
 // core/src/node/sync.ts
 function findRepositoryRoot(start) {
-  for (let folder = start; ; folder = path3.dirname(folder)) {
+  for (let folder = start; ; folder = path4.dirname(folder)) {
     try {
-      statSync(path3.join(folder, ".git"));
+      statSync(path4.join(folder, ".git"));
       return folder;
     } catch {
     }
-    if (path3.dirname(folder) === folder) return void 0;
+    if (path4.dirname(folder) === folder) return void 0;
   }
 }
 function originRepository(root) {
   let config;
   try {
-    config = readFileSync(path3.join(root, ".git", "config"), "utf8");
+    config = readFileSync(path4.join(root, ".git", "config"), "utf8");
   } catch {
     return void 0;
   }
@@ -51191,18 +51407,24 @@ function originRepository(root) {
   return match2?.[1];
 }
 function toPosix(relative) {
-  return relative.split(path3.sep).join("/").normalize("NFC");
+  return relative.split(path4.sep).join("/").normalize("NFC");
 }
 function defaultSyncId(folder, env = process.env) {
-  const absolute = path3.resolve(folder);
+  const absolute = path4.resolve(folder);
   const root = findRepositoryRoot(absolute);
   if (root === void 0) return `path:${toPosix(absolute)}`;
-  const repository = env.GITHUB_REPOSITORY || originRepository(root) || path3.basename(root);
-  const relative = toPosix(path3.relative(root, absolute)) || ".";
+  const repository = env.GITHUB_REPOSITORY || originRepository(root) || path4.basename(root);
+  const relative = toPosix(path4.relative(root, absolute)) || ".";
   return `${repository}:${relative}`;
 }
 async function syncFolder(options) {
   const resolved = resolveSyncOptions(options, () => defaultSyncId(options.path));
+  const journal = new FileJournal(journalFileFor(
+    options.journalDir ?? defaultJournalDir(),
+    options.apiUrl ?? DEFAULT_BASE_URL,
+    resolved.library,
+    ownerTagFor(resolved.syncId)
+  ));
   const transport = createUndiciTransport({ connections: resolved.concurrency * 2 });
   const client = new RasterClient({
     transport,
@@ -51231,7 +51453,8 @@ async function syncFolder(options) {
       sleep: (ms, signal) => delay2(ms, void 0, signal ? { signal } : {}),
       signal: options.signal,
       logger: options.logger,
-      onEvent: options.onEvent
+      onEvent: options.onEvent,
+      journal
     });
   } finally {
     await transport.close();
@@ -51239,7 +51462,7 @@ async function syncFolder(options) {
 }
 
 // action/src/action-inputs.ts
-import path4 from "node:path";
+import path5 from "node:path";
 
 // action/src/parse.ts
 var InputError = class extends Error {
@@ -51317,7 +51540,13 @@ function readActionOptions(env = process.env) {
     throw new InputError("Missing input library. Set it to the slug of the Raster library to sync into.");
   }
   const folder = input("path") || ".";
-  const root = path4.resolve(workspace, folder);
+  const root = path5.resolve(workspace, folder);
+  const relative = path5.relative(path5.resolve(workspace), root);
+  if (relative === ".." || relative.startsWith(`..${path5.sep}`) || path5.isAbsolute(relative)) {
+    throw new InputError(
+      `Invalid value for path: ${JSON.stringify(folder)} is outside the workspace ${workspace}. Use a folder inside the repository checkout.`
+    );
+  }
   const options = {
     apiKey,
     library,
@@ -51350,7 +51579,7 @@ function readActionOptions(env = process.env) {
 }
 
 // action/src/annotations.ts
-import path5 from "node:path";
+import path6 from "node:path";
 
 // action/src/present.ts
 function assetMap(report) {
@@ -51485,7 +51714,7 @@ function annotateFiles(report, where) {
   }
 }
 function workspacePath(where, relativePath) {
-  return path5.relative(where.workspace, path5.join(where.root, relativePath)).split(path5.sep).join("/");
+  return path6.relative(where.workspace, path6.join(where.root, relativePath)).split(path6.sep).join("/");
 }
 
 // action/src/job-summary.ts
@@ -51661,7 +51890,8 @@ async function run(env = process.env) {
     report = await syncFolder({ ...options, signal: controller.signal, logger: actionLogger, onEvent: (event) => groups.onEvent(event) });
   } catch (error2) {
     groups.close();
-    setFailed(`Raster sync failed: ${error2 instanceof Error ? error2.message : String(error2)}`);
+    const message = error2 instanceof Error ? error2.message : String(error2);
+    setFailed(error2 instanceof RasterUsageError ? `Invalid input: ${message}` : `Raster sync failed: ${message}`);
     return;
   } finally {
     removeSignalHandlers();
@@ -51684,9 +51914,9 @@ async function publishReport(report, where) {
     for (const line of urls) info(line);
     endGroup();
   }
-  const reportDir = await mkdtemp(path6.join(where.tempDir, "raster-sync-"));
-  const reportPath = path6.join(reportDir, "report.json");
-  await writeFile2(reportPath, `${JSON.stringify(report, null, 2)}
+  const reportDir = await mkdtemp(path7.join(where.tempDir, "raster-sync-"));
+  const reportPath = path7.join(reportDir, "report.json");
+  await writeFile3(reportPath, `${JSON.stringify(report, null, 2)}
 `);
   info(`Report written to ${reportPath}`);
   annotateFiles(report, where);
