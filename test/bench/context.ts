@@ -13,8 +13,12 @@ export type Emulator = RunningEmulator;
 export interface BenchSizes {
   coldFiles: number;
   coldFileBytes: number;
+  /** Rounds of every cold-upload side; the fastest run of each side counts. */
+  coldRounds: number;
   noopFiles: number;
   noopFileBytes: number;
+  /** Rounds of both no-op sides; the fastest run of each side counts. */
+  noopRounds: number;
   /** Total bytes of the two large-file syncs, smaller first. */
   largeTotals: [number, number];
   largeFileMinBytes: number;
@@ -28,8 +32,10 @@ export interface BenchSizes {
 export const DEFAULT_SIZES: BenchSizes = {
   coldFiles: 1000,
   coldFileBytes: 100_000,
+  coldRounds: 3,
   noopFiles: 10_000,
   noopFileBytes: 1_500,
+  noopRounds: 3,
   largeTotals: [200_000_000, 2_000_000_000],
   largeFileMinBytes: 20_000_000,
   largeFileMaxBytes: 100_000_000,
@@ -40,8 +46,10 @@ export const DEFAULT_SIZES: BenchSizes = {
 export const QUICK_SIZES: BenchSizes = {
   coldFiles: 60,
   coldFileBytes: 100_000,
+  coldRounds: 1,
   noopFiles: 400,
   noopFileBytes: 1_500,
+  noopRounds: 1,
   largeTotals: [10_000_000, 40_000_000],
   largeFileMinBytes: 2_000_000,
   largeFileMaxBytes: 6_000_000,

@@ -34,6 +34,16 @@ export interface ComparisonResult {
   error?: string;
 }
 
+/** Returns `count` and the noun, in the plural unless the count is 1: `1 run`, `3 runs`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Returns the run with the shortest wall time; repeated runs damp the noise of a shared machine. */
+export function fastest(runs: SideResult[]): SideResult {
+  return runs.reduce((best, run) => (run.wallMs < best.wallMs ? run : best));
+}
+
 export function formatMs(ms: number): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
 }

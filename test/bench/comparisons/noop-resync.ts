@@ -6,18 +6,12 @@ import { join } from 'node:path';
 
 import { type BenchContext, clientEnv, expectAssetCount, measureSide, toSide } from '../context';
 import { writeImageSet } from '../datasets';
-import { formatBytes, formatMs, formatRatio, ratioLine, type ComparisonResult, type SideResult } from '../report';
+import { fastest, formatBytes, plural, formatMs, formatRatio, ratioLine, type ComparisonResult, type SideResult } from '../report';
 import { describeRoutes, LIST_ASSETS_ROUTE, routeRequests, UPLOAD_ROUTE } from '../routes';
 import { runSyncCli } from '../sync-side';
 
 const PAGE_SIZE = 500;
 
-/** Each side runs this many times, alternating, and the fastest run counts, to damp noise. */
-const REPEATS = 3;
-
-function fastest(runs: SideResult[]): SideResult {
-  return runs.reduce((best, run) => (run.wallMs < best.wallMs ? run : best));
-}
 
 export async function compareNoopResync(context: BenchContext): Promise<ComparisonResult> {
   const { sizes, emulator, programs } = context;
@@ -39,12 +33,12 @@ export async function compareNoopResync(context: BenchContext): Promise<Comparis
   await expectAssetCount(emulator, count, 'the first sync');
   result.setup =
     `${count} noise PNGs, ${formatBytes(dataset.totalBytes)} in total, uploaded by a first sync in ` +
-    `${formatMs(first.run.wallMs)}; each side runs ${REPEATS} times alternately, the fastest run counts`;
+    `${formatMs(first.run.wallMs)}; ${plural(sizes.noopRounds, 'round')} of both sides, the fastest run of each side counts`;
 
   const syncRuns: SideResult[] = [];
   const boundRuns: SideResult[] = [];
-  for (let repeat = 0; repeat < REPEATS; repeat += 1) {
-    context.log(`no-op re-sync: run ${repeat + 1} of ${REPEATS}`);
+  for (let repeat = 0; repeat < sizes.noopRounds; repeat += 1) {
+    context.log(`no-op re-sync: run ${repeat + 1} of ${sizes.noopRounds}`);
     const sync = await runSyncCli(context, 'the no-op sync', dataset.root, 'bench/noop-resync');
     syncRuns.push(toSide('sync CLI (raster-sync)', sync, describeRoutes(sync.byRoute)));
 
