@@ -408,7 +408,21 @@ describe('aborting', () => {
     await expect(client.uploadAssets('photos', [bytesPart('a.png', 'x')], { signal: controller.signal })).rejects.toBe(reason);
   });
 
-  it('waits with the fallback sleep when none is given', async () => {
+  it('waits with the transport sleep when none is given', async () => {
+    const waits: number[] = [];
+    const transport = Object.assign(fakeTransport(fail(503, 'INTERNAL_SERVER_ERROR'), ok([])), {
+      sleep: async (ms: number) => {
+        waits.push(ms);
+      },
+    });
+    const client = new RasterClient({ transport, apiKey: API_KEY, organizationId: 'acme', random: () => 0.5 });
+
+    await client.listLibraries();
+
+    expect(waits).toEqual([250]);
+  });
+
+  it('waits with the fallback sleep otherwise', async () => {
     const transport = fakeTransport(fail(503, 'INTERNAL_SERVER_ERROR'), ok([]));
     const client = new RasterClient({
       transport,
