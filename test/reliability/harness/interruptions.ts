@@ -51,17 +51,20 @@ export interface CliRun {
   stderr: string;
   /** True when the process did not exit within the time limit and was killed. */
   hung: boolean;
+  /** True when the interrupting signal was sent before the process exited. */
+  signalled: boolean;
 }
 
 /**
  * Runs the CLI as a child process against the library and, when `interrupt` is given, sends
- * that signal after `afterMs`. A process that has not exited 60 seconds after start (or after
+ * that signal `afterMs` after start, or after the first stderr output matching `afterOutput`
+ * when that is set. A process that has not exited 60 seconds after start (or after
  * the signal) is killed and reported as hung.
  */
 export function runCli(
   options: Pick<InterruptionOptions, 'access' | 'cliPath' | 'nodePath'>,
   root: string,
-  interrupt?: { signal: NodeJS.Signals; afterMs: number },
+  interrupt?: { signal: NodeJS.Signals; afterMs: number; afterOutput?: RegExp },
   extraArgs: string[] = [],
 ): Promise<CliRun> {
   const args = [
@@ -83,28 +86,34 @@ export function runCli(
     let stdout = '';
     let stderr = '';
     let hung = false;
+    let signalled = false;
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
 
     let watchdog = setTimeout(() => {
       hung = true;
       child.kill('SIGKILL');
     }, 60_000);
-    const signalTimer = interrupt === undefined
-      ? undefined
-      : setTimeout(() => {
-          child.kill(interrupt.signal);
-          clearTimeout(watchdog);
-          watchdog = setTimeout(() => {
-            hung = true;
-            child.kill('SIGKILL');
-          }, 60_000);
-        }, interrupt.afterMs);
+    const sendSignal = () => {
+      if (interrupt === undefined || child.exitCode !== null) return;
+      signalled = child.kill(interrupt.signal);
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        hung = true;
+        child.kill('SIGKILL');
+      }, 60_000);
+    };
+    let signalTimer = interrupt === undefined || interrupt.afterOutput !== undefined ? undefined : setTimeout(sendSignal, interrupt.afterMs);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      if (interrupt?.afterOutput !== undefined && signalTimer === undefined && interrupt.afterOutput.test(stderr)) {
+        signalTimer = setTimeout(sendSignal, interrupt.afterMs);
+      }
+    });
 
     child.on('close', (code, signal) => {
       clearTimeout(watchdog);
       if (signalTimer !== undefined) clearTimeout(signalTimer);
-      resolve({ code, signal, stdout, stderr, hung });
+      resolve({ code, signal, stdout, stderr, hung, signalled });
     });
   });
 }
