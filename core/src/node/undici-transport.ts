@@ -23,8 +23,9 @@ export interface UndiciTransportOptions {
   /** Time to open a connection, TLS included, in milliseconds; 10,000 by default. */
   connectTimeoutMs?: number;
   /**
-   * Time from sending the request to receiving the response headers, in milliseconds;
+   * Time allowed from the end of the request to the response headers, in milliseconds;
    * 120,000 by default, because the service validates a whole upload before it responds.
+   * undici 7 restarts this timer while a slow body is written, so long uploads do not hit it.
    */
   headersTimeoutMs?: number;
   /** Maximum pause between two chunks of a response body, in milliseconds; 60,000 by default. */
