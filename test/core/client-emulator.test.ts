@@ -128,6 +128,44 @@ describe('RasterClient against the emulator', () => {
     expect(listed.map((item) => item.id).sort()).toEqual(assets.map((item) => item.id).sort());
   });
 
+  it('lists every asset once while uploads shift the pages', async () => {
+    const raster = client();
+    const logo = new Uint8Array(await readFile(join(IMAGES, 'brand/logo-128.png')));
+    const first = await raster.uploadAssets(
+      emulator.libraryId,
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => bytesPart(`${name}.png`, logo)),
+    );
+
+    const seen: string[] = [];
+    for await (const item of raster.assets(emulator.libraryId, { pageSize: 2 })) {
+      seen.push(item.id);
+      if (seen.length === 2) {
+        // Newest first: these two go to page 1 and push every listed asset two places down.
+        await raster.uploadAssets(emulator.libraryId, [bytesPart('g.png', logo), bytesPart('h.png', logo)]);
+      }
+    }
+
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const item of first.assets) {
+      expect(seen).toContain(item.id);
+    }
+    expect(emulator.admin.stats().byRoute['list-assets']).toBeGreaterThanOrEqual(4);
+  });
+
+  it('searches page by page', async () => {
+    const raster = client();
+    const logo = new Uint8Array(await readFile(join(IMAGES, 'brand/logo-128.png')));
+    const uploaded = await raster.uploadAssets(
+      emulator.libraryId,
+      ['sunset-1', 'sunset-2', 'sunset-3', 'sunset-4', 'sunset-5'].map((name) => bytesPart(`${name}.png`, logo)),
+    );
+
+    const hits = await collect(raster.search({ q: 'sunset', pageSize: 2 }));
+
+    expect(hits.map((hit) => hit.id).sort()).toEqual(uploaded.assets.map((item) => item.id).sort());
+    expect(emulator.admin.stats().byRoute['search-assets']).toBe(3);
+  });
+
   it('gets, describes, tags, untags and searches assets', async () => {
     const raster = client();
     const [logo, menu] = await uploadSamples(raster);

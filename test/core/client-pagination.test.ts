@@ -55,11 +55,19 @@ describe('assets iterator', () => {
     expect(all.map((item) => item.id)).toEqual(assets(0, 503).map((item) => item.id));
   });
 
-  it('stops when a full page repeats every id', async () => {
-    const { transport, client } = setup(ok(assets(0, 500)), ok(assets(0, 500)));
+  it('continues past a page shifted by a whole page', async () => {
+    // 500 uploads between the first two requests push page 1 onto page 2.
+    const { transport, client } = setup(ok(assets(0, 500)), ok(assets(0, 500)), ok(assets(500, 500)), ok(assets(1000, 1)));
+
+    expect(await collect(client.assets('photos'))).toHaveLength(1001);
+    expect(transport.requests).toHaveLength(4);
+  });
+
+  it('stops when the service ignores the page', async () => {
+    const { transport, client } = setup(ok(assets(0, 500)), ok(assets(0, 500)), ok(assets(0, 500)), ok(assets(0, 500)));
 
     expect(await collect(client.assets('photos'))).toHaveLength(500);
-    expect(transport.requests).toHaveLength(2);
+    expect(transport.requests).toHaveLength(4);
   });
 
   it('passes the tag filter and a smaller page size', async () => {

@@ -3,6 +3,13 @@
 import { MAX_PAGE_SIZE } from './limits';
 
 /**
+ * Full pages in a row without a new id after which the iteration stops. One such page happens
+ * when exactly `pageSize` uploads land between two requests; several in a row mean the service
+ * ignores `page`, which would otherwise loop forever.
+ */
+const MAX_PAGES_WITHOUT_NEW_IDS = 3;
+
+/**
  * Yields the items of every page, fetched one page at a time at `pageSize`, and stops after
  * the first page shorter than `pageSize`. Pages are offsets, so an upload or delete during the
  * iteration shifts later pages: items are de-duplicated by `id`, and an item can still be
@@ -13,6 +20,7 @@ export async function* paginate<T extends { id: string }>(
   pageSize: number = MAX_PAGE_SIZE,
 ): AsyncGenerator<T, void, undefined> {
   const seen = new Set<string>();
+  let pagesWithoutNewIds = 0;
 
   for (let page = 1; ; page += 1) {
     const items = await fetchPage(page, pageSize);
@@ -26,8 +34,8 @@ export async function* paginate<T extends { id: string }>(
       }
     }
 
-    // A full page of ids already seen means the service ignored `page`; stop instead of looping.
-    if (items.length < pageSize || fresh === 0) {
+    pagesWithoutNewIds = fresh === 0 ? pagesWithoutNewIds + 1 : 0;
+    if (items.length < pageSize || pagesWithoutNewIds >= MAX_PAGES_WITHOUT_NEW_IDS) {
       return;
     }
   }
