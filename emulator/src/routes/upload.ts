@@ -46,20 +46,23 @@ export const uploadRoutes: RouteDefinition[] = [
         nextTempPath: () => persistence.tempPath(),
       });
 
+      const ids = files.map(() => generateAssetId());
       const assets: AssetRecord[] = [];
       try {
         const types = validateFiles(files);
         const dimensions = await Promise.all(
           files.map((file, index) => readDimensions(file.tempPath, types[index]?.contentType ?? '')),
         );
+        await Promise.all(files.map((file, index) => persistence.storeBlob(file.tempPath, ids[index] ?? '')));
+        await persistence.syncFiles();
 
+        // Timestamps are taken in part order, so the last part is the newest asset.
         for (const [index, file] of files.entries()) {
           const type = types[index];
-          if (type === undefined) {
+          const id = ids[index];
+          if (type === undefined || id === undefined) {
             continue;
           }
-          const id = generateAssetId();
-          await persistence.storeBlob(file.tempPath, id);
           const created = store.nextCreated(services.now());
           assets.push({
             id,
@@ -78,10 +81,9 @@ export const uploadRoutes: RouteDefinition[] = [
             trashed: false,
           });
         }
-        await persistence.syncFiles();
       } catch (error) {
-        await Promise.all(files.map((file) => rm(file.tempPath, { force: true })));
-        await Promise.all(assets.map((asset) => rm(persistence.blobPath(asset.id), { force: true })));
+        await Promise.allSettled(files.map((file) => rm(file.tempPath, { force: true })));
+        await Promise.allSettled(ids.map((id) => rm(persistence.blobPath(id), { force: true })));
         throw error;
       }
 
