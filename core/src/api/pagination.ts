@@ -14,6 +14,8 @@ const MAX_PAGES_WITHOUT_NEW_IDS = 3;
  * the first page shorter than `pageSize`. Pages are offsets, so an upload or delete during the
  * iteration shifts later pages: items are de-duplicated by `id`, and an item can still be
  * missed when others delete while the iteration runs.
+ * NOTE: the maximum page size of 500 is a Decision. A service that silently returned fewer
+ * items per page would end the iteration after its first page.
  */
 export async function* paginate<T extends { id: string }>(
   fetchPage: (page: number, pageSize: number) => Promise<T[]>,
