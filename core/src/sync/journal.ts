@@ -1,7 +1,7 @@
 /**
  * The upload journal: a record, kept by the caller outside the library, of each upload batch
  * from just before it is sent until its assets are tagged. A run killed in between (SIGKILL, a
- * lost machine) leaves untagged assets that no tag ties to the sync; the next run on the same
+ * lost machine) leaves untagged assets that no tag ties to the sync. The next run on the same
  * machine reads the journal and adopts them instead of uploading the files again.
  */
 
