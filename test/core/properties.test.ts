@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 
 import {
   MAX_FILES_PER_UPLOAD,
+  RasterApiError,
+  RasterClient,
   batchFileParts,
   chunk,
   createRetryPolicy,
@@ -11,6 +13,8 @@ import {
   type FilePart,
 } from '@raster-toolkit/core';
 import { createMultipartBody } from '@raster-toolkit/core/node';
+
+import { fakeTransport } from './support/fake-transport';
 
 const filePart = fc.record({
   filename: fc.string({ minLength: 1, maxLength: 12 }),
@@ -181,6 +185,47 @@ describe('multipart body properties', () => {
         },
       ),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe('response reading properties', () => {
+  const secret = 'pk_propertySecret77';
+  const body = fc.oneof(
+    fc.string(),
+    fc.json(),
+    fc.jsonValue().map((value) => JSON.stringify({ data: value })),
+    fc.record({ code: fc.string(), message: fc.string() }).map((error) => JSON.stringify({ error })),
+    fc.constant(JSON.stringify({ error: { code: 'INVALID_API_KEY', message: `bad key ${secret}` } })),
+  );
+
+  it('resolves or rejects with a RasterApiError for any response', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 100, max: 599 }), body, async (status, text) => {
+        const client = new RasterClient({
+          transport: fakeTransport({ status, headers: {}, text }),
+          apiKey: secret,
+          organizationId: 'acme',
+          retry: { maxAttempts: 1 },
+        });
+
+        const outcome = await client.listAssets('photos').then(
+          (assets) => ({ assets }),
+          (error: unknown) => ({ error }),
+        );
+
+        if ('error' in outcome) {
+          expect(outcome.error).toBeInstanceOf(RasterApiError);
+          const message = (outcome.error as Error).message;
+          expect(message).not.toContain(secret);
+          expect(message).not.toContain('[object Object]');
+        } else {
+          expect(status).toBeGreaterThanOrEqual(200);
+          expect(status).toBeLessThan(300);
+          expect(Array.isArray(outcome.assets)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });
