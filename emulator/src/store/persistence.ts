@@ -140,7 +140,7 @@ export class Persistence {
     await mkdir(this.filesDir, { recursive: true });
   }
 
-  /** Waits for pending writes and removes the temporary folder of an in-memory emulator. */
+  /** Waits for pending writes, then removes temporary uploads, or the whole folder of an in-memory emulator. */
   async close(): Promise<void> {
     await this.current?.catch(() => undefined);
     if (this.durable) {
