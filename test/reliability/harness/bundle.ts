@@ -1,4 +1,5 @@
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,8 @@ export async function bundleForNode(entry: string, name: string): Promise<string
     // Bundled CommonJS dependencies call require() for Node built-ins.
     banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
   });
+  // Each test process bundles its own copy (named by pid); remove it when the process exits.
+  process.once('exit', () => rmSync(outfile, { force: true }));
   return outfile;
 }
 
