@@ -48,8 +48,8 @@ export function toApiAsset(asset: AssetRecord, services: Services) {
     thumbHighUrl: processed ? base + filePath(asset, 'thumb-high') : null,
     thumbUrlBlurred: processed ? base + filePath(asset, 'blurred') : null,
     blurhash: processed ? PLACEHOLDER_BLURHASH : null,
-    // NOTE: a file whose size cannot be read (an SVG without width, height or viewBox, a corrupt
-    // header) keeps null dimensions after processing, which clients may read as still processing.
+    // NOTE: a file whose header is corrupt keeps null dimensions after processing, which clients
+    // may read as still processing.
     width: processed ? asset.width : null,
     height: processed ? asset.height : null,
     size: asset.size,

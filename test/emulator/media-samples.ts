@@ -124,6 +124,9 @@ export const SVG_SIZES: Array<{ filename: string; bytes: Uint8Array; width: numb
   { filename: 'viewbox.svg', bytes: svg('viewBox="0 0 300 200"'), width: 300, height: 200 },
   { filename: 'percent.svg', bytes: svg('width="100%" height="100%" viewBox="0,0,64,32"'), width: 64, height: 32 },
   { filename: 'width-only.svg', bytes: svg('width="50" viewBox="0 0 100 200"'), width: 50, height: 100 },
+  { filename: 'no-size.svg', bytes: svg(''), width: 300, height: 150 },
+  { filename: 'relative-only.svg', bytes: svg('width="50%" height="2em"'), width: 300, height: 150 },
+  { filename: 'height-only.svg', bytes: svg('height="40"'), width: 300, height: 40 },
   {
     filename: 'prolog.svg',
     bytes: new TextEncoder().encode(

@@ -212,7 +212,7 @@ function parseSvgLength(value: string | undefined): number | null {
 
 /**
  * Reads the root element's `width` and `height`, using the `viewBox` for a missing or relative
- * one (keeping its aspect ratio when only one size is given).
+ * one (keeping its aspect ratio when only one size is given), and 300 by 150 when neither helps.
  */
 export function readSvg(text: string): Dimensions | null {
   const tag = findSvgRootTag(text);
@@ -242,10 +242,11 @@ export function readSvg(text: string): Dimensions | null {
       resolvedHeight = (resolvedWidth * boxHeight) / boxWidth;
     }
   }
-  if (resolvedWidth === null || resolvedHeight === null) {
-    return null;
-  }
-  return { width: Math.max(1, Math.round(resolvedWidth)), height: Math.max(1, Math.round(resolvedHeight)) };
+  // Browsers draw an SVG without usable sizes at the CSS default of 300 by 150 pixels.
+  return {
+    width: Math.max(1, Math.round(resolvedWidth ?? 300)),
+    height: Math.max(1, Math.round(resolvedHeight ?? 150)),
+  };
 }
 
 /**
