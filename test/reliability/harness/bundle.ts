@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,9 +25,27 @@ export async function bundleForNode(entry: string, name: string): Promise<string
     // Bundled CommonJS dependencies call require() for Node built-ins.
     banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
   });
-  // Each test process bundles its own copy (named by pid); remove it when the process exits.
+  // Each test process bundles its own copy, named by pid. Vitest may end a worker without an
+  // exit event, so bundles of processes that no longer run are removed here as well.
   process.once('exit', () => rmSync(outfile, { force: true }));
+  await removeBundlesOfEndedProcesses(dirname(outfile));
   return outfile;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function removeBundlesOfEndedProcesses(folder: string): Promise<void> {
+  for (const name of await readdir(folder)) {
+    const pid = /\.(\d+)\.mjs$/.exec(name)?.[1];
+    if (pid !== undefined && !isRunning(Number(pid))) await rm(join(folder, name), { force: true });
+  }
 }
 
 /** The Node binary running this process: Node 24 when started through an npm script. */
