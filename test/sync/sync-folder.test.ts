@@ -6,6 +6,7 @@ import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { RasterClient } from '../../core/src/client';
+import { RasterUsageError } from '../../core/src/errors';
 import { scanFolder } from '../../core/src/node/scan';
 import { syncFolder } from '../../core/src/node/sync';
 import { FileJournal, journalFileFor } from '../../core/src/node/journal';
@@ -173,6 +174,23 @@ describe('syncFolder against the emulator', () => {
     expect(real.plan).toEqual(dry.plan);
     expect(real.counts.uploaded).toBe(1);
     expect(real.counts.pruned).toBe(2);
+  });
+
+  it('rejects invalid options before any request', async () => {
+    const cases: Array<[Partial<SyncOptions>, RegExp]> = [
+      [{ apiKey: '' }, /apiKey/],
+      [{ library: ' ' }, /library/],
+      [{ concurrency: 0 }, /concurrency/],
+      [{ tags: ['index'] }, /reserved/],
+      [{ maxDeletes: { count: -1 } }, /maxDeletes/],
+      [{ apiUrl: 'http://example.com' }, /https/i],
+    ];
+    for (const [options, message] of cases) {
+      const attempt = sync(options);
+      await expect(attempt, JSON.stringify(options)).rejects.toBeInstanceOf(RasterUsageError);
+      await expect(attempt, JSON.stringify(options)).rejects.toThrow(message);
+    }
+    expect(emulator.admin.stats().requests).toBe(0);
   });
 
   describe('guards', () => {

@@ -83,18 +83,19 @@ export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
   ));
 
   const transport = createUndiciTransport({ connections: resolved.concurrency * 2 });
-  const client = new RasterClient({
-    transport,
-    apiKey: resolved.apiKey,
-    organizationId: resolved.organization,
-    baseUrl: options.apiUrl,
-    onRetry: (info) => {
-      options.logger?.info(`Retrying ${info.method} ${info.path} in ${info.delayMs} ms (attempt ${info.attempt} failed: ${info.reason}).`);
-      options.onEvent?.({ type: 'retry', method: info.method, path: info.path, attempt: info.attempt, delayMs: info.delayMs, reason: info.reason });
-    },
-  });
-
   try {
+    // The client checks the key, the organization and the URL, and throws RasterUsageError.
+    const client = new RasterClient({
+      transport,
+      apiKey: resolved.apiKey,
+      organizationId: resolved.organization,
+      baseUrl: options.apiUrl,
+      onRetry: (info) => {
+        options.logger?.info(`Retrying ${info.method} ${info.path} in ${info.delayMs} ms (attempt ${info.attempt} failed: ${info.reason}).`);
+        options.onEvent?.({ type: 'retry', method: info.method, path: info.path, attempt: info.attempt, delayMs: info.delayMs, reason: info.reason });
+      },
+    });
+
     return await runSync(resolved, {
       api: client,
       resolveOrganization: () => client.organizationId(),
