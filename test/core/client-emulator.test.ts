@@ -265,6 +265,26 @@ describe('RasterClient errors from the emulator', () => {
     expect((error as RasterApiError).status).toBe(409);
   });
 
+  it('a file over the size limit fails with 413', async () => {
+    emulator.admin.configure({ maxFileSize: 64 * 1024 });
+    const large = new Uint8Array(8 * 1024 * 1024);
+    large.set(new Uint8Array(await readFile(join(IMAGES, 'brand/logo-128.png'))));
+    const retries: string[] = [];
+
+    try {
+      const error = await client({ onRetry: (info) => retries.push(info.reason) })
+        .uploadAssets(emulator.libraryId, [bytesPart('large.png', large)])
+        .catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(RasterApiError);
+      expect((error as RasterApiError).status).toBe(413);
+      expect((error as RasterApiError).code).toBe('PAYLOAD_TOO_LARGE');
+      expect(retries).toEqual([]);
+    } finally {
+      emulator.admin.configure({ maxFileSize: 100 * 1024 * 1024 });
+    }
+  });
+
   it('a file that is not an image fails the upload', async () => {
     const error = await client()
       .uploadAssets(emulator.libraryId, [await filePart('not-images/fake.png', 'image/png')])

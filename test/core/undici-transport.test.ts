@@ -179,6 +179,21 @@ describe('undici transport uploads', () => {
     expect(server.requests).toBe(1);
   });
 
+  it('reads an early 413 sent before the body', async () => {
+    const part = await sparseFile('too-large.png', 64 * MiB);
+    const server = await serve((_request, response) => {
+      response.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+      response.end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'too-large.png is over 100 MiB' } }));
+    });
+    const { client } = clientFor(server, transport());
+
+    const error = await client.uploadAssets('photos', [part]).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterApiError);
+    expect((error as RasterApiError).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(server.requests).toBe(1);
+  });
+
   it('reports a connection broken after the whole body as ambiguous', async () => {
     const part = await fileOf('stored-maybe.png', randomBytes(512 * 1024));
     let bodyBytes = 0;
