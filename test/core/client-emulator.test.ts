@@ -1,5 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -22,12 +24,18 @@ import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
 
 import { fakeClock } from './support/fake-transport';
 
-const IMAGES = '/work/shared/images';
+/** Sample images committed with the tests, so the file runs on any clone. */
+const IMAGES = fileURLToPath(new URL('../fixtures/images/', import.meta.url));
+/** Files made per run: a copy with a non-ASCII name and a file that is not an image. */
+let scratch: string;
 
 let emulator: RunningEmulator;
 let transport: UndiciTransport;
 
 beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'raster-client-emulator-'));
+  await copyFile(join(IMAGES, 'brand/logo-128.png'), join(scratch, 'café-menu.png'));
+  await writeFile(join(scratch, 'fake.png'), 'this text only pretends to be a PNG');
   emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
   transport = createUndiciTransport();
 });
@@ -35,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await transport.close();
   await emulator.stop();
+  await rm(scratch, { recursive: true, force: true });
 });
 
 beforeEach(async () => {
@@ -46,8 +55,9 @@ function client(options: Partial<RasterClientOptions> = {}): RasterClient {
   return new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url, ...options });
 }
 
-async function filePart(relativePath: string, contentType: string): Promise<FilePart> {
-  const path = join(IMAGES, relativePath);
+/** Describes a sample image, or a scratch file when `folder` is `scratch`. */
+async function filePart(relativePath: string, contentType: string, folder = IMAGES): Promise<FilePart> {
+  const path = join(folder, relativePath);
   return { filename: basename(path), contentType, size: (await stat(path)).size, source: { kind: 'path', path } };
 }
 
@@ -67,8 +77,8 @@ async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
 async function uploadSamples(raster: RasterClient): Promise<Asset[]> {
   const files = [
     await filePart('brand/logo-128.png', 'image/png'),
-    await filePart('unicode/café-menu.png', 'image/png'),
-    await filePart('photos/wallpapers/wood-d.webp', 'image/webp'),
+    await filePart('café-menu.png', 'image/png', scratch),
+    await filePart('photos/vnc-l.webp', 'image/webp'),
   ];
   const result = await raster.uploadAssets(emulator.libraryId, files);
   return result.assets;
@@ -121,7 +131,7 @@ describe('RasterClient against the emulator', () => {
     const assets = await uploadSamples(raster);
     const listed = await collect(raster.assets(emulator.libraryId));
 
-    expect(assets.map((item) => item.name)).toEqual(['logo-128', 'café-menu', 'wood-d']);
+    expect(assets.map((item) => item.name)).toEqual(['logo-128', 'café-menu', 'vnc-l']);
     expect(assets.map((item) => item.contentType)).toEqual(['image/png', 'image/png', 'image/webp']);
     expect(assets[0]?.size).toBe((await stat(join(IMAGES, 'brand/logo-128.png'))).size);
     expect(assets.every((item) => typeof item.url === 'string')).toBe(true);
@@ -287,7 +297,7 @@ describe('RasterClient errors from the emulator', () => {
 
   it('a file that is not an image fails the upload', async () => {
     const error = await client()
-      .uploadAssets(emulator.libraryId, [await filePart('not-images/fake.png', 'image/png')])
+      .uploadAssets(emulator.libraryId, [await filePart('fake.png', 'image/png', scratch)])
       .catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(RasterApiError);
