@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
 import { RasterApiError, RasterNetworkError } from '../../core/src/errors';
+import { mapWithConcurrency } from '../../core/src/sync/concurrency';
 import { runSync } from '../../core/src/sync/engine';
 import type { PendingBatch, UploadJournal } from '../../core/src/sync/journal';
 import { resolveSyncOptions } from '../../core/src/sync/options';
@@ -67,7 +68,46 @@ describe('packBatches', () => {
   });
 });
 
+describe('mapWithConcurrency', () => {
+  it('keeps order within the limit', async () => {
+    let running = 0;
+    let most = 0;
+    const results = await mapWithConcurrency([5, 1, 4, 2, 3, 0], 3, async (value) => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, value * 2));
+      running -= 1;
+      return value * 10;
+    });
+    expect(results).toEqual([50, 10, 40, 20, 30, 0]);
+    expect(most).toBe(3);
+  });
+
+  it('rejects with the first error', async () => {
+    const started: number[] = [];
+    const attempt = mapWithConcurrency([1, 2, 3, 4], 2, async (value) => {
+      started.push(value);
+      if (value === 2) throw new Error('two failed');
+      return value;
+    });
+    await expect(attempt).rejects.toThrow('two failed');
+    expect(started).not.toContain(4);
+  });
+});
+
 describe('runSync with a fake API', () => {
+  it('bounds uploads and tag calls in flight', async () => {
+    const api = new FakeApi();
+    api.delayMs = 5;
+
+    const report = await sync(api, files(100), { concurrency: 3 });
+
+    expect(report.counts.uploaded).toBe(100);
+    expect(api.maxInFlight.upload).toBe(3);
+    expect(api.maxInFlight.tag).toBeGreaterThan(1);
+    expect(api.maxInFlight.tag).toBeLessThanOrEqual(3);
+  });
+
   it('uploads, tags and then finds everything unchanged', async () => {
     const api = new FakeApi();
     const first = await sync(api, files(45));

@@ -18,6 +18,10 @@ export class FakeApi implements SyncApi {
   tagFault: ((assetIds: readonly string[]) => Error | undefined) | undefined;
   /** Called when an upload starts; the test may abort a signal here. */
   onUpload: ((files: readonly FilePart[]) => void) | undefined;
+  /** Real milliseconds each upload and tag call takes, so that calls overlap. */
+  delayMs = 0;
+  inFlight = { upload: 0, tag: 0 };
+  maxInFlight = { upload: 0, tag: 0 };
   private nextId = 1;
 
   constructor(readonly libraryId = 'lib') {}
@@ -50,6 +54,7 @@ export class FakeApi implements SyncApi {
   async uploadAssets(_libraryId: string, files: FilePart[]): Promise<UploadResult> {
     this.calls.push(`POST /assets ${files.length}`);
     this.onUpload?.(files);
+    await this.occupy('upload');
     const fault = this.uploadFaults.shift()?.(files);
     if (fault?.kind === 'reject') throw fault.error;
 
@@ -60,6 +65,7 @@ export class FakeApi implements SyncApi {
 
   async tagAssets(_libraryId: string, assetIds: string[], tags: string[]): Promise<TagResult> {
     this.calls.push(`POST /assets/tag ${assetIds.length}`);
+    await this.occupy('tag');
     const error = this.tagFault?.(assetIds);
     if (error) throw error;
     let taggedCount = 0;
@@ -79,6 +85,15 @@ export class FakeApi implements SyncApi {
     const moved = assetIds.filter((id) => this.assets.some((asset) => asset.id === id));
     for (const id of moved) this.assets.splice(this.assets.findIndex((asset) => asset.id === id), 1);
     return { success: true, message: `Moved ${moved.length} assets to trash`, ids: moved };
+  }
+
+  /** Holds one call of `kind` in flight for `delayMs`, counting the most at once. */
+  private async occupy(kind: 'upload' | 'tag'): Promise<void> {
+    if (this.delayMs === 0) return;
+    this.inFlight[kind] += 1;
+    this.maxInFlight[kind] = Math.max(this.maxInFlight[kind], this.inFlight[kind]);
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    this.inFlight[kind] -= 1;
   }
 
   count(prefix: string): number {
