@@ -65,7 +65,7 @@ async function fileOf(name: string, bytes: Uint8Array): Promise<FilePart> {
   return { filename: name, contentType: 'image/png', size: bytes.byteLength, source: { kind: 'path', path } };
 }
 
-/** A file of `size` zero bytes that takes no disk space. */
+/** Creates a file of `size` zero bytes that takes no disk space. */
 async function sparseFile(name: string, size: number): Promise<FilePart> {
   const path = join(folder, name);
   const handle = await open(path, 'w');

@@ -4,8 +4,8 @@ import { MAX_PAGE_SIZE } from './limits';
 
 /**
  * Full pages in a row without a new id after which the iteration stops. One such page happens
- * when exactly `pageSize` uploads land between two requests; several in a row mean the service
- * ignores `page`, which would otherwise loop forever.
+ * when exactly `pageSize` uploads land between two requests. Several in a row mean that the
+ * service ignores `page`, and the iteration would otherwise loop forever.
  */
 const MAX_PAGES_WITHOUT_NEW_IDS = 3;
 
