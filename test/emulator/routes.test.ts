@@ -227,7 +227,7 @@ describe('assets', () => {
     });
 
     expect(response.status).toBe(200);
-    expect(response.json.data).toEqual({ success: true, message: 'Moved 1 asset to trash', ids: [assets[0].id] });
+    expect(response.json.data).toEqual({ success: true, message: 'Moved 1 assets to trash', ids: [assets[0].id] });
 
     const again = await raw(emulator, 'DELETE', libraryPath(emulator, '/assets'), { body: { ids: [assets[0].id] } });
     expect(again.json.data).toEqual({ success: true, message: 'Moved 0 assets to trash', ids: [] });

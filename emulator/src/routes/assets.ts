@@ -81,7 +81,8 @@ export const assetRoutes: RouteDefinition[] = [
       }
       return {
         status: 200,
-        data: { success: true, message: `Moved ${moved.length} ${moved.length === 1 ? 'asset' : 'assets'} to trash`, ids: moved },
+        // The documented message pattern, kept word for word even for one asset.
+        data: { success: true, message: `Moved ${moved.length} assets to trash`, ids: moved },
       };
     },
   },
