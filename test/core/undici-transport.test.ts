@@ -308,6 +308,19 @@ describe('undici transport uploads', () => {
     expect(server.requests).toBe(0);
   });
 
+  it('rejects a folder as a file', async () => {
+    const server = await serve((_request, response) => sendData(response, {}));
+    const { client } = clientFor(server, transport());
+
+    const error = await client
+      .uploadAssets('photos', [{ filename: 'folder.png', contentType: 'image/png', size: 0, source: { kind: 'path', path: folder } }])
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterUsageError);
+    expect((error as Error).message).toBe(`Invalid files[0].source: ${folder} is not a regular file. Pass a file, not a folder or device.`);
+    expect(server.requests).toBe(0);
+  });
+
   it('rejects a missing file', async () => {
     const server = await serve((_request, response) => sendData(response, {}));
     const { client } = clientFor(server, transport());

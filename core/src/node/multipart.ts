@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
 import { RasterUsageError } from '../errors';
@@ -25,8 +25,8 @@ const encoder = new TextEncoder();
 const CRLF = encoder.encode('\r\n');
 
 /**
- * Builds the body for `files`. Checks first that every `path` source exists and has the size
- * its part declares, because the length of the body is sent before the files are read.
+ * Builds the body for `files`. Checks first that every `path` source is a readable file of the
+ * size its part declares, because the length of the body is sent before the files are read.
  */
 export async function createMultipartBody(files: readonly FilePart[]): Promise<MultipartBody> {
   await checkFileSizes(files);
@@ -105,7 +105,14 @@ async function checkFileSizes(files: readonly FilePart[]): Promise<void> {
     const parameter = `files[${index}]`;
     let size: number;
     try {
-      size = (await stat(file.source.path)).size;
+      // Opening the file proves that it can be read, which stat alone does not.
+      const handle = await open(file.source.path, 'r');
+      try {
+        const stats = await handle.stat();
+        size = stats.isFile() ? stats.size : -1;
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       throw new RasterUsageError(
@@ -114,6 +121,12 @@ async function checkFileSizes(files: readonly FilePart[]): Promise<void> {
       );
     }
 
+    if (size === -1) {
+      throw new RasterUsageError(
+        `${parameter}.source`,
+        `Invalid ${parameter}.source: ${file.source.path} is not a regular file. Pass a file, not a folder or device.`,
+      );
+    }
     if (size !== file.size) {
       throw new RasterUsageError(
         `${parameter}.size`,
