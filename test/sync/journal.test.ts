@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { FileJournal, journalFileFor } from '../../core/src/node/journal';
-import { PENDING_BATCH_EXPIRY_MS, recoverPendingBatches, type PendingBatch, type UploadJournal } from '../../core/src/sync/journal';
+import { applyAdoptions, findAdoptions, PENDING_BATCH_EXPIRY_MS, type PendingBatch, type RecoveryInput, type UploadJournal } from '../../core/src/sync/journal';
+import type { Asset } from '../../core/src/api/types';
 import { fingerprintTagFor, ownerTagFor } from '../../core/src/sync/tags';
 import { FakeApi } from './support/fake-api';
 
@@ -39,8 +40,13 @@ function pending(overrides: Partial<PendingBatch> = {}): PendingBatch {
   };
 }
 
-function recover(api: FakeApi, journal: UploadJournal, now = 20_000, ownedFingerprints: string[] = []) {
-  return recoverPendingBatches({ api, journal, libraryId: 'lib', ownerTag: OWNER, extraTags: ['extra'], ownedFingerprints: new Set(ownedFingerprints), now: () => now, logger: SILENT });
+/** Finds and applies adoptions as a run does; resolves with the adopted assets. */
+async function recover(api: FakeApi, journal: UploadJournal, now = 20_000, ownedFingerprints: string[] = []): Promise<Asset[]> {
+  const input: RecoveryInput = { api, journal, libraryId: 'lib', ownerTag: OWNER, extraTags: ['extra'], ownedFingerprints: new Set(ownedFingerprints), now: () => now, logger: SILENT };
+  const recovery = await findAdoptions(input);
+  if (recovery === null) return [];
+  const failed = await applyAdoptions(input, recovery);
+  return recovery.adoptions.filter((adoption) => !failed.some((entry) => entry.asset.id === adoption.asset.id)).map((adoption) => adoption.asset);
 }
 
 describe('recoverPendingBatches', () => {
@@ -98,6 +104,36 @@ describe('recoverPendingBatches', () => {
     await recover(api, journal, 10_000 + PENDING_BATCH_EXPIRY_MS + 1);
 
     expect(journal.batches).toEqual([]);
+  });
+
+  it('finds adoptions without writing', async () => {
+    const api = new FakeApi();
+    api.clock = 10_500;
+    const a = api.store('a', 5);
+    const journal = new MemoryJournal();
+    await journal.add(pending());
+
+    const recovery = await findAdoptions({ api, journal, libraryId: 'lib', ownerTag: OWNER, extraTags: [], ownedFingerprints: new Set(), now: () => 20_000, logger: SILENT });
+
+    expect(recovery?.adoptions.map((adoption) => adoption.asset.id)).toEqual([a.id]);
+    expect(a.tags).toEqual([]);
+    expect(api.calls.every((call) => call.startsWith('GET'))).toBe(true);
+    expect(journal.batches).toHaveLength(1);
+  });
+
+  it('keeps a file whose adoption failed', async () => {
+    const api = new FakeApi();
+    api.clock = 10_500;
+    api.store('a', 5);
+    api.store('b', 6);
+    api.tagFault = (ids) => (ids[0] === 'asset-1' ? new Error('tag failed') : undefined);
+    const journal = new MemoryJournal();
+    await journal.add(pending());
+
+    const adopted = await recover(api, journal);
+
+    expect(adopted.map((asset) => asset.id)).toEqual(['asset-2']);
+    expect(journal.batches[0]!.files.map((file) => file.name)).toEqual(['a']);
   });
 
   it('ignores batches of another sync', async () => {

@@ -414,9 +414,17 @@ describe('syncFolder against the emulator', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
 
+    // A dry run plans the adoption but tags nothing.
+    const writesBefore = writeRequests(emulator);
+    const dry = await sync({ include: ['brand/**'], dryRun: true });
+    expect(dry.plan.unchanged).toHaveLength(brandFiles.length);
+    expect(dry.adoptedAssetIds).toBeUndefined();
+    expect(writeRequests(emulator)).toEqual(writesBefore);
+
     const report = await sync({ include: ['brand/**'] });
 
     expect(report.outcome).toBe('success');
+    expect(report.plan).toEqual(dry.plan);
     expect(report.counts.uploaded).toBe(0);
     expect(report.counts.unchanged).toBe(brandFiles.length);
     expect(report.adoptedAssetIds).toHaveLength(brandFiles.length);

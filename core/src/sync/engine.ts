@@ -10,7 +10,7 @@ import { checkGuards } from './guards';
 import { listOwnedAssets } from './listing';
 import type { ResolvedSyncOptions } from './options';
 import { planSync, type LocalFile, type PlannedUpload } from './plan';
-import { recoverPendingBatches, type UploadJournal } from './journal';
+import { applyAdoptions, findAdoptions, type Recovery, type RecoveryInput, type UploadJournal } from './journal';
 import { fingerprintsIn, ownerTagFor } from './tags';
 import type { FileOutcome, SyncCounts, SyncEvent, SyncLogger, SyncOutcome, SyncPhase, SyncPlan, SyncReport } from './types';
 import { runUploadPhase, trashInBatches } from './upload';
@@ -136,7 +136,7 @@ class SyncRun {
       logger.warn(listing.failure);
       return this.report('failed', listing.failure);
     }
-    if (!options.dryRun) await this.recoverInterruptedUploads(listing);
+    const recovery = await this.findInterruptedUploads(listing);
 
     this.phase('plan');
     const { plan, uploads } = planSync({ syncId: options.syncId, ownerTag: this.ownerTag, files: scan.files, ...listing });
@@ -159,6 +159,8 @@ class SyncRun {
       }
       return this.stoppedBeforeWriting();
     }
+
+    if (recovery !== null) await this.adoptInterruptedUploads(recovery, listing.owned);
 
     const result = await this.upload(uploads);
     const failed = this.files.filter((file) => file.status === 'failed');
@@ -197,29 +199,56 @@ class SyncRun {
     }
   }
 
-  /**
-   * Adopts assets an interrupted earlier run uploaded but never tagged (see `recoverPendingBatches`)
-   * and counts them as owned instead of foreign.
-   */
-  private async recoverInterruptedUploads(listing: { owned: Asset[]; foreignCount: number }): Promise<void> {
-    if (this.deps.journal === undefined) return;
-
-    const ownedFingerprints = new Set(listing.owned.flatMap((asset) => fingerprintsIn(asset.tags, this.ownerTag)));
-    const adopted = await recoverPendingBatches({
+  private recoveryInput(journal: UploadJournal, owned: readonly Asset[]): RecoveryInput {
+    return {
       api: this.deps.api,
-      journal: this.deps.journal,
+      journal,
       libraryId: this.options.library,
       ownerTag: this.ownerTag,
       extraTags: this.options.tags,
-      ownedFingerprints,
+      ownedFingerprints: new Set(owned.flatMap((asset) => fingerprintsIn(asset.tags, this.ownerTag))),
       now: this.deps.now,
       logger: this.logger,
-    });
-    if (adopted.length === 0) return;
+    };
+  }
 
-    this.adoptedAssetIds.push(...adopted.map((asset) => asset.id));
-    listing.owned.push(...adopted);
-    listing.foreignCount = Math.max(0, listing.foreignCount - adopted.length);
+  /**
+   * Finds, without writing, the assets an interrupted earlier run uploaded but never tagged (see
+   * `findAdoptions`), and counts them as owned, with their tags to be, instead of foreign.
+   */
+  private async findInterruptedUploads(listing: { owned: Asset[]; foreignCount: number }): Promise<Recovery | null> {
+    if (this.deps.journal === undefined) return null;
+
+    const recovery = await findAdoptions(this.recoveryInput(this.deps.journal, listing.owned));
+    if (recovery === null) return null;
+
+    listing.owned.push(...recovery.adoptions.map((adoption) => adoption.asset));
+    listing.foreignCount = Math.max(0, listing.foreignCount - recovery.adoptions.length);
+    return recovery;
+  }
+
+  /**
+   * Tags the assets `findInterruptedUploads` found. A file whose asset could not be tagged was
+   * planned as unchanged, so its outcome turns to failed, which also keeps the prune from running.
+   */
+  private async adoptInterruptedUploads(recovery: Recovery, owned: readonly Asset[]): Promise<void> {
+    const journal = this.deps.journal;
+    if (journal === undefined) return;
+
+    const alreadyOwned = owned.filter((asset) => !recovery.adoptions.some((adoption) => adoption.asset.id === asset.id));
+    const failed = await applyAdoptions(this.recoveryInput(journal, alreadyOwned), recovery);
+    const failedIds = new Set(failed.map((adoption) => adoption.asset.id));
+    this.adoptedAssetIds.push(...recovery.adoptions.map((adoption) => adoption.asset.id).filter((id) => !failedIds.has(id)));
+
+    for (const adoption of failed) {
+      const outcome = this.files.find((file) => file.assetId === adoption.asset.id);
+      const reason = `Adopting asset ${adoption.asset.id}, which an interrupted run uploaded for this file, failed: ${adoption.error}`;
+      if (outcome !== undefined) {
+        outcome.status = 'failed';
+        outcome.reason = reason;
+        this.emit({ type: 'file', outcome });
+      }
+    }
   }
 
   /** Logs the plan and records the outcome of every file the plan settles without a write. */

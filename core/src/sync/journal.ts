@@ -73,42 +73,56 @@ export interface RecoveryInput {
   logger: SyncLogger;
 }
 
+/** One untagged asset matched to a file of a pending batch, with the tags it is to receive. */
+export interface Adoption {
+  batchId: string;
+  file: PendingBatch['files'][number];
+  /** The asset as it will be once tagged. */
+  asset: Asset;
+}
+
+/** What `findAdoptions` found; `applyAdoptions` writes it. */
+export interface Recovery {
+  batches: PendingBatch[];
+  adoptions: Adoption[];
+}
+
 /**
- * Adopts the assets of batches an earlier run left pending: untagged assets with a pending file's
- * name and size, created after its batch started and not in its baseline. Each is tagged with the
- * owner and fingerprint tags the earlier run meant to add, so the plan then counts it as
- * unchanged, or as stale when the file changed since. Resolves with the adopted assets, tags
- * included. Never rejects: a failure is logged and the journal kept for the next run.
+ * Looks, without writing anything, for the assets of batches an earlier run left pending:
+ * untagged assets with a pending file's name and size, created after its batch started and not
+ * in its baseline. Each match gets the owner and fingerprint tags the earlier run meant to add,
+ * so the plan counts it as unchanged, or as stale when the file changed since. Resolves with
+ * null when there is nothing to recover. Never rejects: a failure is logged, the journal is kept
+ * for the next run, and the files are planned as if nothing had been stored.
  */
-export async function recoverPendingBatches(input: RecoveryInput): Promise<Asset[]> {
-  let pending: PendingBatch[];
+export async function findAdoptions(input: RecoveryInput): Promise<Recovery | null> {
+  let batches: PendingBatch[];
   try {
-    pending = (await input.journal.load()).filter((batch) => batch.ownerTag === input.ownerTag && batch.libraryId === input.libraryId);
+    batches = (await input.journal.load()).filter((batch) => batch.ownerTag === input.ownerTag && batch.libraryId === input.libraryId);
   } catch (error) {
     input.logger.warn(`Reading the upload journal failed: ${(error as Error).message}`);
-    return [];
+    return null;
   }
-  if (pending.length === 0) return [];
+  if (batches.length === 0) return null;
 
-  input.logger.info(`Found ${pending.length} upload batches that an interrupted run left untagged; looking for their assets.`);
+  input.logger.info(`Found ${batches.length} upload batches that an interrupted run left untagged; looking for their assets.`);
   let recent: Asset[];
   try {
-    const since = Math.min(...pending.map((batch) => earliestCreatedOf(batch)));
+    const since = Math.min(...batches.map((batch) => earliestCreatedOf(batch)));
     recent = await listAssetsCreatedSince(input.api, input.libraryId, since);
   } catch (error) {
     input.logger.warn(`Listing the library to recover interrupted uploads failed: ${(error as Error).message}`);
-    return [];
+    return null;
   }
 
   const claimed = new Set<string>();
-  const adopted: Asset[] = [];
+  const adoptions: Adoption[] = [];
   // Oldest batch first, and the oldest matching asset for each file, as that run sent them.
   const byAge = [...recent].sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
 
-  for (const batch of [...pending].sort((a, b) => a.startedAt - b.startedAt)) {
+  for (const batch of [...batches].sort((a, b) => a.startedAt - b.startedAt)) {
     const since = earliestCreatedOf(batch);
     const baseline = new Set(batch.baselineIds);
-    const unresolved: PendingBatch['files'] = [];
 
     for (const file of batch.files) {
       if (input.ownedFingerprints.has(file.fingerprint)) continue;
@@ -116,23 +130,44 @@ export async function recoverPendingBatches(input: RecoveryInput): Promise<Asset
       const asset = byAge.find((candidate) => !claimed.has(candidate.id) && candidate.tags.length === 0 &&
         !baseline.has(candidate.id) && (candidate.created === null || candidate.created >= since) &&
         candidate.name !== null && isAssetNameOf(candidate.name, file.path) && candidate.size === file.size);
-      if (!asset) {
-        unresolved.push(file);
-        continue;
-      }
+      if (!asset) continue;
 
       claimed.add(asset.id);
-      try {
-        const tags = [input.ownerTag, fingerprintTagFor(input.ownerTag, file.fingerprint), ...input.extraTags];
-        await input.api.tagAssets(input.libraryId, [asset.id], tags);
-        adopted.push({ ...asset, tags });
-        input.logger.info(`Adopted asset ${asset.id}, left untagged by an interrupted upload of ${file.path}.`);
-      } catch (error) {
-        unresolved.push(file);
-        input.logger.warn(`Tagging asset ${asset.id}, left untagged by an interrupted upload of ${file.path}, failed: ${(error as Error).message}`);
-      }
+      const tags = [input.ownerTag, fingerprintTagFor(input.ownerTag, file.fingerprint), ...input.extraTags];
+      adoptions.push({ batchId: batch.id, file, asset: { ...asset, tags } });
     }
+  }
 
+  return { batches, adoptions };
+}
+
+/**
+ * Tags the adopted assets and updates the journal: a batch leaves it once each of its files is
+ * tagged, found tagged already, or expired. Resolves with the adoptions whose tag call failed.
+ */
+export async function applyAdoptions(input: RecoveryInput, recovery: Recovery): Promise<Array<Adoption & { error: string }>> {
+  const failed: Array<Adoption & { error: string }> = [];
+  const unresolvedByBatch = new Map<string, Set<string>>();
+
+  for (const adoption of recovery.adoptions) {
+    try {
+      await input.api.tagAssets(input.libraryId, [adoption.asset.id], adoption.asset.tags);
+      input.logger.info(`Adopted asset ${adoption.asset.id}, left untagged by an interrupted upload of ${adoption.file.path}.`);
+    } catch (error) {
+      const message = (error as Error).message;
+      input.logger.warn(`Tagging asset ${adoption.asset.id}, left untagged by an interrupted upload of ${adoption.file.path}, failed: ${message}`);
+      failed.push({ ...adoption, error: message });
+      const unresolved = unresolvedByBatch.get(adoption.batchId) ?? new Set();
+      unresolved.add(adoption.file.fingerprint);
+      unresolvedByBatch.set(adoption.batchId, unresolved);
+    }
+  }
+
+  const adopted = new Set(recovery.adoptions.map((adoption) => `${adoption.batchId}\u0000${adoption.file.fingerprint}`));
+  for (const batch of recovery.batches) {
+    const failedHere = unresolvedByBatch.get(batch.id) ?? new Set<string>();
+    const unresolved = batch.files.filter((file) => !input.ownedFingerprints.has(file.fingerprint) &&
+      (failedHere.has(file.fingerprint) || !adopted.has(`${batch.id}\u0000${file.fingerprint}`)));
     const expired = input.now() - batch.startedAt > PENDING_BATCH_EXPIRY_MS;
     try {
       await input.journal.remove(batch.id);
@@ -142,5 +177,5 @@ export async function recoverPendingBatches(input: RecoveryInput): Promise<Asset
     }
   }
 
-  return adopted;
+  return failed;
 }
