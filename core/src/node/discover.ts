@@ -7,6 +7,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
+import { mapWithConcurrency } from '../sync/concurrency';
 import { canonicalRelativePath } from '../sync/paths';
 import { compareStrings } from '../sync/plan';
 import { FileFilter } from './patterns';
@@ -38,6 +39,12 @@ export interface DiscoveredFile {
 export type DiscoveryResult =
   | { found: true; files: DiscoveredFile[] }
   | { found: false; reason: string };
+
+/**
+ * Files of one folder whose sizes are read at once. One `stat` at a time made the discovery of
+ * 10,000 files in 100 folders 2.5 to 4 times slower (measured on 2 vCPUs).
+ */
+const STAT_CONCURRENCY = 16;
 
 interface WalkState {
   root: string;
@@ -136,6 +143,8 @@ async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<str
   }
   entries.sort((a, b) => compareStrings(a.name, b.name));
 
+  // The sizes of the files are read together after the loop; the final sort restores the order.
+  const files: Array<{ absolutePath: string; relativePath: string; isRegular: boolean }> = [];
   for (const entry of entries) {
     if (!state.options.includeHidden && entry.name.startsWith('.')) continue;
 
@@ -158,9 +167,11 @@ async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<str
     } else if (entry.isDirectory()) {
       await walk(state, absolutePath, new Set([...ancestors, await realpath(absolutePath)]));
     } else if (state.filter.accepts(relativePath)) {
-      await addFile(state, absolutePath, relativePath, entry.isFile());
+      files.push({ absolutePath, relativePath, isRegular: entry.isFile() });
     }
   }
+
+  await mapWithConcurrency(files, STAT_CONCURRENCY, (file) => addFile(state, file.absolutePath, file.relativePath, file.isRegular));
 }
 
 async function visitLink(state: WalkState, linkPath: string, relativePath: string, ancestors: ReadonlySet<string>): Promise<void> {
