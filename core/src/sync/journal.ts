@@ -81,7 +81,7 @@ export interface Adoption {
   asset: Asset;
 }
 
-/** What `findAdoptions` found; `applyAdoptions` writes it. */
+/** Result of `findAdoptions`: the pending batches and the matches that `applyAdoptions` writes. */
 export interface Recovery {
   batches: PendingBatch[];
   adoptions: Adoption[];
