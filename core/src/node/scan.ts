@@ -74,6 +74,9 @@ async function readFile(absolutePath: string, expectedSize: number): Promise<Fil
         headLength += take;
       }
       bytesRead += count;
+      // A regular file returns fewer bytes than asked only at its end, so the read that would
+      // return 0 can be skipped when the expected size was reached.
+      if (count < buffer.length && bytesRead === expectedSize) break;
     }
   } finally {
     await handle.close();
