@@ -176,6 +176,32 @@ describe('runSync with a fake API', () => {
     expect(api.assets.some((asset) => asset.id === stale.id)).toBe(true);
   });
 
+  it('keeps the journal when trashing fails', async () => {
+    const api = new FakeApi();
+    const journal = new Map<string, PendingBatch>();
+    const memory: UploadJournal = {
+      load: async () => [...journal.values()],
+      add: async (batch) => void journal.set(batch.id, batch),
+      remove: async (id) => void journal.delete(id),
+    };
+    api.tagFault = (ids) => (ids[0] === 'asset-1' ? new Error('tag failed') : undefined);
+    api.deleteFault = () => new Error('delete failed');
+
+    const report = await sync(api, files(3), {}, memory);
+
+    const failed = report.files.find((file) => file.status === 'failed');
+    expect(failed?.reason).toContain('delete it by hand');
+    expect([...journal.values()].map((batch) => batch.files.length)).toEqual([3]);
+
+    // The next run adopts the asset that could be neither tagged nor trashed.
+    api.tagFault = undefined;
+    const next = await sync(api, files(3), {}, memory);
+    expect(next.adoptedAssetIds).toEqual(['asset-1']);
+    expect(next.counts.uploaded).toBe(0);
+    expect(next.counts.unchanged).toBe(3);
+    expect(journal.size).toBe(0);
+  });
+
   it('splits a batch to find the file at fault', async () => {
     const api = new FakeApi();
     const tooLarge = new RasterApiError({ status: 413, code: 'PAYLOAD_TOO_LARGE', serviceMessage: 'img/003.png is too large', method: 'POST', path: '/assets' });

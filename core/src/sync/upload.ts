@@ -136,6 +136,11 @@ class UploadPhase {
   private readonly outcomes: FileOutcome[] = [];
   private readonly uploadedIds: string[] = [];
   private fatalError: string | null = null;
+  /**
+   * True once an asset could be neither tagged nor trashed. Batches then stay in the journal, so
+   * the next run adopts that asset; entries whose assets are all tagged resolve at no cost.
+   */
+  private untaggedLeft = false;
   /** Tells this run's journal entries apart from those of another process started in the same millisecond. */
   private readonly runId = Math.random().toString(36).slice(2, 8);
   private batchCounter = 0;
@@ -191,7 +196,7 @@ class UploadPhase {
     try {
       await this.uploadAndTag(batch, resends, startedAt);
     } finally {
-      if (pendingId !== null) await this.clearPending(pendingId);
+      if (pendingId !== null && !this.untaggedLeft) await this.clearPending(pendingId);
     }
   }
 
@@ -396,6 +401,7 @@ class UploadPhase {
       return true;
     } catch (error) {
       this.input.logger.warn(`Moving assets ${ids.join(', ')} (${why}) to the trash failed: ${describeError(error)}`);
+      this.untaggedLeft = true;
       return false;
     }
   }

@@ -16,6 +16,7 @@ export class FakeApi implements SyncApi {
   clock = 1_000;
   uploadFaults: Array<(files: readonly FilePart[]) => UploadFault | undefined> = [];
   tagFault: ((assetIds: readonly string[]) => Error | undefined) | undefined;
+  deleteFault: ((assetIds: readonly string[]) => Error | undefined) | undefined;
   /** Called when an upload starts; the test may abort a signal here. */
   onUpload: ((files: readonly FilePart[]) => void) | undefined;
   /** Real milliseconds each upload and tag call takes, so that calls overlap. */
@@ -82,6 +83,8 @@ export class FakeApi implements SyncApi {
 
   async deleteAssets(_libraryId: string, assetIds: string[]): Promise<DeleteResult> {
     this.calls.push(`DELETE /assets ${assetIds.length}`);
+    const error = this.deleteFault?.(assetIds);
+    if (error) throw error;
     const moved = assetIds.filter((id) => this.assets.some((asset) => asset.id === id));
     for (const id of moved) this.assets.splice(this.assets.findIndex((asset) => asset.id === id), 1);
     return { success: true, message: `Moved ${moved.length} assets to trash`, ids: moved };
