@@ -333,6 +333,16 @@ describe('syncFolder against the emulator', () => {
     await expectEachFileOnce(folder.path);
   });
 
+  it('reports thumbnails processed while waiting', async () => {
+    emulator.admin.configure({ processingDelayMs: 300, listingLagMs: 600 });
+
+    const report = await sync({ include: ['brand/**'] });
+
+    const uploaded = report.files.filter((file) => file.status === 'uploaded');
+    expect(uploaded.length).toBeGreaterThan(0);
+    for (const file of uploaded) expect(file.thumbUrl, file.path).toMatch(/^http/);
+  });
+
   it('second run without the wait duplicates', async () => {
     // The control for the test above: without waiting for the listing, the lag hides the first
     // run's uploads from the second run, which uploads them again.

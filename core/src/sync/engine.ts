@@ -21,7 +21,11 @@ export interface SyncDependencies {
   api: SyncApi;
   /** The organization slug, read from the key when the options name none. */
   resolveOrganization: () => Promise<string>;
-  scan: (onProgress: (done: number, total: number) => void) => Promise<ScanOutcome>;
+  /**
+   * Scans the folder. A scanner may call `onFolderFound` once it knows the folder exists and
+   * before it hashes the files; the engine then lists the library while the files are hashed.
+   */
+  scan: (onProgress: (done: number, total: number) => void, onFolderFound?: () => void) => Promise<ScanOutcome>;
   /** HTTP requests sent so far, retries included. */
   requestCount: () => number;
   now: () => number;
@@ -35,6 +39,9 @@ export interface SyncDependencies {
    */
   journal?: UploadJournal | undefined;
 }
+
+/** The owned assets and the count of foreign ones, or why listing them failed. */
+type Listing = { owned: Asset[]; foreignCount: number } | { failure: string };
 
 /** First and longest pause between two listings while waiting for uploads, in milliseconds. */
 const SETTLE_POLL_FIRST_MS = 250;
@@ -112,30 +119,41 @@ class SyncRun {
     const { options, deps, logger } = this;
     logger.info(`Syncing ${options.path} into library ${options.library} (sync id "${options.syncId}", owner tag ${this.ownerTag}).`);
 
-    // Scan first: a missing folder stops the run before any request.
+    // Scan first: a missing folder stops the run before any request. Once the scanner has found
+    // the folder, the listing runs while the files are hashed; it only reads.
     this.phase('scan');
+    let earlyListing: Promise<Listing> | undefined;
+    const startListing = (): void => {
+      earlyListing ??= this.listOwned();
+    };
     let scan: ScanOutcome;
     try {
-      scan = await deps.scan((done, total) => this.emit({ type: 'progress', phase: 'scan', done, total }));
+      scan = await deps.scan((done, total) => this.emit({ type: 'progress', phase: 'scan', done, total }), startListing);
     } catch (error) {
+      await earlyListing;
       const reason = `Scanning the folder failed, so nothing was written: ${describeError(error)}`;
       logger.warn(reason);
       return this.report('failed', reason);
     }
     if (!scan.found) {
+      await earlyListing;
       logger.warn(`Stopped by a guard: ${scan.reason}`);
       return this.report('guard', scan.reason);
     }
     logger.info(`Found ${scan.files.length} files.`);
-    if (deps.signal?.aborted) return this.stoppedBeforeWriting();
+    if (deps.signal?.aborted) {
+      await earlyListing;
+      return this.stoppedBeforeWriting();
+    }
 
     // List every owned asset; without a complete listing nothing may be written.
     this.phase('list');
-    const listing = await this.listOwned();
+    const listing = await (earlyListing ?? this.listOwned());
     if ('failure' in listing) {
       logger.warn(listing.failure);
       return this.report('failed', listing.failure);
     }
+    logger.info(`Listed ${listing.owned.length} assets owned by this sync and ${listing.foreignCount} others.`);
     const recovery = await this.findInterruptedUploads(listing);
 
     this.phase('plan');
@@ -187,12 +205,11 @@ class SyncRun {
   }
 
   /** Lists the owned assets and counts the foreign ones; returns why it failed instead of throwing. */
-  private async listOwned(): Promise<{ owned: Asset[]; foreignCount: number } | { failure: string }> {
+  private async listOwned(): Promise<Listing> {
     try {
       this.organization = await this.deps.resolveOrganization();
       const owned = await listOwnedAssets(this.deps.api, this.options.library, this.ownerTag);
       const foreignCount = await this.countForeign(owned.length);
-      this.logger.info(`Listed ${owned.length} assets owned by this sync and ${foreignCount} others.`);
       return { owned, foreignCount };
     } catch (error) {
       return { failure: `Listing the library failed, so nothing was written: ${describeError(error)}` };
@@ -372,11 +389,17 @@ class SyncRun {
     const deadline = this.deps.now() + this.options.waitForListingTimeoutMs;
     let pause = SETTLE_POLL_FIRST_MS;
     const missing = new Set(ids);
+    const uploadedById = new Map(this.files.filter((file) => file.status === 'uploaded' && file.assetId !== undefined).map((file) => [file.assetId!, file]));
 
     for (;;) {
       try {
         const listed = await listOwnedAssets(this.deps.api, this.options.library, this.ownerTag);
-        for (const asset of listed) missing.delete(asset.id);
+        for (const asset of listed) {
+          missing.delete(asset.id);
+          // Thumbnails are null in the upload response until Raster has processed the file.
+          const outcome = uploadedById.get(asset.id);
+          if (outcome !== undefined && asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
+        }
       } catch (error) {
         this.logger.warn(`Listing the library while waiting for the uploads failed: ${describeError(error)}`);
       }
