@@ -8,17 +8,15 @@ import type { Asset } from '../api/types';
 import { RasterApiError, RasterNetworkError, RasterUsageError } from '../errors';
 import type { FilePart } from '../transport';
 import type { SyncApi } from './api';
+import { AdoptionWindow } from './adoption-window';
 import { mapWithConcurrency } from './concurrency';
 import { Limiter, UploadGate } from './gate';
-import { earliestCreatedOf, type PendingBatch, type UploadJournal } from './journal';
+import type { PendingBatch, UploadJournal } from './journal';
 import { listAssetsCreatedSince } from './listing';
 import { assetNameFor, isAssetNameOf } from './paths';
 import type { PlannedUpload } from './plan';
 import { fingerprintTagFor } from './tags';
 import type { FileOutcome, SyncLogger } from './types';
-
-/** Newest assets listed before the first upload, so reconciliation never adopts one of them. */
-const BASELINE_PAGE_SIZE = 100;
 
 /** Times one batch is sent again after its response was lost and its files were not found. */
 export const MAX_RESENDS = 2;
@@ -123,16 +121,7 @@ class UploadPhase {
   private readonly tagLimiter: Limiter;
   /** Ids of every asset this run uploaded or adopted; reconciliation never adopts them twice. */
   private readonly claimedIds = new Set<string>();
-  /**
-   * Newest assets that existed before this run uploaded anything, and the newest `created` among
-   * them; null when that listing failed.
-   */
-  private baseline: { ids: Set<string>; newestCreated: number | null } | null = null;
-  /**
-   * Lower bound of (service clock - local clock) in milliseconds, from uploads of this run: an
-   * asset's `created` is no later than the moment its response arrived. Null until observed.
-   */
-  private clockOffsetLowerBound: number | null = null;
+  private readonly window = new AdoptionWindow();
   private readonly outcomes: FileOutcome[] = [];
   private readonly uploadedIds: string[] = [];
   private fatalError: string | null = null;
@@ -152,7 +141,7 @@ class UploadPhase {
 
   async run(): Promise<UploadPhaseResult> {
     const batches = packBatches(this.input.uploads, this.input.batchBytes);
-    if (batches.length > 0) await this.takeBaseline();
+    if (batches.length > 0) await this.window.takeBaseline(this.input.api, this.input.libraryId, this.input.logger);
     this.input.logger.info(`Uploading ${this.input.uploads.length} files in ${batches.length} batches.`);
 
     await mapWithConcurrency(batches, this.input.concurrency, (batch) => this.startBatch(batch, 0));
@@ -207,7 +196,7 @@ class UploadPhase {
     try {
       const result = await this.input.api.uploadAssets(this.input.libraryId, batch.map(filePart));
       assets = result.assets;
-      this.observeClock(assets, this.input.now());
+      this.window.observe(assets, this.input.now());
       for (const asset of assets) this.claimedIds.add(asset.id);
     } catch (error) {
       this.gate.releaseShared();
@@ -332,10 +321,7 @@ class UploadPhase {
       id: `${startedAt.toString(36)}-${this.runId}-${++this.batchCounter}`,
       ownerTag: this.input.ownerTag,
       libraryId: this.input.libraryId,
-      startedAt,
-      baselineIds: [...(this.baseline?.ids ?? [])],
-      baselineNewestCreated: this.baseline?.newestCreated ?? null,
-      clockOffsetLowerBound: this.clockOffsetLowerBound,
+      ...this.window.journalFields(startedAt),
       files: batch.map((upload) => ({ path: upload.path, name: assetNameFor(upload.path), size: upload.size, fingerprint: upload.fingerprint })),
     };
     try {
@@ -353,44 +339,6 @@ class UploadPhase {
     } catch (error) {
       this.input.logger.warn(`Removing a settled upload batch from the journal failed: ${describeError(error)}`);
     }
-  }
-
-  /** Lists the newest assets before the first upload; see `baseline`. */
-  private async takeBaseline(): Promise<void> {
-    try {
-      const assets = await this.input.api.listAssets(this.input.libraryId, { page: 1, pageSize: BASELINE_PAGE_SIZE });
-      const created = assets.flatMap((asset) => (asset.created === null ? [] : [asset.created]));
-      this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: created.length > 0 ? Math.max(...created) : null };
-    } catch (error) {
-      this.input.logger.warn(`Listing the newest assets before uploading failed (${describeError(error)}); a lost upload response will be checked by time alone.`);
-    }
-  }
-
-  private observeClock(assets: readonly Asset[], respondedAt: number): void {
-    for (const asset of assets) {
-      if (asset.created === null) continue;
-      const offset = asset.created - respondedAt;
-      if (this.clockOffsetLowerBound === null || offset > this.clockOffsetLowerBound) this.clockOffsetLowerBound = offset;
-    }
-  }
-
-  /**
-   * Returns the earliest `created` (service clock) that an asset stored by a batch started at
-   * `startedAt` (local clock) can have.
-   */
-  private earliestCreatedOf(startedAt: number): number {
-    return earliestCreatedOf({
-      startedAt,
-      baselineNewestCreated: this.baseline?.newestCreated ?? null,
-      clockOffsetLowerBound: this.clockOffsetLowerBound,
-    });
-  }
-
-  /** Returns whether reconciliation may adopt `asset`: untagged, new, and not this run's already. */
-  private mayAdopt(asset: Asset, since: number): boolean {
-    if (asset.tags.length > 0 || this.claimedIds.has(asset.id)) return false;
-    if (this.baseline?.ids.has(asset.id)) return false;
-    return asset.created === null || asset.created >= since;
   }
 
   /** Moves assets to the trash; returns false, after logging, when that fails. */
@@ -422,12 +370,12 @@ class UploadPhase {
     try {
       for (;;) {
         try {
-          const since = this.earliestCreatedOf(startedAt);
+          const since = this.window.earliestCreatedOf(startedAt);
           const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, since);
           listingError = null;
           for (const upload of batch) {
             if (found.has(upload)) continue;
-            const match = recent.find((asset) => this.mayAdopt(asset, since) &&
+            const match = recent.find((asset) => !this.claimedIds.has(asset.id) && this.window.mayAdopt(asset, since) &&
               asset.name !== null && isAssetNameOf(asset.name, upload.path) && asset.size === upload.size);
             if (match) {
               found.set(upload, match);
