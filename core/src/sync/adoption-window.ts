@@ -1,6 +1,6 @@
 /**
- * Which untagged assets a run may adopt as the result of its own upload whose response was lost.
- * An asset qualifies when it is newer than everything the run saw before its first upload and
+ * Rules for the untagged assets a run may adopt as the result of its own upload whose response
+ * was lost. An asset qualifies when it is newer than everything the run saw before its first upload and
  * created after the batch started, judged by the service's clock as far as the run can bound it.
  */
 
@@ -44,7 +44,7 @@ export class AdoptionWindow {
     }
   }
 
-  /** The fields a journal entry of a batch started at `startedAt` records about this window. */
+  /** Returns the fields a journal entry of a batch started at `startedAt` records about this window. */
   journalFields(startedAt: number): Pick<PendingBatch, 'startedAt' | 'baselineIds' | 'baselineNewestCreated' | 'clockOffsetLowerBound'> {
     return {
       startedAt,
