@@ -7,10 +7,11 @@ import { MAX_PAGE_SIZE } from '../api/limits';
 import type { Asset } from '../api/types';
 import type { SyncApi } from './api';
 import { checkGuards } from './guards';
+import { applyAdoptions, findAdoptions, type Recovery, type RecoveryInput, type UploadJournal } from './journal';
 import { listOwnedAssets } from './listing';
 import type { ResolvedSyncOptions } from './options';
 import { planSync, type LocalFile, type PlannedUpload } from './plan';
-import { applyAdoptions, findAdoptions, type Recovery, type RecoveryInput, type UploadJournal } from './journal';
+import { waitUntilListed } from './settle';
 import { fingerprintsIn, ownerTagFor } from './tags';
 import type { FileOutcome, SyncCounts, SyncEvent, SyncLogger, SyncOutcome, SyncPhase, SyncPlan, SyncReport } from './types';
 import { runUploadPhase, trashInBatches } from './upload';
@@ -42,10 +43,6 @@ export interface SyncDependencies {
 
 /** The owned assets and the count of foreign ones, or why listing them failed. */
 type Listing = { owned: Asset[]; foreignCount: number } | { failure: string };
-
-/** First and longest pause between two listings while waiting for uploads, in milliseconds. */
-const SETTLE_POLL_FIRST_MS = 250;
-const SETTLE_POLL_MAX_MS = 2_000;
 
 const SILENT_LOGGER: SyncLogger = { debug: () => {}, info: () => {}, warn: () => {} };
 
@@ -380,45 +377,27 @@ class SyncRun {
     return null;
   }
 
-  /**
-   * Polls the owned listing until every id is in it, or the timeout passes. A failed listing is
-   * logged and polled again: the uploads are done, only the wait is affected.
-   */
+  /** Waits until this run's uploads are listed, copying their thumbnails into the outcomes. */
   private async waitForListing(ids: readonly string[]): Promise<void> {
     this.phase('settle');
-    const deadline = this.deps.now() + this.options.waitForListingTimeoutMs;
-    let pause = SETTLE_POLL_FIRST_MS;
-    const missing = new Set(ids);
     const uploadedById = new Map(this.files.filter((file) => file.status === 'uploaded' && file.assetId !== undefined).map((file) => [file.assetId!, file]));
 
-    for (;;) {
-      try {
-        const listed = await listOwnedAssets(this.deps.api, this.options.library, this.ownerTag);
-        for (const asset of listed) {
-          missing.delete(asset.id);
-          // Thumbnails are null in the upload response until Raster has processed the file.
-          const outcome = uploadedById.get(asset.id);
-          if (outcome !== undefined && asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
-        }
-      } catch (error) {
-        this.logger.warn(`Listing the library while waiting for the uploads failed: ${describeError(error)}`);
-      }
-      this.emit({ type: 'progress', phase: 'settle', done: ids.length - missing.size, total: ids.length });
-
-      if (missing.size === 0) {
-        this.logger.info(`All ${ids.length} uploads are listed.`);
-        return;
-      }
-      if (this.deps.now() >= deadline) break;
-      if (this.deps.signal?.aborted) {
-        this.logger.warn(`Stopped waiting for ${missing.size} uploads to be listed because the run was stopped.`);
-        return;
-      }
-
-      await this.deps.sleep(Math.min(pause, Math.max(0, deadline - this.deps.now())));
-      pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS);
-    }
-
-    this.logger.warn(`${missing.size} of ${ids.length} uploads were still not listed after ${this.options.waitForListingTimeoutMs} ms; a run started now could upload them again.`);
+    await waitUntilListed({
+      api: this.deps.api,
+      libraryId: this.options.library,
+      ownerTag: this.ownerTag,
+      ids,
+      timeoutMs: this.options.waitForListingTimeoutMs,
+      now: this.deps.now,
+      sleep: this.deps.sleep,
+      signal: this.deps.signal,
+      logger: this.logger,
+      onProgress: (done, total) => this.emit({ type: 'progress', phase: 'settle', done, total }),
+      onListed: (asset) => {
+        // Thumbnails are null in the upload response until Raster has processed the file.
+        const outcome = uploadedById.get(asset.id);
+        if (outcome !== undefined && asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
+      },
+    });
   }
 }
