@@ -99,12 +99,13 @@ export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
     return await runSync(resolved, {
       api: client,
       resolveOrganization: () => client.organizationId(),
-      scan: (onProgress) => scanFolder(resolved.path, {
+      scan: (onProgress, onFolderFound) => scanFolder(resolved.path, {
         include: options.include,
         exclude: options.exclude,
         includeHidden: options.includeHidden,
         followSymlinks: options.followSymlinks,
         maxFileSize: resolved.maxFileSize,
+        onFolderFound,
         onProgress,
       }),
       requestCount: () => client.requestCount,
