@@ -65,6 +65,13 @@ describe('discoverFiles', () => {
     expect(await paths({ includeHidden: true })).toEqual(['.hidden.png', '.thumbs/t.png', 'visible.png']);
   });
 
+  it('never walks a .git folder', async () => {
+    await put('.git/objects/ab/cdef');
+    await put('.git/config', '[core]');
+    await put('visible.png');
+    expect(await paths({ includeHidden: true })).toEqual(['visible.png']);
+  });
+
   it('skips symbolic links unless followed', async () => {
     await put('real/a.png');
     await symlink(join(root, 'real/a.png'), join(root, 'link.png'));

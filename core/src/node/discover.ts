@@ -15,7 +15,10 @@ import { FileFilter } from './patterns';
 export interface DiscoverOptions {
   include?: string[] | undefined;
   exclude?: string[] | undefined;
-  /** Walk files and folders whose name starts with `.`; false by default. */
+  /**
+   * Walk files and folders whose name starts with `.`; false by default. The folders of version
+   * control systems (`.git`, `.hg`, `.svn`) are never walked.
+   */
   includeHidden?: boolean | undefined;
   /**
    * Follow symbolic links whose target is inside the root; false by default. A link that points
@@ -35,6 +38,9 @@ export interface DiscoveredFile {
   /** Reason the file takes no part in the sync, when it cannot. */
   skipReason?: string;
 }
+
+/** Folders that contain a version control system's data. */
+const VERSION_CONTROL_FOLDERS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn']);
 
 export type DiscoveryResult =
   | { found: true; files: DiscoveredFile[] }
@@ -147,6 +153,8 @@ async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<str
   const files: Array<{ absolutePath: string; relativePath: string; isRegular: boolean }> = [];
   for (const entry of entries) {
     if (!state.options.includeHidden && entry.name.startsWith('.')) continue;
+    // A repository's own data is never content to sync, even when hidden files are included.
+    if (VERSION_CONTROL_FOLDERS.has(entry.name) && entry.isDirectory()) continue;
 
     const absolutePath = path.join(folder, entry.name);
     const problem = await nameProblem(folder, entry.name);

@@ -26,7 +26,7 @@ export interface SyncOptions {
    */
   include?: string[];
   exclude?: string[];
-  /** Sync files and folders whose name starts with `.`; false by default. */
+  /** Sync files and folders whose name starts with `.`, except `.git`, `.hg` and `.svn`; false by default. */
   includeHidden?: boolean;
   /**
    * Follow symbolic links; false by default, when links are reported as skipped. Links that point
