@@ -35,6 +35,8 @@ interface FaultTotals {
   runs: number;
   faultsInjected: Record<FaultKind, number>;
   retries: number;
+  /** Foreign copies of a file uploaded just before the run that uploads it. */
+  foreignLookalikes: number;
   failedFirstRuns: number;
   rerunsNeeded: number;
   duplicates: number;
@@ -98,6 +100,7 @@ function printFaultTable(totals: FaultTotals, interruptions: InterruptionTotals 
   for (const kind of FAULT_KINDS) rows.push([`faults injected: ${kind}`, totals.faultsInjected[kind]]);
   rows.push(
     ['retries', totals.retries],
+    ['foreign look-alikes uploaded just before a run', totals.foreignLookalikes],
     ['first runs not successful', totals.failedFirstRuns],
     ['reruns needed', totals.rerunsNeeded],
     ['duplicates', totals.duplicates],
@@ -117,6 +120,7 @@ function printFaultTable(totals: FaultTotals, interruptions: InterruptionTotals 
       ['SIGKILL: runs that left untagged assets', interruptions.sigkillRunsWithUntagged],
       ['SIGKILL: untagged assets left', interruptions.sigkillUntagged],
       ['SIGKILL: next run reported them', interruptions.sigkillReported],
+      ['either signal: run ended before the signal', interruptions.endedBeforeSignal],
       ['either signal: not converged after next run', interruptions.notConverged],
     );
   }
@@ -191,6 +195,7 @@ async function runFaultSoak(
     runs: 0,
     faultsInjected: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>,
     retries: 0,
+    foreignLookalikes: 0,
     failedFirstRuns: 0,
     rerunsNeeded: 0,
     duplicates: 0,
@@ -201,12 +206,24 @@ async function runFaultSoak(
   };
 
   for (let run = 1; run <= options.runs; run += 1) {
-    if (run > 1) folder.mutate(3);
-    while (folder.uploadablePaths().length < 8) folder.addImage();
+    const added = run > 1 ? folder.mutate(3).added : [];
+    while (folder.uploadablePaths().length < 8) added.push(folder.addImage());
     if (run > 1 && random.chance(0.1)) {
       // Someone uploads into the library between runs; the new asset is foreign as well.
       const [asset] = await uploadRaw(access, [{ filename: 'added-by-hand.png', bytes: randomPng(random) }]);
       if (asset !== undefined) foreign.push(...(await snapshotForeign(access, [asset.id])));
+    }
+    if (added.length > 0 && random.chance(0.2)) {
+      // Someone uploads a copy of a file this run is about to upload, just before it starts: an
+      // untagged asset with the very name, size and bytes that reconciling a lost response
+      // looks for. It is foreign and must stay untouched.
+      const path = random.pick(added);
+      const bytes = folder.files.get(path)?.bytes;
+      if (bytes !== undefined) {
+        const [copy] = await uploadRaw(access, [{ filename: path.slice(path.lastIndexOf('/') + 1), bytes }]);
+        if (copy !== undefined) foreign.push(...(await snapshotForeign(access, [copy.id])));
+        totals.foreignLookalikes += 1;
+      }
     }
     await writeFolder(root, folder);
 

@@ -39,7 +39,21 @@ export interface InterruptionTotals {
   /** Interrupted runs (either signal) after which one complete run did not converge. */
   notConverged: number;
   foreignTouched: number;
+  /** Runs that ended before their signal was due, so nothing interrupted them. */
+  endedBeforeSignal: number;
 }
+
+/** Output of raster-sync that marks a phase; undefined stands for a time after start. */
+const PHASE_ANCHORS: Array<{ name: string; output: RegExp } | undefined> = [
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  { name: 'uploading began', output: /== uploading/ },
+  { name: 'the first file was tagged', output: /\nuploaded {2}/ },
+  { name: 'pruning began', output: /== pruning/ },
+  { name: 'the wait for the listing began', output: /== waiting for listing/ },
+];
 
 export const INTERRUPT_SYNC_ID = 'reliability-interrupt';
 
@@ -156,6 +170,7 @@ export async function runInterruptions(options: InterruptionOptions): Promise<In
     sigkillReported: 0,
     notConverged: 0,
     foreignTouched: 0,
+    endedBeforeSignal: 0,
   };
 
   // Every asset already in the library (other syncs' included) must survive the interruptions.
@@ -182,15 +197,19 @@ export async function runInterruptions(options: InterruptionOptions): Promise<In
       { route: 'upload', kind: 'latency', latencyMs: random.int(300, 1200), times: 1000, probability: 1 },
       { route: 'tag-assets', kind: 'latency', latencyMs: random.int(50, 300), times: 1000, probability: 1 },
     ]);
-    // With this latency a run takes about 1 to 4 s, so the signal lands in every phase: start-up,
-    // scan, listing, uploads in flight, tagging, prune and the wait for the listing.
-    const afterMs = random.int(50, 3000);
+    // Half the signals come at a time after start (start-up, scan, listing), the others a short
+    // time after the CLI prints that a later phase began, so that every phase gets signals.
+    const anchor = random.pick(PHASE_ANCHORS);
+    const afterMs = anchor === undefined ? random.int(50, 1500) : random.int(0, 600);
+    const interrupt = anchor === undefined ? { signal, afterMs } : { signal, afterMs, afterOutput: anchor.output };
     const untaggedBefore = new Set(await untaggedAssets(access, ownerTag, foreign));
-    const interrupted = await runCli(options, root, { signal, afterMs }, ['--concurrency', String(random.int(1, 4))]);
+    const interrupted = await runCli(options, root, interrupt, ['--concurrency', String(random.int(1, 4))]);
     options.emulator.admin.clearFaults();
+    if (!interrupted.signalled) totals.endedBeforeSignal += 1;
 
     const left = (await untaggedAssets(access, ownerTag, foreign)).filter((id) => !untaggedBefore.has(id));
-    let line = `interruption ${String(index + 1).padStart(3)}: ${signal} after ${afterMs} ms, exit ${interrupted.code ?? interrupted.signal}, ${left.length} new untagged assets`;
+    const when = anchor === undefined ? `${afterMs} ms after start` : `${afterMs} ms after ${anchor.name}`;
+    let line = `interruption ${String(index + 1).padStart(3)}: ${signal} ${interrupted.signalled ? '' : '(not sent, the run had ended) '}${when}, exit ${interrupted.code ?? interrupted.signal}, ${left.length} new untagged assets`;
 
     if (signal === 'SIGTERM') {
       totals.sigtermRuns += 1;
