@@ -62,3 +62,4 @@ export { detectMediaType } from './sync/media-type';
 export { runSync, type ScanOutcome, type SyncDependencies } from './sync/engine';
 export { resolveSyncOptions, type ResolvedSyncOptions } from './sync/options';
 export type { SyncApi } from './sync/api';
+export type { PendingBatch, UploadJournal } from './sync/journal';

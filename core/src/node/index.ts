@@ -11,3 +11,4 @@ export { FILE_FIELD_NAME, createMultipartBody, type MultipartBody } from './mult
 export { syncFolder, defaultSyncId } from './sync';
 export { scanFolder, DEFAULT_MAX_FILE_SIZE, type ScanOptions, type ScanResult } from './scan';
 export { discoverFiles, type DiscoverOptions, type DiscoveredFile, type DiscoveryResult } from './discover';
+export { FileJournal, defaultJournalDir, journalFileFor } from './journal';
