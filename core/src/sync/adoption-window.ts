@@ -2,6 +2,8 @@
  * Rules for the untagged assets a run may adopt as the result of its own upload whose response
  * was lost. An asset qualifies when it is newer than everything the run saw before its first upload and
  * created after the batch started, judged by the service's clock as far as the run can bound it.
+ * NOTE: a file with the same name and size that another client uploads, untagged, while the batch
+ * is in flight is indistinguishable from the batch's own asset and may be adopted.
  */
 
 import type { Asset } from '../api/types';
