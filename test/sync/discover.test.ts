@@ -172,6 +172,15 @@ describe('scanFolder', () => {
     expect(checked.sha256).toBeUndefined();
   });
 
+  it('skips a large unknown file by its head', async () => {
+    await put('archive.png', new Uint8Array(3 * 1024 * 1024 + 7).fill(0x41));
+
+    const checked = await checkFile({ path: 'archive.png', absolutePath: join(root, 'archive.png'), size: 3 * 1024 * 1024 + 7 }, 100 * 1024 * 1024);
+
+    expect(checked.skipReason).toContain('does not accept this type');
+    expect(checked.sha256).toBeUndefined();
+  });
+
   it('skips empty, too large and unknown files', async () => {
     await put('empty.png', '');
     await put('big.png', new Uint8Array(2048).fill(1).map((value, index) => (index < PNG.length ? PNG[index]! : value)));

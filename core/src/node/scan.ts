@@ -50,17 +50,21 @@ interface FileRead {
   sha256: string;
   head: Uint8Array;
   bytesRead: number;
+  /** Content type detected from the head, or null when Raster does not accept the file. */
+  contentType: string | null;
 }
 
 /**
- * Reads a file once: feeds every byte to SHA-256 and keeps the first bytes for type detection.
- * Stops one byte past `expectedSize`, which is enough to tell that the file grew.
+ * Reads a file once: feeds every byte to SHA-256 and detects the type from the first bytes.
+ * Stops one byte past `expectedSize`, which is enough to tell that the file grew, and stops
+ * after the head of a file whose type Raster does not accept, which is then never hashed.
  */
 async function readFile(absolutePath: string, expectedSize: number): Promise<FileRead> {
   const hash = createHash('sha256');
   const head = new Uint8Array(MEDIA_SNIFF_BYTES);
   let headLength = 0;
   let bytesRead = 0;
+  let contentType: string | null | undefined;
   const buffer = Buffer.allocUnsafe(Math.min(expectedSize + 1, READ_CHUNK_BYTES));
 
   const handle = await open(absolutePath, 'r');
@@ -76,6 +80,11 @@ async function readFile(absolutePath: string, expectedSize: number): Promise<Fil
         headLength += take;
       }
       bytesRead += count;
+
+      if (contentType === undefined && headLength === MEDIA_SNIFF_BYTES) {
+        contentType = detectMediaType(head);
+        if (contentType === null) return { sha256: '', head, bytesRead, contentType };
+      }
       // A regular file returns fewer bytes than asked only at its end, so the read that would
       // return 0 can be skipped when the expected size was reached.
       if (count < buffer.length && bytesRead === expectedSize) break;
@@ -84,7 +93,8 @@ async function readFile(absolutePath: string, expectedSize: number): Promise<Fil
     await handle.close();
   }
 
-  return { sha256: hash.digest('hex'), head: head.subarray(0, headLength), bytesRead };
+  const headBytes = head.subarray(0, headLength);
+  return { sha256: hash.digest('hex'), head: headBytes, bytesRead, contentType: contentType ?? detectMediaType(headBytes) };
 }
 
 /** Runs the local pre-checks on one discovered file and hashes it when it passes them. */
@@ -108,17 +118,17 @@ export async function checkFile(file: DiscoveredFile, maxFileSize: number): Prom
     return { ...local, skipReason: `The file cannot be read (${code}).` };
   }
 
-  if (read.bytesRead !== file.size) {
-    return { ...local, skipReason: 'The file changed while it was being read; run the sync again.' };
-  }
-
-  const contentType = detectMediaType(read.head);
+  const contentType = read.contentType;
   if (contentType === null) {
     return {
       ...local,
       skipReason: 'Raster does not accept this type of file: its content is not JPEG, PNG, GIF, WebP, AVIF, ' +
         'HEIC, TIFF, BMP, SVG, MP4, QuickTime or WebM.',
     };
+  }
+
+  if (read.bytesRead !== file.size) {
+    return { ...local, skipReason: 'The file changed while it was being read; run the sync again.' };
   }
 
   return { ...local, sha256: read.sha256, contentType };
