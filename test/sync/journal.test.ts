@@ -49,7 +49,7 @@ async function recover(api: FakeApi, journal: UploadJournal, now = 20_000, owned
   return recovery.adoptions.filter((adoption) => !failed.some((entry) => entry.asset.id === adoption.asset.id)).map((adoption) => adoption.asset);
 }
 
-describe('recoverPendingBatches', () => {
+describe('journal recovery', () => {
   it('adopts untagged assets of a pending batch', async () => {
     const api = new FakeApi();
     api.clock = 10_500;
