@@ -311,6 +311,8 @@ describe('runSync with a fake API', () => {
     await expect(sync(api, files(1), { concurrency: 0 })).rejects.toThrow(/concurrency/);
     await expect(sync(api, files(1), { tags: ['a,b'] })).rejects.toThrow(/comma/);
     await expect(sync(api, files(1), { maxDeletes: { percent: 150 } })).rejects.toThrow(/maxDeletes/);
+    await expect(sync(api, files(1), { prune: 'false' as unknown as boolean })).rejects.toThrow(/prune.*true or false/);
+    await expect(sync(api, files(1), { include: '*.png' as unknown as string[] })).rejects.toThrow(/include.*list of strings/);
     expect(api.calls).toEqual([]);
   });
 });

@@ -56,6 +56,23 @@ function positiveOrUndefined(name: string, value: number | undefined): number | 
   return value;
 }
 
+/** Checks an optional boolean, which JavaScript callers and parsed inputs may get wrong. */
+function booleanOr(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new RasterUsageError(name, `Invalid ${name}: ${JSON.stringify(value)}. Pass true or false.`);
+  }
+  return value;
+}
+
+/** Checks an optional list of strings, such as glob patterns. */
+function checkStringList(name: string, value: readonly string[] | undefined): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) {
+    throw new RasterUsageError(name, `Invalid ${name}: ${JSON.stringify(value)}. Pass a list of strings.`);
+  }
+}
+
 function checkBudget(budget: DeletionBudget | undefined): DeletionBudget | undefined {
   if (budget === undefined) return undefined;
   if ('count' in budget) {
@@ -97,6 +114,11 @@ export function resolveSyncOptions(options: SyncOptions, defaultSyncId: () => st
     ? undefined
     : checkSlug('organization', options.organization.trim());
   const syncId = options.syncId === undefined ? defaultSyncId() : nonEmpty('syncId', options.syncId);
+  checkStringList('include', options.include);
+  checkStringList('exclude', options.exclude);
+  checkStringList('tags', options.tags);
+  booleanOr('includeHidden', options.includeHidden, false);
+  booleanOr('followSymlinks', options.followSymlinks, false);
 
   return {
     apiKey,
@@ -104,12 +126,12 @@ export function resolveSyncOptions(options: SyncOptions, defaultSyncId: () => st
     library,
     path,
     syncId,
-    prune: options.prune ?? true,
+    prune: booleanOr('prune', options.prune, true),
     maxDeletes: checkBudget(options.maxDeletes),
-    dryRun: options.dryRun ?? false,
+    dryRun: booleanOr('dryRun', options.dryRun, false),
     tags: checkTags(options.tags),
     concurrency: integerIn('concurrency', options.concurrency, DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY),
-    waitForListing: options.waitForListing ?? true,
+    waitForListing: booleanOr('waitForListing', options.waitForListing, true),
     waitForListingTimeoutMs: integerIn('waitForListingTimeoutMs', options.waitForListingTimeoutMs, DEFAULT_WAIT_FOR_LISTING_TIMEOUT_MS, 0, 3_600_000),
     reconcileTimeoutMs: integerIn('reconcileTimeoutMs', options.reconcileTimeoutMs, DEFAULT_RECONCILE_TIMEOUT_MS, 0, 3_600_000),
     batchBytes: positiveOrUndefined('batchBytes', options.batchBytes),
