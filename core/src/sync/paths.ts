@@ -1,6 +1,6 @@
 /**
  * Canonical relative paths. The plan compares paths across machines, so every path the engine
- * handles is relative to the sync root, uses `/` separators and is in Unicode NFC: the same folder
+ * handles is relative to the sync root, uses `/` separators and is in Unicode NFC. The same folder
  * then gives the same plan on Linux, on macOS (whose file systems may return NFD names) and on
  * Windows (whose paths use `\`).
  */
@@ -39,7 +39,7 @@ export function caseFoldedPath(canonicalPath: string): string {
 
 /**
  * Returns the asset name Raster gives a file: the file name without its directory and without
- * its last extension; a name that is only an extension, such as `.png`, stays whole. The engine
+ * its last extension. A name that is only an extension, such as `.png`, stays whole. The engine
  * uses it to check that each returned asset belongs to the file sent in the same position.
  */
 export function assetNameFor(path: string): string {

@@ -49,10 +49,10 @@ export interface SyncOptions {
   concurrency?: number;
   /** Wait until the run's own uploads appear in listings; true by default. */
   waitForListing?: boolean;
-  /** Longest wait for the run's uploads to appear in listings, in milliseconds; 60,000 by default. */
+  /** Maximum wait for the run's uploads to appear in listings, in milliseconds; 60,000 by default. */
   waitForListingTimeoutMs?: number;
   /**
-   * Longest wait, in milliseconds, for the assets of an upload whose response was lost to appear
+   * Maximum wait, in milliseconds, for the assets of an upload whose response was lost to appear
    * in the listing before the files are sent again; 15,000 by default.
    */
   reconcileTimeoutMs?: number;
@@ -97,7 +97,7 @@ export interface FileOutcome {
   assetId?: string;
   url?: string;
   thumbUrl?: string;
-  /** Why a file was skipped or failed, in words a person can act on. */
+  /** Reason a file was skipped or failed, in words a person can act on. */
   reason?: string;
 }
 
@@ -110,7 +110,8 @@ export interface SyncPlan {
   foreignCount: number;
   /**
    * Groups of local files whose paths are equal after Unicode NFC normalisation or differ only
-   * by case. They cannot be told apart on every file system, so each member is also in `skipped`.
+   * by case. They cannot be distinguished on every file system, so each member is also in
+   * `skipped`.
    */
   collisions?: Array<{ kind: 'unicode' | 'case'; paths: string[] }>;
   /** Owned assets listed before planning. */

@@ -44,7 +44,7 @@ export interface UploadPhaseInput {
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   logger: SyncLogger;
-  /** Where each batch is recorded from just before it is sent until it is settled. */
+  /** Record of each batch from just before it is sent until it is settled. */
   journal?: UploadJournal | undefined;
   /** Called once per file as soon as its outcome is final. */
   onOutcome: (outcome: FileOutcome) => void;
