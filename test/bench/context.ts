@@ -80,7 +80,7 @@ export interface BenchContext {
   workDir: string;
   sizes: BenchSizes;
   programs: Programs;
-  /** Longest time one side may run before it is killed. */
+  /** Maximum time one side may run before it is killed. */
   sideTimeoutMs: number;
   log: (message: string) => void;
 }

@@ -158,7 +158,9 @@ export function runMeasured(command: string, args: string[], options: RunOptions
 /** Rejects with the command's output when it did not exit with status 0. */
 export function assertSucceeded(run: ProcessRun, what: string): void {
   if (run.exitCode === 0) return;
-  const status = run.timedOut ? 'timed out' : run.signal ? `was killed by ${run.signal}` : `exited with ${run.exitCode}`;
+  let status = `exited with ${run.exitCode}`;
+  if (run.signal) status = `was killed by ${run.signal}`;
+  if (run.timedOut) status = 'timed out';
   const output = `${run.stderr}\n${run.stdout}`.trim().slice(-2000);
   throw new Error(`${what} ${status}: ${run.command}\n${output}`);
 }

@@ -27,7 +27,7 @@ export interface ComparisonResult {
   /** What was generated and how it ran, in one line. */
   setup: string;
   sides: SideResult[];
-  /** Lines such as "sync vs curl loop: 12.3x faster". */
+  /** Lines such as "sync / (a): wall time 0.10, requests 1.06, peak RSS 9.23". */
   ratios: string[];
   targets: TargetResult[];
   /** Set when the comparison could not run to the end. */
@@ -45,7 +45,9 @@ export function fastest(runs: SideResult[]): SideResult {
 }
 
 export function formatMs(ms: number): string {
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${ms.toFixed(0)} ms`;
 }
 
 export function formatBytes(bytes: number): string {
@@ -101,7 +103,7 @@ function quotient(numerator: number, denominator: number): string {
   return value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
 
-/** One line comparing two sides: each figure of `subject` divided by the one of `baseline`. */
+/** Formats one line comparing two sides: each figure of `subject` divided by the one of `baseline`. */
 export function ratioLine(subject: SideResult, baseline: SideResult, name: string): string {
   return (
     `${name}: wall time ${quotient(subject.wallMs, baseline.wallMs)}, ` +
