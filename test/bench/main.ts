@@ -29,6 +29,9 @@ const COMPARISONS: Record<string, (context: BenchContext) => Promise<ComparisonR
   start: compareActionStart,
 };
 
+const USAGE =
+  'Usage: npm run bench -- [--quick] [--only cold,noop,large,start] [--json FILE] [--keep] [--from-source]\n';
+
 /** Page size of an asset listing without `pageSize`, by the API's rules. */
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -40,19 +43,25 @@ function describeMachine(): string {
 }
 
 export async function main(argv: string[], programs: Omit<Programs, 'node'>): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      json: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        json: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
   const names = values.only ? values.only.split(',').map((name) => name.trim()) : Object.keys(COMPARISONS);
   const unknown = names.filter((name) => !(name in COMPARISONS));
   if (unknown.length > 0) {
-    process.stderr.write(`Unknown comparison ${unknown.join(', ')}; choose from ${Object.keys(COMPARISONS).join(', ')}.\n`);
+    process.stderr.write(`Unknown comparison ${unknown.join(', ')}; choose from ${Object.keys(COMPARISONS).join(', ')}.\n${USAGE}`);
     return 2;
   }
 

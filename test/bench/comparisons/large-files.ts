@@ -2,6 +2,7 @@
  * Comparison 3: peak memory of the sync CLI while it uploads large files, for a small and a ten
  * times larger folder. Streaming uploads and hashing keep the peak flat.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { type BenchContext, expectAssetCount, toSide } from '../context';
@@ -38,6 +39,7 @@ export async function compareLargeFiles(context: BenchContext): Promise<Comparis
     const throughput = formatBytes((dataset.totalBytes / sync.run.wallMs) * 1000);
     sides.push(toSide(`sync CLI, ${formatBytes(dataset.totalBytes)}`, sync, `${throughput}/s; ${describeRoutes(sync.byRoute)}`));
     await emulator.admin.reset();
+    await rm(dataset.root, { recursive: true, force: true });
   }
   result.setup = `noise PNGs of ${formatBytes(sizes.largeFileMinBytes)} to ${formatBytes(sizes.largeFileMaxBytes)}: ${descriptions.join('; ')}`;
 
