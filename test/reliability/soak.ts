@@ -34,6 +34,10 @@ interface SoakOptions {
 interface FaultTotals {
   runs: number;
   faultsInjected: Record<FaultKind, number>;
+  /** Runs during which new assets stayed unprocessed for a while. */
+  processingDelayRuns: number;
+  /** Runs that named no organization, so the sync read it from the key. */
+  organizationFromKeyRuns: number;
   retries: number;
   /** Foreign copies of a file uploaded just before the run that uploads it. */
   foreignLookalikes: number;
@@ -97,8 +101,13 @@ function sleep(ms: number): Promise<void> {
 
 function printFaultTable(totals: FaultTotals, interruptions: InterruptionTotals | undefined): void {
   const rows: Array<[string, string | number]> = [['runs', totals.runs]];
-  for (const kind of FAULT_KINDS) rows.push([`faults injected: ${kind}`, totals.faultsInjected[kind]]);
+  for (const kind of FAULT_KINDS) {
+    const label = kind === 'listing-lag' ? 'runs with listing lag' : `faults injected: ${kind}`;
+    rows.push([label, totals.faultsInjected[kind]]);
+  }
   rows.push(
+    ['runs with a processing delay', totals.processingDelayRuns],
+    ['runs reading the organization from the key', totals.organizationFromKeyRuns],
     ['retries', totals.retries],
     ['foreign look-alikes uploaded just before a run', totals.foreignLookalikes],
     ['first runs not successful', totals.failedFirstRuns],
@@ -194,6 +203,8 @@ async function runFaultSoak(
   const totals: FaultTotals = {
     runs: 0,
     faultsInjected: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>,
+    processingDelayRuns: 0,
+    organizationFromKeyRuns: 0,
     retries: 0,
     foreignLookalikes: 0,
     failedFirstRuns: 0,
@@ -228,14 +239,18 @@ async function runFaultSoak(
     await writeFolder(root, folder);
 
     const runFaults = drawRunFaults(random);
-    emulator.admin.configure({ listingLagMs: runFaults.listingLagMs });
+    emulator.admin.configure({ listingLagMs: runFaults.listingLagMs, processingDelayMs: runFaults.processingDelayMs });
     // The emulator applies the lag at listing time, so a longer lag would hide assets that
     // earlier runs already saw listed, which a real service never does: let it pass first.
     await sleep(runFaults.listingLagMs);
     emulator.admin.injectFaults(runFaults.faults);
     if (runFaults.listingLagMs > 0) totals.faultsInjected['listing-lag'] += 1;
+    if (runFaults.processingDelayMs > 0) totals.processingDelayRuns += 1;
+    const omitOrganization = random.chance(0.3);
+    if (omitOrganization) totals.organizationFromKeyRuns += 1;
 
-    const first = await syncOnce(access, root, random.int(1, 4), options.verbose);
+    // Some runs name no organization, so the sync reads it from the key with GET /me.
+    const first = await syncOnce(access, root, random.int(1, 4), options.verbose, omitOrganization);
     totals.retries += first.retries;
     for (const [kind, count] of Object.entries(countFiredFaults(runFaults.faults, emulator.admin.listFaults()))) {
       totals.faultsInjected[kind as FaultKind] += count;
@@ -267,7 +282,8 @@ async function runFaultSoak(
     const status = isClean(check) ? 'ok' : 'FAILED';
     const summary = `run ${String(run).padStart(3)}: ${status}, first run ${first.report?.outcome ?? `threw: ${first.error}`}` +
       `, ${check.expectedAssets} files, ${first.retries} retries, faults ${runFaults.faults.map((fault) => `${fault.kind}@${fault.route}`).join(' ') || 'none'}` +
-      (runFaults.listingLagMs > 0 ? ` lag ${runFaults.listingLagMs} ms` : '') + (firstClean ? '' : ', rerun');
+      (runFaults.listingLagMs > 0 ? ` lag ${runFaults.listingLagMs} ms` : '') +
+      (runFaults.processingDelayMs > 0 ? ` processing ${runFaults.processingDelayMs} ms` : '') + (firstClean ? '' : ', rerun');
     console.log(summary);
     if (!isClean(check)) for (const problem of check.problems) console.log(`    ${problem}`);
     if (!isClean(check)) {
@@ -276,7 +292,7 @@ async function runFaultSoak(
     }
   }
 
-  emulator.admin.configure({ listingLagMs: 0 });
+  emulator.admin.configure({ listingLagMs: 0, processingDelayMs: 0 });
   return totals;
 }
 
@@ -289,6 +305,7 @@ async function syncOnce(
   root: string,
   concurrency: number,
   verbose: boolean,
+  omitOrganization = false,
 ): Promise<{ report?: SyncReport; error?: string; retries: number }> {
   let retries = 0;
   const lines: string[] = [];
@@ -303,7 +320,7 @@ async function syncOnce(
   try {
     const report = await syncFolder({
       apiKey: access.apiKey,
-      organization: access.organizationId,
+      ...(omitOrganization ? {} : { organization: access.organizationId }),
       library: access.libraryId,
       apiUrl: access.baseUrl,
       path: root,

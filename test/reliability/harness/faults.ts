@@ -10,6 +10,8 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export interface RunFaults {
   faults: FaultSpec[];
   listingLagMs: number;
+  /** Time during which new assets have no thumbnails or dimensions yet. */
+  processingDelayMs: number;
 }
 
 /**
@@ -22,7 +24,7 @@ export function drawRunFaults(random: SeededRandom): RunFaults {
 
   if (random.chance(0.5)) {
     faults.push({
-      route: random.pick(['upload', 'upload', 'list-assets', 'tag-assets', 'delete-assets'] as const),
+      route: random.pick(['upload', 'upload', 'list-assets', 'tag-assets', 'delete-assets', 'me'] as const),
       kind: 'status',
       status: random.pick([500, 502, 503, 504]),
       times: random.int(1, 4),
@@ -30,10 +32,12 @@ export function drawRunFaults(random: SeededRandom): RunFaults {
     });
   }
   if (random.chance(0.4)) {
+    // Retry-After in seconds, or as an HTTP date one second ahead.
+    const retryAfter = random.chance(0.7) ? random.pick([0, 1]) : new Date(Date.now() + 1000).toUTCString();
     faults.push({
-      route: random.pick(['upload', 'list-assets', 'tag-assets', 'delete-assets'] as const),
+      route: random.pick(['upload', 'list-assets', 'tag-assets', 'delete-assets', 'me'] as const),
       kind: 'rate-limit',
-      retryAfter: random.pick([0, 1]),
+      retryAfter,
       times: 1,
       probability: random.pick([0.5, 1]),
     });
@@ -57,7 +61,8 @@ export function drawRunFaults(random: SeededRandom): RunFaults {
   }
 
   const listingLagMs = random.chance(0.4) ? random.int(50, 600) : 0;
-  return { faults, listingLagMs };
+  const processingDelayMs = random.chance(0.5) ? random.int(50, 1000) : 0;
+  return { faults, listingLagMs, processingDelayMs };
 }
 
 /**
