@@ -6,7 +6,7 @@
  * Flags: `--quick` (small sizes, seconds), `--only NAME[,NAME]` (cold, noop, large, start),
  * `--json FILE` (write the results as JSON), `--keep` (keep the generated files).
  */
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,13 @@ const DEFAULT_PAGE_SIZE = 50;
 /** Per-file limit of the emulator during the benchmark: above the largest generated file. */
 const MAX_FILE_BYTES = 200 * 1024 * 1024;
 
+/** Load averages over 1, 5 and 15 minutes: how busy the shared machine was. */
+function describeLoad(): string {
+  return loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
+}
+
 function describeMachine(): string {
   return `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown model'}), ${formatBytes(totalmem())} memory, Node ${process.version}, ${process.platform}`;
 }
@@ -66,6 +73,7 @@ export async function main(argv: string[], programs: Omit<Programs, 'node'>): Pr
   }
 
   const started = performance.now();
+  const loadAtStart = describeLoad();
   const workDir = await mkdtemp(join(tmpdir(), 'raster-bench-'));
   const listPageSizes: number[] = [];
   const emulator = await startEmulator({
@@ -129,10 +137,11 @@ export async function main(argv: string[], programs: Omit<Programs, 'node'>): Pr
   }
 
   const mode = values.quick ? 'quick mode: small sizes, figures are not meaningful' : 'default sizes';
-  process.stdout.write(`\nRaster Toolkit benchmarks (${mode})\n${describeMachine()}\n\n${renderReport(results)}`);
+  const load = `load average ${loadAtStart} at the start, ${describeLoad()} at the end`;
+  process.stdout.write(`\nRaster Toolkit benchmarks (${mode})\n${describeMachine()}\n${load}\n\n${renderReport(results)}`);
   process.stdout.write(`Finished in ${formatMs(performance.now() - started)}.\n`);
   if (values.json) {
-    await writeFile(values.json, `${JSON.stringify({ machine: describeMachine(), quick: values.quick, results }, null, 2)}\n`);
+    await writeFile(values.json, `${JSON.stringify({ machine: describeMachine(), load, quick: values.quick, results }, null, 2)}\n`);
   }
   if (controller.signal.aborted) return controller.signal.reason === 'SIGINT' ? 130 : 143;
   return results.some((result) => result.error !== undefined) ? 1 : 0;
