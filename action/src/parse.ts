@@ -3,7 +3,7 @@
  * `InputError` naming the option and the value, so both adapters report invalid use the same way.
  */
 import type { DeletionBudget } from '@raster-toolkit/core';
-import { tagProblem } from '@raster-toolkit/core';
+import { isLoopbackHost, tagProblem } from '@raster-toolkit/core';
 
 /** Invalid use of the action or the CLI: a missing or malformed option. */
 export class InputError extends Error {
@@ -50,7 +50,7 @@ export function parseDeletionBudget(name: string, value: string): DeletionBudget
   );
 }
 
-/** Parses the base URL of the API; `http:` is allowed for a local emulator. */
+/** Parses the base URL of the API; `http:` is allowed only to a loopback host, such as a local emulator. */
 export function parseApiUrl(name: string, value: string): string {
   const trimmed = value.trim();
   let url: URL;
@@ -61,6 +61,12 @@ export function parseApiUrl(name: string, value: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InputError(`Invalid value for ${name}: ${JSON.stringify(value)}. Use an http or https URL.`);
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InputError(
+      `Invalid value for ${name}: ${JSON.stringify(value)} uses plain http:// to a host that is not loopback, which would send the API key unencrypted. ` +
+        'Use https://, or http:// only for localhost, 127.0.0.0/8 or ::1.',
+    );
   }
   return trimmed.replace(/\/+$/, '');
 }

@@ -229,7 +229,12 @@ describe('API URL and keys', () => {
 
       const run = await cli(['--api-url', apiUrl, 'images']);
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/--api-url|https:\/\//);
+      expect(run.stderr).toContain(`--api-url: ${JSON.stringify(apiUrl)}`);
+
+      const fromAction = await action({ 'api-url': apiUrl });
+      expect(fromAction.code).toBe(1);
+      expect(actionErrors(fromAction.stdout)).toContain(`Invalid value for api-url: ${JSON.stringify(apiUrl)}`);
+      expect(target.requests).toEqual([]);
     },
   );
 
