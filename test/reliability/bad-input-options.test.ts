@@ -154,7 +154,7 @@ describe('invalid options of the CLI and the action', () => {
   it('stops on a missing or empty folder', async () => {
     const missing = await target.sync({ path: join(workspace.path, 'missing') });
     expect(missing.outcome).toBe('guard');
-    expect(missing.stopReason).toMatch(/missing.*does not exist/);
+    expect(missing.stopReason).toMatch(/missing.*does not exist.*Check the path/);
 
     await mkdir(join(workspace.path, 'empty'));
     const empty = await target.sync({ path: join(workspace.path, 'empty') });

@@ -83,10 +83,10 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
   try {
     rootStats = await stat(absoluteRoot);
   } catch (error) {
-    return { found: false, reason: `The folder ${absoluteRoot} does not exist (${errorCode(error)}).` };
+    return { found: false, reason: `The folder ${absoluteRoot} does not exist (${errorCode(error)}). Check the path: it must name an existing folder.` };
   }
   if (!rootStats.isDirectory()) {
-    return { found: false, reason: `${absoluteRoot} is not a folder.` };
+    return { found: false, reason: `${absoluteRoot} is not a folder. Pass the folder that contains the files to sync.` };
   }
 
   const state: WalkState = {
