@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     onStop: (signal) =>
       reporter.line(`Received ${signal}: finishing the uploads in flight, then stopping without pruning. Press Ctrl-C again to quit at once.`),
     onRepeat: (signal) => {
-      reporter.line(`Received ${signal} again: quitting now. Uploads in flight may be left untagged; the next run uploads those files again.`);
+      reporter.line(`Received ${signal} again: quitting now. Uploads in flight may be left untagged; the next run on this machine finds them in its upload journal and adopts them.`);
       process.exit(ExitCode.partial);
     },
   });

@@ -67,7 +67,7 @@ async function untaggedIds(): Promise<string[]> {
  * after its first stderr line matching `afterOutput`. Returns the run and the untagged assets it
  * added.
  */
-async function interruptedRun(signal: NodeJS.Signals, afterOutput: RegExp, afterMs: number) {
+async function interruptedRun(signal: NodeJS.Signals, afterOutput: RegExp, afterMs: number, repeat?: { signal: NodeJS.Signals; afterMs: number }) {
   folder.mutate(6);
   await writeFolder(root(), folder);
   const before = new Set(await untaggedIds());
@@ -75,7 +75,8 @@ async function interruptedRun(signal: NodeJS.Signals, afterOutput: RegExp, after
     { route: 'upload', kind: 'latency', latencyMs: 400, times: 1000 },
     { route: 'tag-assets', kind: 'latency', latencyMs: 80, times: 1000 },
   ]);
-  const run = await runCli(cliOptions(), root(), { signal, afterMs, afterOutput }, ['--concurrency', '2']);
+  const interrupt = repeat === undefined ? { signal, afterMs, afterOutput } : { signal, afterMs, afterOutput, repeat };
+  const run = await runCli(cliOptions(), root(), interrupt, ['--concurrency', '2']);
   emulator.admin.clearFaults();
   const added = (await untaggedIds()).filter((id) => !before.has(id));
   return { run, added };
@@ -112,6 +113,25 @@ describe('raster-sync stopped by a signal', () => {
     expect(check.missing).toBe(0);
     expect(check.stale).toBe(0);
     expect(check.foreignTouched).toBe(0);
+  });
+
+  it('second signal quits at once and the next run adopts', async () => {
+    // As a person pressing Ctrl-C twice: the CLI stops at once, maybe leaving uploads untagged.
+    const { run, added } = await interruptedRun('SIGINT', /== uploading/, 100, { signal: 'SIGINT', afterMs: 50 });
+    expect(run.signalled, run.stderr).toBe(true);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Received SIGINT again: quitting now/);
+
+    const { next, check } = await nextRunCheck();
+
+    expect(parseJsonReport(next)?.outcome).toBe('success');
+    expect(check.duplicates).toBe(0);
+    expect(check.missing).toBe(0);
+    expect(check.stale).toBe(0);
+    expect(check.foreignTouched).toBe(0);
+    const stillUntagged = (await untaggedIds()).filter((id) => added.includes(id));
+    expect(stillUntagged).toEqual([]);
+    for (const id of added) expect(next.stdout + next.stderr).toContain(id);
   });
 
   it.each(PHASES.slice(0, 3))('SIGKILL at %s converges on the next run', async (_, afterOutput, afterMs) => {

@@ -72,13 +72,13 @@ export interface CliRun {
 /**
  * Runs the CLI as a child process against the library and, when `interrupt` is given, sends
  * that signal `afterMs` after start, or after the first stderr output matching `afterOutput`
- * when that is set. A process that has not exited 60 seconds after start (or after
+ * when that is set, and `repeat.signal` `repeat.afterMs` later when given. A process that has not exited 60 seconds after start (or after
  * the signal) is killed and reported as hung.
  */
 export function runCli(
   options: Pick<InterruptionOptions, 'access' | 'cliPath' | 'nodePath'>,
   root: string,
-  interrupt?: { signal: NodeJS.Signals; afterMs: number; afterOutput?: RegExp },
+  interrupt?: { signal: NodeJS.Signals; afterMs: number; afterOutput?: RegExp; repeat?: { signal: NodeJS.Signals; afterMs: number } },
   extraArgs: string[] = [],
 ): Promise<CliRun> {
   const args = [
@@ -110,6 +110,8 @@ export function runCli(
     const sendSignal = () => {
       if (interrupt === undefined || child.exitCode !== null) return;
       signalled = child.kill(interrupt.signal);
+      const repeat = interrupt.repeat;
+      if (repeat !== undefined) setTimeout(() => child.exitCode === null && child.kill(repeat.signal), repeat.afterMs);
       clearTimeout(watchdog);
       watchdog = setTimeout(() => {
         hung = true;
