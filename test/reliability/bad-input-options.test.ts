@@ -70,7 +70,7 @@ function action(inputs: Record<string, string>) {
   );
 }
 
-/** The `::error::` lines of an action run, which is how a step reports its failure. */
+/** Returns the `::error::` lines of an action run, which is how a step reports its failure. */
 function actionErrors(stdout: string): string {
   return stdout.split('\n').filter((line) => line.startsWith('::error')).join('\n');
 }

@@ -16,7 +16,7 @@ const DIGESTS = ['a', 'b', 'c', 'd'].map((letter) => letter.repeat(64));
 const RUNS = { seed: 20261204, numRuns: 300 };
 
 // Segments mix case and both Unicode forms of "é", so that collisions by case and by
-// normalisation are common; no segment is "." or "..", and none holds a separator.
+// normalisation are common. No segment is "." or "..", and none contains a separator.
 const segment = fc
   .array(fc.constantFrom('a', 'A', 'b', 'é', 'e\u0301', 'Ω', 'dir', 'x y', '#', '-'), { minLength: 1, maxLength: 3 })
   .map((parts) => parts.join(''));
@@ -109,7 +109,7 @@ function makeAsset(id: string, created: number, tags: string[]): Asset {
   };
 }
 
-/** The planner's input as the engine builds it: owned assets are those with the owner tag. */
+/** Builds the planner's input as the engine does: owned assets are those with the owner tag. */
 function inputFor(files: readonly LocalFile[], library: readonly Asset[]): PlanInput {
   const owned = library.filter((asset) => asset.tags.includes(OWNER_TAG));
   return { syncId: SYNC_ID, ownerTag: OWNER_TAG, files, owned, foreignCount: library.length - owned.length };

@@ -42,7 +42,7 @@ function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, cwd: st
   });
 }
 
-/** A clean environment: PATH and HOME only, so no variable of the test runner leaks in. */
+/** Returns a clean environment of PATH and HOME only, so no variable of the test runner leaks in. */
 function baseEnvironment(): NodeJS.ProcessEnv {
   return { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' };
 }

@@ -177,7 +177,7 @@ function randomMultipart(random: SeededRandom): { contentType: string; body: Buf
 /**
  * Builds one request: a method and path from the API's routes and nonsense around them, a
  * query string, the usual headers in valid and broken forms, and a JSON, multipart or random
- * body. Every request asks the server to close the connection after its response.
+ * body. Every request sends `Connection: close`, so the server closes the connection after its response.
  */
 /** The method and path of every Raster route, so that most cases reach a route handler. */
 function routesOf(target: FuzzTarget): Array<[string, string]> {

@@ -155,8 +155,8 @@ async function untaggedAssets(access: LibraryAccess, ownerTag: string, foreign: 
 
 /**
  * Interrupts `count` CLI runs with SIGTERM and `count` with SIGKILL, each at a random moment
- * while uploads are slowed by injected latency, and checks what each leaves behind: after
- * SIGTERM no untagged asset; after SIGKILL, one complete run must converge the library.
+ * while uploads are slowed by injected latency, and checks what each leaves behind. SIGTERM must
+ * leave no untagged asset. After SIGKILL, one complete run must converge the library.
  */
 export async function runInterruptions(options: InterruptionOptions): Promise<InterruptionTotals> {
   const { random, access, root } = options;

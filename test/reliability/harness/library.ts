@@ -130,8 +130,9 @@ export function assetNameFor(path: string): string {
 }
 
 /**
- * Compares the library with the folder: one owned asset per uploadable file, matched by asset
- * name and the SHA-256 of the bytes served at the asset's `url`; foreign assets as snapshotted.
+ * Compares the library with the folder. Each uploadable file needs one owned asset, matched by
+ * asset name and the SHA-256 of the bytes served at the asset's `url`, and each foreign asset
+ * must match its snapshot.
  */
 export async function checkLibrary(
   access: LibraryAccess,
