@@ -64,7 +64,7 @@ function parseOptions(argv: string[], cliPath: string): SoakOptions {
   });
   const integer = (name: string, text: string, min: number) => {
     const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} must be a whole number of at least ${min}, got ${text}`);
+    if (!Number.isSafeInteger(value) || value < min) throw new Error(`Invalid --${name}: ${JSON.stringify(text)}. Pass a whole number of at least ${min}.`);
     return value;
   };
   return {
@@ -138,7 +138,14 @@ function printFaultTable(totals: FaultTotals, interruptions: InterruptionTotals 
 }
 
 export async function main(argv: string[], _repositoryRoot: string, cliPath: string): Promise<number> {
-  const options = parseOptions(argv, cliPath);
+  let options: SoakOptions;
+  try {
+    options = parseOptions(argv, cliPath);
+  } catch (error) {
+    console.error(`soak: ${error instanceof Error ? error.message : String(error)}`);
+    console.error('Usage: npm run soak -- [--runs N] [--seed S] [--interruptions N] [--verbose]');
+    return 2;
+  }
   const random = new SeededRandom(options.seed);
   const workDirectory = await mkdtemp(join(tmpdir(), 'raster-soak-'));
   const emulator = await startEmulator({ port: 0, host: '127.0.0.1', processingDelayMs: 0, listingLagMs: 0 });
