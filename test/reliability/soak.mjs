@@ -2,7 +2,7 @@
 // packages' sources, so this entry bundles it with esbuild into .tmp/ (ignored by git) and
 // runs the bundle on the Node that started this script.
 //
-// Usage: npm run soak -- [--runs N] [--seed S] [--interruptions N] [--verbose]
+// Usage: npm run soak -- [--runs N] [--seed S] [--interruptions N] [--concurrent-rounds N] [--verbose]
 import { build } from 'esbuild';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
