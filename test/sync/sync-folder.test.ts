@@ -176,6 +176,24 @@ describe('syncFolder against the emulator', () => {
     expect(real.counts.pruned).toBe(2);
   });
 
+  it('plans no prune when prune is off', async () => {
+    await sync();
+    await rm(join(folder.path, 'odd/photo.jpeg'));
+    await rm(join(folder.path, 'brand/logo-128.png'));
+
+    const report = await sync({ prune: false });
+
+    expect(report.outcome).toBe('success');
+    expect(report.plan.prune).toEqual([]);
+    expect(report.plan.stale?.map((entry) => entry.name).sort()).toEqual(['logo-128', 'photo']);
+    expect(report.counts.pruned).toBe(0);
+    expect(emulator.admin.stats().byRoute['delete-assets']).toBeUndefined();
+
+    const withPrune = await sync({ dryRun: true });
+    expect(withPrune.plan.prune).toHaveLength(2);
+    expect(withPrune.plan.stale).toBeUndefined();
+  });
+
   it('rejects invalid options before any request', async () => {
     const cases: Array<[Partial<SyncOptions>, RegExp]> = [
       [{ apiKey: '' }, /apiKey/],

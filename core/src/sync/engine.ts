@@ -4,6 +4,7 @@
  */
 
 import { MAX_PAGE_SIZE } from '../api/limits';
+import { RasterApiError } from '../errors';
 import type { Asset } from '../api/types';
 import type { SyncApi } from './api';
 import { checkGuards } from './guards';
@@ -50,6 +51,22 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Describes a failed `GET /me`. The client's advice for a rejected key assumes a given
+ * organization, which the run did not have when it asked the key for one.
+ */
+function describeKeyError(error: unknown): string {
+  if (error instanceof RasterApiError && (error.kind === 'invalid-api-key' || error.kind === 'unauthenticated')) {
+    return `${error.method} ${error.path} failed with ${error.status} ${error.code}: ${error.serviceMessage} Check that the API key is a current Raster API key.`;
+  }
+  return describeError(error);
+}
+
+/** `1 file`, `2 files`: a count with the noun in the matching number. */
+function plural(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
+}
+
 function emptyPlan(): SyncPlan {
   return { upload: [], unchanged: [], prune: [], skipped: [], foreignCount: 0, collisions: [], ownedCount: 0 };
 }
@@ -78,6 +95,12 @@ class SyncRun {
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.startedAt = deps.now();
     this.ownerTag = ownerTagFor(options.syncId);
+  }
+
+  /** Logs a failure that ends the run, through `logger.error` when the logger has one. */
+  private logError(message: string): void {
+    if (this.logger.error) this.logger.error(message);
+    else this.logger.warn(message);
   }
 
   private emit(event: SyncEvent): void {
@@ -129,12 +152,12 @@ class SyncRun {
     } catch (error) {
       await earlyListing;
       const reason = `Scanning the folder failed, so nothing was written: ${describeError(error)}`;
-      logger.warn(reason);
+      this.logError(reason);
       return this.report('failed', reason);
     }
     if (!scan.found) {
       await earlyListing;
-      logger.warn(`Stopped by a guard: ${scan.reason}`);
+      logger.info(`Stopped by a guard, nothing was written: ${scan.reason}`);
       return this.report('guard', scan.reason);
     }
     logger.info(`Found ${scan.files.length} files.`);
@@ -147,19 +170,20 @@ class SyncRun {
     this.phase('list');
     const listing = await (earlyListing ?? this.listOwned());
     if ('failure' in listing) {
-      logger.warn(listing.failure);
+      this.logError(listing.failure);
       return this.report('failed', listing.failure);
     }
     logger.info(`Listed ${listing.owned.length} assets owned by this sync and ${listing.foreignCount} others.`);
     const recovery = await this.findInterruptedUploads(listing);
 
     this.phase('plan');
-    const { plan, uploads } = planSync({ syncId: options.syncId, ownerTag: this.ownerTag, files: scan.files, ...listing });
+    const { plan, uploads } = planSync({ syncId: options.syncId, ownerTag: this.ownerTag, files: scan.files, ...listing, prune: options.prune });
+    this.emit({ type: 'plan', plan });
     this.recordPlan(plan, listing.owned);
 
     const guard = checkGuards({ plan, prune: options.prune, maxDeletes: options.maxDeletes, discoveredCount: scan.files.length });
     if (guard !== null) {
-      logger.warn(`Stopped by a guard: ${guard}`);
+      logger.info(`Stopped by a guard, nothing was written: ${guard}`);
       return this.report('guard', guard);
     }
 
@@ -185,9 +209,9 @@ class SyncRun {
     let pruneFailure: string | null = null;
     if (options.prune && plan.prune.length > 0) {
       if (failed.length > 0) {
-        logger.warn(`Skipping the prune of ${plan.prune.length} assets because ${failed.length} files failed.`);
+        logger.warn(`Skipping the prune of ${plural(plan.prune.length, 'asset')} because ${plural(failed.length, 'file')} failed.`);
       } else if (stopped) {
-        logger.warn(`Skipping the prune of ${plan.prune.length} assets because the run was stopped.`);
+        logger.warn(`Skipping the prune of ${plural(plan.prune.length, 'asset')} because the run was stopped.`);
       } else {
         pruneFailure = await this.prune();
       }
@@ -205,6 +229,10 @@ class SyncRun {
   private async listOwned(): Promise<Listing> {
     try {
       this.organization = await this.deps.resolveOrganization();
+    } catch (error) {
+      return { failure: `Resolving the organization from the API key failed, so nothing was written: ${describeKeyError(error)}` };
+    }
+    try {
       const owned = await listOwnedAssets(this.deps.api, this.options.library, this.ownerTag);
       const foreignCount = await this.countForeign(owned.length);
       return { owned, foreignCount };
@@ -268,7 +296,8 @@ class SyncRun {
   /** Logs the plan and records the outcome of every file the plan settles without a write. */
   private recordPlan(plan: SyncPlan, owned: readonly Asset[]): void {
     this.plan = plan;
-    this.logger.info(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
+    const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because prune is off`;
+    this.logger.info(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
     for (const collision of plan.collisions ?? []) {
       const rule = collision.kind === 'unicode' ? 'after Unicode normalisation' : 'when case is ignored';
       this.logger.warn(`These names collide ${rule} and are skipped: ${collision.paths.join(', ')}`);
@@ -321,7 +350,7 @@ class SyncRun {
     if (failed.length > 0) {
       const names = failed.slice(0, 10).map((file) => file.path).join(', ');
       const more = failed.length > 10 ? ` and ${failed.length - 10} more` : '';
-      const reason = `${failed.length} files failed (${names}${more}), so nothing was pruned.`;
+      const reason = `${plural(failed.length, 'file')} failed (${names}${more}), so nothing was pruned.`;
       this.logger.warn(reason);
       return this.report('failed', reason);
     }
@@ -352,7 +381,7 @@ class SyncRun {
   private async prune(): Promise<string | null> {
     this.phase('prune');
     const ids = this.plan.prune.map((entry) => entry.assetId);
-    this.logger.info(`Moving ${ids.length} stale assets to the trash.`);
+    this.logger.info(`Moving ${plural(ids.length, 'stale asset')} to the trash.`);
 
     let moved: Set<string>;
     try {

@@ -39,6 +39,11 @@ export interface PlanInput {
   /** Every asset listed with the owner tag. */
   owned: readonly Asset[];
   foreignCount: number;
+  /**
+   * Whether stale owned assets go to `plan.prune`; true when omitted. When false they go to
+   * `plan.stale` instead, so the plan lists nothing to trash.
+   */
+  prune?: boolean;
 }
 
 export interface PlanResult {
@@ -153,19 +158,21 @@ export function planSync(input: PlanInput): PlanResult {
     if (matches && matches.length > 0) keptIds.add(oldest(matches).id);
   }
 
-  const prune: SyncPlan['prune'] = [];
+  const stale: SyncPlan['prune'] = [];
   const seen = new Set<string>();
   for (const asset of owned) {
     if (keptIds.has(asset.id) || seen.has(asset.id)) continue;
     seen.add(asset.id);
-    prune.push({ assetId: asset.id, name: asset.name, path: null, url: asset.url });
+    stale.push({ assetId: asset.id, name: asset.name, path: null, url: asset.url });
   }
+  const pruneOn = input.prune ?? true;
+  const prune = pruneOn ? stale : [];
 
   uploads.sort(comparePaths);
   unchanged.sort(comparePaths);
   skipped.sort(comparePaths);
   collisions.sort((a, b) => comparePaths({ path: a.paths[0]! }, { path: b.paths[0]! }));
-  prune.sort((a, b) => compareStrings(a.assetId, b.assetId));
+  stale.sort((a, b) => compareStrings(a.assetId, b.assetId));
 
   const plan: SyncPlan = {
     upload: uploads.map(({ path, size, fingerprint }) => ({ path, size, fingerprint })),
@@ -176,6 +183,7 @@ export function planSync(input: PlanInput): PlanResult {
     collisions,
     ownedCount: new Set(owned.map((asset) => asset.id)).size,
   };
+  if (!pruneOn) plan.stale = stale;
   return { plan, uploads };
 }
 

@@ -75,12 +75,16 @@ export interface SyncLogger {
   debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
+  /** A failure that ends the run; a logger without this method receives it through `warn`. */
+  error?(message: string): void;
 }
 
 export type SyncPhase = 'scan' | 'list' | 'plan' | 'upload' | 'tag' | 'reconcile' | 'prune' | 'settle';
 
 export type SyncEvent =
   | { type: 'phase'; phase: SyncPhase }
+  /** The plan, sent once it is computed: before the guards and before the first write. */
+  | { type: 'plan'; plan: SyncPlan }
   | { type: 'progress'; phase: SyncPhase; done: number; total: number }
   | { type: 'file'; outcome: FileOutcome }
   | { type: 'retry'; method: string; path: string; attempt: number; delayMs: number; reason: string };
@@ -104,6 +108,7 @@ export interface FileOutcome {
 export interface SyncPlan {
   upload: Array<{ path: string; size: number; fingerprint: string }>;
   unchanged: Array<{ path: string; assetId: string; url: string | null }>;
+  /** Owned assets whose file is gone, which the run trashes; empty when prune is off. */
   prune: Array<{ assetId: string; name: string | null; path: string | null; url: string | null }>;
   skipped: Array<{ path: string; reason: string }>;
   /** Assets in the library without this sync's owner tag: reported, never touched. */
@@ -116,6 +121,11 @@ export interface SyncPlan {
   collisions?: Array<{ kind: 'unicode' | 'case'; paths: string[] }>;
   /** Owned assets listed before planning. */
   ownedCount?: number;
+  /**
+   * Owned assets whose file is gone, kept because prune is off; present only then. With prune
+   * on, the same assets are in `prune`.
+   */
+  stale?: SyncPlan['prune'];
 }
 
 export type SyncOutcome = 'success' | 'partial' | 'guard' | 'failed';
