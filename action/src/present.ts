@@ -103,6 +103,8 @@ export function formatFileOutcome(file: FileOutcome): string {
       return `pruned    ${file.path}${file.assetId ? ` (asset ${file.assetId})` : ''}`;
     case 'skipped':
       return `skipped   ${file.path}: ${file.reason ?? 'no reason given'}`;
+    case 'cancelled':
+      return `cancelled ${file.path}: ${file.reason ?? 'no reason given'}`;
     case 'failed':
       return `failed    ${file.path}: ${file.reason ?? 'no reason given'}`;
   }

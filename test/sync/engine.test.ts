@@ -236,7 +236,8 @@ describe('runSync with a fake API', () => {
 
     expect(report.outcome).toBe('partial');
     expect(report.counts.uploaded).toBe(40);
-    expect(report.counts.skipped).toBe(20);
+    expect(report.counts.cancelled).toBe(20);
+    expect(report.counts.skipped).toBe(0);
     expect(api.assets.filter((asset) => asset.tags.length === 0)).toEqual([]);
     expect(api.assets.some((asset) => asset.name === 'old')).toBe(true);
     expect(api.count('DELETE')).toBe(0);

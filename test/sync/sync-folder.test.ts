@@ -388,7 +388,12 @@ describe('syncFolder against the emulator', () => {
     expect(report.counts.uploaded).toBeLessThan(report.plan.upload.length);
     expect(report.counts.pruned).toBe(0);
     expect(emulator.admin.stats().byRoute['delete-assets']).toBeUndefined();
-    expect(report.files.some((file) => file.status === 'skipped' && file.reason?.includes('stopped'))).toBe(true);
+    const cancelled = report.files.filter((file) => file.status === 'cancelled');
+    expect(cancelled.length).toBeGreaterThan(0);
+    expect(cancelled.every((file) => file.reason?.includes('stopped'))).toBe(true);
+    expect(report.counts.cancelled).toBe(cancelled.length);
+    expect(report.files.filter((file) => file.status === 'skipped' && file.reason?.includes('stopped'))).toEqual([]);
+    expect(report.counts.uploaded + report.counts.cancelled!).toBe(report.plan.upload.length);
 
     await new Promise((resolve) => setTimeout(resolve, 300));
     const assets = await listAllAssets(emulator);

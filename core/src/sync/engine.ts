@@ -72,8 +72,8 @@ function emptyPlan(): SyncPlan {
 }
 
 function countOutcomes(files: readonly FileOutcome[], foreign: number): SyncCounts {
-  const counts: SyncCounts = { uploaded: 0, unchanged: 0, pruned: 0, skipped: 0, failed: 0, foreign };
-  for (const file of files) counts[file.status] += 1;
+  const counts: SyncCounts = { uploaded: 0, unchanged: 0, pruned: 0, skipped: 0, cancelled: 0, failed: 0, foreign };
+  for (const file of files) counts[file.status] = (counts[file.status] ?? 0) + 1;
   return counts;
 }
 
@@ -194,7 +194,7 @@ class SyncRun {
 
     if (deps.signal?.aborted) {
       for (const upload of uploads) {
-        this.record({ path: upload.path, status: 'skipped', reason: 'The run was stopped before this file was uploaded.' });
+        this.record({ path: upload.path, status: 'cancelled', reason: 'The run was stopped before this file was uploaded.' });
       }
       return this.stoppedBeforeWriting();
     }

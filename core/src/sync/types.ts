@@ -89,7 +89,11 @@ export type SyncEvent =
   | { type: 'file'; outcome: FileOutcome }
   | { type: 'retry'; method: string; path: string; attempt: number; delayMs: number; reason: string };
 
-export type FileStatus = 'uploaded' | 'unchanged' | 'pruned' | 'skipped' | 'failed';
+/**
+ * Outcome of one file. `skipped`: Raster cannot take the file (type, size, name), so it was
+ * never sent. `cancelled`: the file could be uploaded but was not sent because the run stopped.
+ */
+export type FileStatus = 'uploaded' | 'unchanged' | 'pruned' | 'skipped' | 'cancelled' | 'failed';
 
 export interface FileOutcome {
   /**
@@ -101,7 +105,7 @@ export interface FileOutcome {
   assetId?: string;
   url?: string;
   thumbUrl?: string;
-  /** Reason a file was skipped or failed, in words a person can act on. */
+  /** Reason a file was skipped, cancelled or failed, in words a person can act on. */
   reason?: string;
 }
 
@@ -135,6 +139,11 @@ export interface SyncCounts {
   unchanged: number;
   pruned: number;
   skipped: number;
+  /**
+   * Files not sent because the run was stopped before their upload. The engine always sets it,
+   * and it is optional only so that counts written before it existed still type-check.
+   */
+  cancelled?: number;
   failed: number;
   foreign: number;
 }

@@ -162,7 +162,7 @@ class UploadPhase {
     if (this.input.signal?.aborted) {
       this.stopped = true;
       for (const upload of batch) {
-        this.finish({ path: upload.path, status: 'skipped', reason: 'The run was stopped before this file was uploaded.' });
+        this.finish({ path: upload.path, status: 'cancelled', reason: 'The run was stopped before this file was uploaded.' });
       }
       return;
     }
@@ -411,7 +411,7 @@ class UploadPhase {
     if (this.input.signal?.aborted) {
       this.stopped = true;
       for (const upload of missing) {
-        this.finish({ path: upload.path, status: 'skipped', reason: 'The upload response was lost and the run was stopped before the file was sent again.' });
+        this.finish({ path: upload.path, status: 'cancelled', reason: 'The upload response was lost and the run was stopped before the file was sent again.' });
       }
       return;
     }
