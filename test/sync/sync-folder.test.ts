@@ -194,6 +194,29 @@ describe('syncFolder against the emulator', () => {
     expect(withPrune.plan.stale).toBeUndefined();
   });
 
+  it('stops a second run of the same sync', async () => {
+    const [first, second] = await Promise.all([sync(), sync()]);
+
+    expect(first.outcome).toBe('success');
+    expect(second.outcome).toBe('guard');
+    expect(second.stopReason).toContain('Another run of this sync into this library is in progress');
+    expect(second.stopReason).toContain(`process ${process.pid}`);
+    expect(second.requests).toBe(0);
+    await expectEachFileOnce(folder.path);
+
+    const afterwards = await sync();
+    expect(afterwards.outcome).toBe('success');
+    expect(afterwards.counts.uploaded).toBe(0);
+  });
+
+  it('runs a dry run beside a running sync', async () => {
+    const [real, dry] = await Promise.all([sync(), sync({ dryRun: true })]);
+
+    expect(real.outcome).toBe('success');
+    expect(dry.outcome).toBe('success');
+    await expectEachFileOnce(folder.path);
+  });
+
   it('rejects invalid options before any request', async () => {
     const cases: Array<[Partial<SyncOptions>, RegExp]> = [
       [{ apiKey: '' }, /apiKey/],

@@ -21,8 +21,8 @@ export function journalFileFor(folder: string, apiUrl: string, libraryId: string
 /**
  * A journal in one JSON file, rewritten through a temporary file and a rename so that a killed
  * process leaves either the old or the new content. Operations of one process run one at a time.
- * NOTE: two processes syncing the same folder into the same library at once can overwrite each
- * other's entries, so run such syncs one at a time (a concurrency group in GitHub Actions).
+ * Two processes must not write one journal at once: `syncFolder` holds a lock file beside it for
+ * the whole run, which keeps out a second run that uses the same journal folder.
  */
 export class FileJournal implements UploadJournal {
   private queue: Promise<unknown> = Promise.resolve();

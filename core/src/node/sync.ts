@@ -4,16 +4,18 @@
  */
 
 import { readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { RasterClient } from '../client';
 import { DEFAULT_BASE_URL } from '../api/limits';
-import { runSync } from '../sync/engine';
+import { reportStoppedBeforeStart, runSync } from '../sync/engine';
 import { ownerTagFor } from '../sync/tags';
-import { resolveSyncOptions } from '../sync/options';
+import { resolveSyncOptions, type ResolvedSyncOptions } from '../sync/options';
 import type { SyncOptions, SyncReport } from '../sync/types';
 import { defaultJournalDir, FileJournal, journalFileFor } from './journal';
+import { acquireRunLock, lockFileFor, type RunLock } from './run-lock';
 import { scanFolder } from './scan';
 import { createUndiciTransport } from './undici-transport';
 
@@ -70,18 +72,36 @@ export function defaultSyncId(folder: string, env: NodeJS.ProcessEnv = process.e
  * Syncs a folder into a Raster library: scans, lists, plans, guards, uploads and tags, prunes,
  * waits for the listing and resolves with the report. Never prints: progress goes to `logger`
  * and `onEvent`. Rejects with `RasterUsageError` for invalid options, before any request; every
- * later failure is in the report's `outcome` and `stopReason`.
+ * later failure is in the report's `outcome` and `stopReason`. Holds a lock file next to the
+ * upload journal for the whole run (dry runs excepted), so that a second run of the same sync
+ * into the same library stops with the outcome `guard` before any request.
+ * NOTE: the lock covers only runs that share the journal folder, normally those of one machine.
  */
 export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
   const resolved = resolveSyncOptions(options, () => defaultSyncId(options.path));
 
-  const journal = new FileJournal(journalFileFor(
-    options.journalDir ?? defaultJournalDir(),
-    options.apiUrl ?? DEFAULT_BASE_URL,
-    resolved.library,
-    ownerTagFor(resolved.syncId),
-  ));
+  const journalDir = options.journalDir ?? defaultJournalDir();
+  const journalFile = journalFileFor(journalDir, options.apiUrl ?? DEFAULT_BASE_URL, resolved.library, ownerTagFor(resolved.syncId));
+  const journal = new FileJournal(journalFile);
 
+  // Two runs of one sync at once would both upload every new file. A dry run writes nothing, so
+  // it needs no lock.
+  let lock: RunLock | undefined;
+  if (!resolved.dryRun) {
+    await mkdir(journalDir, { recursive: true });
+    const result = await acquireRunLock(lockFileFor(journalFile), resolved.syncId);
+    if (!result.acquired) return reportStoppedBeforeStart(resolved, result.reason, options.logger);
+    lock = result.lock;
+  }
+
+  try {
+    return await runLocked(options, resolved, journal);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function runLocked(options: SyncOptions, resolved: ResolvedSyncOptions, journal: FileJournal): Promise<SyncReport> {
   const transport = createUndiciTransport({ connections: resolved.concurrency * 2 });
   try {
     // The client checks the key, the organization and the URL, and throws RasterUsageError.

@@ -77,6 +77,28 @@ function countOutcomes(files: readonly FileOutcome[], foreign: number): SyncCoun
   return counts;
 }
 
+/**
+ * Returns the report of a run that a guard stopped before it scanned or sent anything, such as
+ * the run lock held by another run. Logs the reason as a warning.
+ */
+export function reportStoppedBeforeStart(options: ResolvedSyncOptions, reason: string, logger: SyncLogger = SILENT_LOGGER): SyncReport {
+  logger.warn(`Stopped by a guard: ${reason}`);
+  return {
+    syncId: options.syncId,
+    ownerTag: ownerTagFor(options.syncId),
+    organization: options.organization ?? '',
+    library: options.library,
+    dryRun: options.dryRun,
+    outcome: 'guard',
+    stopReason: reason,
+    plan: emptyPlan(),
+    files: [],
+    counts: countOutcomes([], 0),
+    requests: 0,
+    durationMs: 0,
+  };
+}
+
 /** Runs one sync and resolves with its report. Rejects only for invalid use; every other failure is in the report. */
 export async function runSync(options: ResolvedSyncOptions, deps: SyncDependencies): Promise<SyncReport> {
   return new SyncRun(options, deps).run();

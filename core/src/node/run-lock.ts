@@ -1,0 +1,120 @@
+/**
+ * The run lock: a file that one run of a sync holds while it writes, so that a second run of the
+ * same sync on the same machine stops before it uploads the same files again.
+ */
+
+import { open, readFile, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+
+/** Content of a lock file. */
+interface LockOwner {
+  pid: number;
+  hostname: string;
+  /** ISO 8601 time the run took the lock. */
+  startedAt: string;
+  syncId: string;
+}
+
+/** A lock this process holds; `release` deletes its file. */
+export interface RunLock {
+  readonly filePath: string;
+  release(): Promise<void>;
+}
+
+export type LockResult = { acquired: true; lock: RunLock } | { acquired: false; reason: string };
+
+/** Returns the lock file of the run whose journal is `journalFile`: one per service, library and sync. */
+export function lockFileFor(journalFile: string): string {
+  return journalFile.replace(/\.json$/, '') + '.lock';
+}
+
+function parseOwner(text: string): LockOwner | null {
+  try {
+    const parsed = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof parsed.pid !== 'number' || !Number.isInteger(parsed.pid) || parsed.pid <= 0) return null;
+    return {
+      pid: parsed.pid,
+      hostname: typeof parsed.hostname === 'string' ? parsed.hostname : '',
+      startedAt: typeof parsed.startedAt === 'string' ? parsed.startedAt : 'an unknown time',
+      syncId: typeof parsed.syncId === 'string' ? parsed.syncId : '',
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Returns true when a process with this id runs on this machine (EPERM: it runs as another user). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Returns true when the lock's owner is known to be gone: a process of this machine that no
+ * longer exists. A lock written on another host, or one that cannot be parsed, is not stale,
+ * because nothing here can check it.
+ */
+function isStale(owner: LockOwner | null): boolean {
+  if (owner === null) return false;
+  if (owner.hostname !== '' && owner.hostname !== hostname()) return false;
+  return !processExists(owner.pid);
+}
+
+async function readOwnerText(filePath: string): Promise<string | null> {
+  try {
+    return await readFile(filePath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function heldReason(filePath: string, owner: LockOwner | null): string {
+  const holder = owner === null
+    ? 'another process'
+    : `process ${owner.pid}${owner.hostname !== '' && owner.hostname !== hostname() ? ` on host ${owner.hostname}` : ''}, started ${owner.startedAt}`;
+  return `Another run of this sync into this library is in progress (${holder}), so this run stopped before any write. ` +
+    `Wait until that run finishes and run the sync again. If no such run is active, delete the lock file ${filePath}.`;
+}
+
+/**
+ * Creates the lock file with O_EXCL and writes this process's id, host and start time into it.
+ * A lock left by a process of this machine that no longer exists is taken over; any other
+ * existing lock makes the result `acquired: false` with a reason that names its holder.
+ * NOTE: the lock only covers runs that share the lock folder, normally runs on one machine.
+ * Runs on different machines (two CI jobs) need to be serialized by other means, such as a
+ * concurrency group in GitHub Actions.
+ */
+export async function acquireRunLock(filePath: string, syncId: string): Promise<LockResult> {
+  const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), syncId };
+
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(filePath, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify(owner));
+      } finally {
+        await handle.close();
+      }
+      return { acquired: true, lock: { filePath, release: () => unlink(filePath).catch(() => undefined) } };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+
+    const text = await readOwnerText(filePath);
+    if (text === null) continue;
+    const holder = parseOwner(text);
+    if (!isStale(holder) || attempt > 0) return { acquired: false, reason: heldReason(filePath, holder) };
+
+    // Delete the stale lock only if it is still the one read above, so that a lock another run
+    // has just taken over is kept.
+    // NOTE: two runs that find the same stale lock at the same instant can still both take it
+    // over, in the microseconds between this check and the unlink.
+    if ((await readOwnerText(filePath)) === text) await unlink(filePath).catch(() => undefined);
+  }
+  return { acquired: false, reason: heldReason(filePath, null) };
+}
