@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -229,6 +230,32 @@ describe('defaultSyncId', () => {
   });
 
   it('falls back to the absolute path', async () => {
-    expect(defaultSyncId(outside, {})).toBe(`path:${outside}`);
+    expect(defaultSyncId(outside, {})).toBe(`path:${realpathSync(outside)}`);
+  });
+
+  it('resolves symbolic links to the real path', async () => {
+    await mkdir(join(outside, 'images'));
+    await symlink(join(outside, 'images'), join(outside, 'images-link'));
+
+    expect(defaultSyncId(join(outside, 'images-link'), {})).toBe(defaultSyncId(join(outside, 'images'), {}));
+    expect(defaultSyncId(join(outside, 'images-link'), {})).toBe(`path:${realpathSync(join(outside, 'images'))}`);
+  });
+
+  it('resolves a linked folder inside a repository', async () => {
+    await mkdir(join(root, '.git'), { recursive: true });
+    await put('docs/images/a.png');
+    await symlink(join(root, 'docs/images'), join(outside, 'images-link'));
+
+    expect(defaultSyncId(join(outside, 'images-link'), { GITHUB_REPOSITORY: 'octo/site' })).toBe('octo/site:docs/images');
+  });
+
+  it('uses the workspace of a checkout without .git', async () => {
+    await mkdir(join(outside, 'site/images'), { recursive: true });
+    const env = { GITHUB_REPOSITORY: 'octo/site', GITHUB_WORKSPACE: outside };
+
+    expect(defaultSyncId(join(outside, 'site/images'), env)).toBe('octo/site:site/images');
+    expect(defaultSyncId(outside, env)).toBe('octo/site:.');
+    expect(defaultSyncId(root, env)).toBe(`path:${realpathSync(root)}`);
+    expect(defaultSyncId(join(outside, 'site/images'), { GITHUB_REPOSITORY: 'octo/site' })).toMatch(/^path:/);
   });
 });

@@ -3,7 +3,7 @@
  * file scanner and the real clock into the pure engine.
  */
 
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -51,21 +51,46 @@ function toPosix(relative: string): string {
   return relative.split(path.sep).join('/').normalize('NFC');
 }
 
+/** Returns the real path of `file` (symbolic links resolved), or its absolute path when it does not exist. */
+function realPath(file: string): string {
+  const absolute = path.resolve(file);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    return absolute;
+  }
+}
+
+/** Returns `child` relative to `parent` with `/` separators, or undefined when it is not inside it. */
+function relativeInside(parent: string, child: string): string | undefined {
+  const relative = path.relative(parent, child);
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return undefined;
+  return toPosix(relative) || '.';
+}
+
 /**
  * Returns the default sync id of a folder: `<repository>:<folder relative to the repository
  * root>`. The repository is `GITHUB_REPOSITORY` in GitHub Actions, otherwise the `owner/name`
  * of the `origin` remote, otherwise the name of the repository's folder, so that a laptop and
- * CI agree whenever the remote is set. Outside a repository it is `path:<absolute folder>`.
- * Set `syncId` explicitly to share one sync between machines whose defaults differ.
+ * CI agree whenever the remote is set. A folder without `.git` inside `GITHUB_WORKSPACE` (a
+ * checkout without history) gets `<GITHUB_REPOSITORY>:<folder relative to the workspace>`.
+ * Elsewhere it is `path:<absolute folder>`. Paths are real paths, so a folder reached through
+ * a symbolic link keeps its id. Set `syncId` explicitly to share one sync between machines whose
+ * defaults differ.
  */
 export function defaultSyncId(folder: string, env: NodeJS.ProcessEnv = process.env): string {
-  const absolute = path.resolve(folder);
+  const absolute = realPath(folder);
   const root = findRepositoryRoot(absolute);
-  if (root === undefined) return `path:${toPosix(absolute)}`;
+  if (root !== undefined) {
+    const repository = env.GITHUB_REPOSITORY || originRepository(root) || path.basename(root);
+    return `${repository}:${relativeInside(root, absolute) ?? '.'}`;
+  }
 
-  const repository = env.GITHUB_REPOSITORY || originRepository(root) || path.basename(root);
-  const relative = toPosix(path.relative(root, absolute)) || '.';
-  return `${repository}:${relative}`;
+  if (env.GITHUB_REPOSITORY && env.GITHUB_WORKSPACE) {
+    const relative = relativeInside(realPath(env.GITHUB_WORKSPACE), absolute);
+    if (relative !== undefined) return `${env.GITHUB_REPOSITORY}:${relative}`;
+  }
+  return `path:${toPosix(absolute)}`;
 }
 
 /**
