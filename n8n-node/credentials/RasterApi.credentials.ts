@@ -6,11 +6,31 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { API_VERSION } from '../../core/src/api/limits';
+import { API_VERSION, DEFAULT_BASE_URL } from '../../core/src/api/limits';
+
+/** n8n expression for the base URL the node uses: trimmed, and the default when empty. */
+const BASE_URL = `String($credentials.baseUrl || "${DEFAULT_BASE_URL}").trim()`;
+
+/**
+ * n8n expression that is true when the base URL uses https://, or plain http:// to a loopback
+ * host (localhost, 127.0.0.0/8 or ::1): the rule of `checkSecureUrl` in the core client, which
+ * the node applies before it sends anything. It is stricter than the core for a few URLs, such as
+ * a loopback URL with user info, and accepts no http:// URL to a host that is not loopback.
+ */
+export const SECURE_BASE_URL_CONDITION =
+	String.raw`/^(https:\/\/|http:\/\/(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|\[0:0:0:0:0:0:0:1\])(:\d+)?(\/|$))/i` +
+	`.test(${BASE_URL})`;
+
+/**
+ * Base URL the credential test sends to instead of an insecure one. Neither axios nor fetch
+ * supports this scheme, so the request fails before any DNS look-up or connection.
+ */
+export const REJECTED_BASE_URL = 'https-required:';
 
 /**
  * An API key of one Raster organization. n8n adds the bearer key and the `Api-Version` header
- * to every request the Raster node sends through `httpRequestWithAuthentication`.
+ * to every request the Raster node sends through `httpRequestWithAuthentication`, the key only
+ * while the base URL is secure.
  */
 export class RasterApi implements ICredentialType {
 	name = 'rasterApi';
@@ -51,23 +71,33 @@ export class RasterApi implements ICredentialType {
 			type: 'string',
 			default: 'https://api.raster.app',
 			description:
-				'The address of the Raster API. Change it only to reach a proxy or a local Raster emulator.',
+				'The address of the Raster API. Change it only to reach a proxy or a local Raster emulator. Use https://; plain http:// is accepted only for localhost, 127.0.0.0/8 or ::1, and for any other host the node and the credential test send nothing.',
 		},
 	];
 
+	// n8n applies this block to every request it signs with the credential and cannot reject a
+	// request here, so the key is left out whenever the base URL is insecure.
 	authenticate: IAuthenticateGeneric = {
 		type: 'generic',
 		properties: {
 			headers: {
-				Authorization: '=Bearer {{$credentials.apiKey}}',
+				Authorization: `={{ ${SECURE_BASE_URL_CONDITION} ? "Bearer " + $credentials.apiKey : "" }}`,
 				'Api-Version': API_VERSION,
 			},
 		},
 	};
 
+	// The test is declarative because a programmatic one (`testedBy` and the node's
+	// `methods.credentialTest`) can send only through `this.helpers.request`, which n8n's
+	// community-node lint and package scanner reject as deprecated. A declarative test cannot
+	// reject a URL, so an insecure base URL resolves to a scheme that n8n's HTTP client (axios
+	// 1.21.1 in n8n 2.41.1) rejects with "Unsupported protocol https-required:" before it
+	// resolves a host or connects.
+	// NOTE: checked by reading axios's HTTP adapter and in a test with fetch, not in a running
+	// n8n, so the exact message n8n shows is not verified.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl}}',
+			baseURL: `={{ ${SECURE_BASE_URL_CONDITION} ? ${BASE_URL} : "${REJECTED_BASE_URL}" }}`,
 			url: '/me',
 			method: 'GET',
 		},

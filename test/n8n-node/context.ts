@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import { isLoopbackHost } from '@raster-toolkit/core';
 import type {
 	IBinaryData,
 	IDataObject,
@@ -17,7 +18,7 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, Workflow } from 'n8n-workflow';
 
 import { RasterApi } from '../../n8n-node/credentials/RasterApi.credentials';
 import { Raster } from '../../n8n-node/nodes/Raster/Raster.node';
@@ -176,15 +177,39 @@ function isLocator(value: unknown): value is { value: unknown } {
 	return typeof value === 'object' && value !== null && '__rl' in value;
 }
 
-/** Resolves `={{$credentials.name}}` and literal values the way n8n's generic authentication does. */
+/** A one-node workflow whose expression engine resolves credential expressions, as n8n's does. */
+const expressionWorkflow = new Workflow({
+	nodes: [node],
+	connections: {},
+	active: false,
+	nodeTypes: {
+		getByName: () => new Raster(),
+		getByNameAndVersion: () => new Raster(),
+		getKnownTypes: () => ({}),
+	},
+});
+
+/**
+ * Resolves a credential value the way n8n's generic authentication and credential test do: a
+ * string that starts with `=` is an expression evaluated by n8n-workflow with `$credentials`,
+ * anything else is literal.
+ */
 export function resolveCredentialValue(template: unknown, credentials: RasterCredentials): string {
 	const text = String(template);
 	if (!text.startsWith('=')) {
 		return text;
 	}
-	return text.slice(1).replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_match, key: string) =>
-		String((credentials as unknown as Record<string, unknown>)[key] ?? ''),
+	const value = expressionWorkflow.expression.getParameterValue(
+		text,
+		null,
+		0,
+		0,
+		node.name,
+		[],
+		'internal',
+		{ $credentials: credentials as unknown as IDataObject },
 	);
+	return String(value ?? '');
 }
 
 function authenticate(
@@ -208,6 +233,11 @@ async function send(requestOptions: IHttpRequestOptions, requests: RecordedReque
 	}
 	const body = toBuffer(requestOptions.body);
 	requests.push({ method: requestOptions.method ?? 'GET', url, headers, body });
+	// Tests reach only servers on this machine. The request is recorded first, so a test that
+	// expects none still sees the attempt.
+	if (!isLoopbackHost(url.hostname)) {
+		throw new Error(`The test context sends only to loopback hosts, not to ${url.origin}`);
+	}
 
 	const response = await fetch(url, {
 		method: requestOptions.method ?? 'GET',

@@ -2,6 +2,7 @@ import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { Raster } from '../../n8n-node/nodes/Raster/Raster.node';
 import { binaryItem, byId, createContext, runNode, type RasterCredentials } from './context';
 import { seedAssets } from './seed';
 
@@ -33,6 +34,87 @@ async function mixedGetParameters() {
 		assetId: ids[itemIndex],
 	});
 }
+
+/** Every resource and operation pair the node offers, read from its description. */
+function allOperations(): Array<[string, string]> {
+	const properties = new Raster().description.properties;
+	const pairs: Array<[string, string]> = [];
+	for (const property of properties) {
+		if (property.name !== 'operation') {
+			continue;
+		}
+		const resources = (property.displayOptions?.show?.resource ?? []) as string[];
+		for (const resource of resources) {
+			for (const option of property.options ?? []) {
+				pairs.push([resource, String((option as { value: unknown }).value)]);
+			}
+		}
+	}
+	return pairs;
+}
+
+describe('insecure base URL', () => {
+	const insecureUrl = 'http://example.invalid';
+
+	it('covers every operation', () => {
+		expect(allOperations()).toHaveLength(13);
+	});
+
+	it.each(allOperations())('rejects %s %s before any request', async (resource, operation) => {
+		const store = new Map<string, Buffer>();
+		const { context, requests } = createContext({
+			credentials: { ...credentials, baseUrl: insecureUrl },
+			items: [await binaryItem(store, { data: 'brand/logo-128.png' })],
+			binaryStore: store,
+			parameters: {
+				resource,
+				operation,
+				library: byId('my-library'),
+				targetLibrary: byId('archive'),
+				assetId: 'asset-1',
+				assetIds: 'asset-1',
+				tags: 'summer',
+				name: 'Archive',
+				description: 'A description',
+				query: 'logo',
+			},
+		});
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as NodeOperationError).message).toBe(
+			`Invalid Base URL in the Raster credential: "${insecureUrl}". Nothing was sent.`,
+		);
+		expect((error as NodeOperationError).description).toContain('Plain http:// is accepted only for localhost, 127.0.0.0/8 or ::1');
+		expect(requests).toHaveLength(0);
+	});
+
+	it('rejects the library list before any request', async () => {
+		const { context, requests } = createContext({
+			credentials: { ...credentials, baseUrl: `${insecureUrl}/` },
+			parameters: {},
+		});
+
+		const error = await new Raster().methods.listSearch.searchLibraries.call(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as NodeOperationError).message).toContain(insecureUrl);
+		expect(requests).toHaveLength(0);
+	});
+
+	it('accepts http on localhost', async () => {
+		const { context, requests } = createContext({
+			credentials: { ...credentials, baseUrl: emulator.url.replace('127.0.0.1', 'localhost') },
+			parameters: { resource: 'library', operation: 'getMany' },
+		});
+
+		const output = await runNode(context);
+
+		expect(output.map((item) => item.json.id)).toEqual([emulator.libraryId]);
+		expect(requests).toHaveLength(1);
+	});
+});
 
 describe('per-item errors', () => {
 	it('continues past a failed item with its error', async () => {
