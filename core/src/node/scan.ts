@@ -61,7 +61,8 @@ interface FileRead {
  */
 async function readFile(absolutePath: string, expectedSize: number): Promise<FileRead> {
   const hash = createHash('sha256');
-  const head = new Uint8Array(MEDIA_SNIFF_BYTES);
+  // A file's head is at most the file, so small files allocate no more than their size.
+  const head = new Uint8Array(Math.min(MEDIA_SNIFF_BYTES, expectedSize));
   let headLength = 0;
   let bytesRead = 0;
   let contentType: string | null | undefined;
@@ -74,14 +75,14 @@ async function readFile(absolutePath: string, expectedSize: number): Promise<Fil
       if (count === 0) break;
       const bytes = buffer.subarray(0, count);
       hash.update(bytes);
-      if (headLength < MEDIA_SNIFF_BYTES) {
-        const take = Math.min(MEDIA_SNIFF_BYTES - headLength, count);
+      if (headLength < head.length) {
+        const take = Math.min(head.length - headLength, count);
         head.set(bytes.subarray(0, take), headLength);
         headLength += take;
       }
       bytesRead += count;
 
-      if (contentType === undefined && headLength === MEDIA_SNIFF_BYTES) {
+      if (contentType === undefined && headLength === head.length) {
         contentType = detectMediaType(head);
         if (contentType === null) return { sha256: '', head, bytesRead, contentType };
       }
