@@ -91,7 +91,10 @@ describe('invalid options of the CLI and the action', () => {
       return;
     }
     expect(run.code).toBe(1);
-    expect(actionErrors(run.stdout)).toContain(`Invalid value for ${name}: ${JSON.stringify(value)}. Use true or false.`);
+    // The message names the input, repeats the value and says what to use.
+    expect(actionErrors(run.stdout)).toContain(name);
+    expect(actionErrors(run.stdout)).toContain(JSON.stringify(value));
+    expect(actionErrors(run.stdout)).toMatch(/true or false/);
     expect(target.requests).toEqual([]);
   });
 
@@ -112,7 +115,9 @@ describe('invalid options of the CLI and the action', () => {
       expect(fromAction.code).toBe(0);
     } else {
       expect(fromAction.code).toBe(1);
-      expect(actionErrors(fromAction.stdout)).toContain(`Invalid value for concurrency: ${JSON.stringify(value)}`);
+      expect(actionErrors(fromAction.stdout)).toContain('concurrency');
+      expect(actionErrors(fromAction.stdout)).toContain(JSON.stringify(value));
+      expect(actionErrors(fromAction.stdout)).toMatch(/whole number/);
     }
     expect(fromCli.code).toBe(2);
     expect(fromCli.stderr).toMatch(/--concurrency/);
@@ -143,7 +148,7 @@ describe('invalid options of the CLI and the action', () => {
       for (const path of ['..', outside.path, 'images/../..']) {
         const run = await action({ path });
         expect(run.code, path).toBe(1);
-        expect(actionErrors(run.stdout), path).toMatch(/Invalid value for path: .*outside the workspace/);
+        expect(actionErrors(run.stdout), path).toMatch(/path.*outside the workspace/);
       }
       expect(target.requests).toEqual([]);
     } finally {
@@ -229,11 +234,13 @@ describe('API URL and keys', () => {
 
       const run = await cli(['--api-url', apiUrl, 'images']);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain(`--api-url: ${JSON.stringify(apiUrl)}`);
+      expect(run.stderr).toContain('--api-url');
+      expect(run.stderr).toContain(JSON.stringify(apiUrl));
 
       const fromAction = await action({ 'api-url': apiUrl });
       expect(fromAction.code).toBe(1);
-      expect(actionErrors(fromAction.stdout)).toContain(`Invalid value for api-url: ${JSON.stringify(apiUrl)}`);
+      expect(actionErrors(fromAction.stdout)).toContain('api-url');
+      expect(actionErrors(fromAction.stdout)).toContain(JSON.stringify(apiUrl));
       expect(target.requests).toEqual([]);
     },
   );
