@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { discoverFiles, type DiscoverOptions } from '../../core/src/node/discover';
 import { compilePatterns, selects, splitPatterns } from '../../core/src/node/patterns';
-import { checkFile, scanFolder } from '../../core/src/node/scan';
+import { checkFile, DEFAULT_MAX_FILE_SIZE, scanFolder } from '../../core/src/node/scan';
 import { defaultSyncId } from '../../core/src/node/sync';
 import { planSync } from '../../core/src/sync/plan';
 import { ownerTagFor } from '../../core/src/sync/tags';
@@ -192,8 +192,19 @@ describe('scanFolder', () => {
     const reasons = Object.fromEntries(result.files.map((file) => [file.path, file.skipReason]));
     expect(reasons['empty.png']).toContain('empty');
     expect(reasons['big.png']).toContain('over the per-file limit');
+    expect(reasons['big.png']).toContain('set by the maxFileSize sync option');
     expect(reasons['text.png']).toContain('does not accept this type');
     expect(result.files.every((file) => file.sha256 === undefined)).toBe(true);
+  });
+
+  it('calls the default size limit assumed', async () => {
+    const file = { path: 'huge.png', absolutePath: join(root, 'huge.png'), size: DEFAULT_MAX_FILE_SIZE + 1 };
+
+    const checked = await checkFile(file, DEFAULT_MAX_FILE_SIZE);
+
+    expect(checked.skipReason).toContain('over the per-file limit of 100.0 MiB that this toolkit assumes');
+    expect(checked.skipReason).toContain('Raster does not publish its limit');
+    expect(checked.skipReason).toContain('raise the limit with the maxFileSize sync option');
   });
 });
 

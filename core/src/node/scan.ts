@@ -98,18 +98,21 @@ async function readFile(absolutePath: string, expectedSize: number): Promise<Fil
   return { sha256: hash.digest('hex'), head: headBytes, bytesRead, contentType: contentType ?? detectMediaType(headBytes) };
 }
 
+/** Explains a skip for size, saying whether the limit is the assumed default or a chosen one. */
+function sizeLimitReason(size: number, maxFileSize: number): string {
+  const over = `The file is ${formatMiB(size)}, over the per-file limit of ${formatMiB(maxFileSize)}`;
+  if (maxFileSize !== DEFAULT_MAX_FILE_SIZE) return `${over} set by the maxFileSize sync option.`;
+  return `${over} that this toolkit assumes, because Raster does not publish its limit. ` +
+    'If Raster accepts larger files, raise the limit with the maxFileSize sync option.';
+}
+
 /** Runs the local pre-checks on one discovered file and hashes it when it passes them. */
 export async function checkFile(file: DiscoveredFile, maxFileSize: number): Promise<LocalFile> {
   const local: LocalFile = { path: file.path, size: file.size, source: { kind: 'path', path: file.absolutePath } };
 
   if (file.skipReason !== undefined) return { ...local, skipReason: file.skipReason };
   if (file.size === 0) return { ...local, skipReason: 'The file is empty, and Raster rejects empty files.' };
-  if (file.size > maxFileSize) {
-    return {
-      ...local,
-      skipReason: `The file is ${formatMiB(file.size)}, over the per-file limit of ${formatMiB(maxFileSize)}.`,
-    };
-  }
+  if (file.size > maxFileSize) return { ...local, skipReason: sizeLimitReason(file.size, maxFileSize) };
 
   let read;
   try {
