@@ -6,8 +6,8 @@ import {
   parseApiUrl,
   parseBoolean,
   parseDeletionBudget,
+  parseConcurrency,
   parseList,
-  parsePositiveInteger,
   parseTags,
 } from './parse';
 
@@ -80,7 +80,7 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
   if (maxDeletes !== '') options.maxDeletes = parseDeletionBudget('max-deletes', maxDeletes);
 
   const concurrency = input('concurrency');
-  if (concurrency !== '') options.concurrency = parsePositiveInteger('concurrency', concurrency);
+  if (concurrency !== '') options.concurrency = parseConcurrency('concurrency', concurrency);
 
   const syncId = input('sync-id');
   if (syncId !== '') options.syncId = syncId;

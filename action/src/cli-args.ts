@@ -5,8 +5,8 @@ import type { SyncOptions } from '@raster-toolkit/core';
 import {
   InputError,
   parseApiUrl,
+  parseConcurrency,
   parseDeletionBudget,
-  parsePositiveInteger,
   parseTags,
 } from './parse';
 
@@ -83,8 +83,10 @@ const FLAGS = {
 export function parseCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): CliCommand {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: FLAGS, allowPositionals: true, allowNegative: true, strict: true });
+    parsed = parseArgs({ args: checkFlags(args), options: FLAGS, allowPositionals: true, allowNegative: true, strict: true });
   } catch (error) {
+    // checkFlags catches the known cases first; this keeps Node's text for any other.
+    if (error instanceof InputError) throw error;
     throw new InputError(error instanceof Error ? error.message : String(error));
   }
   const { values, positionals } = parsed;
@@ -129,8 +131,78 @@ export function parseCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): C
   if (values.prune !== undefined) options.prune = values.prune;
   if (values['dry-run'] !== undefined) options.dryRun = values['dry-run'];
   if (values['max-deletes'] !== undefined) options.maxDeletes = parseDeletionBudget('--max-deletes', values['max-deletes']);
-  if (values.concurrency !== undefined) options.concurrency = parsePositiveInteger('--concurrency', values.concurrency);
-  if (values['sync-id'] !== undefined) options.syncId = values['sync-id'];
+  if (values.concurrency !== undefined) options.concurrency = parseConcurrency('--concurrency', values.concurrency);
+  if (values['sync-id'] !== undefined) {
+    if (values['sync-id'].trim() === '') {
+      throw new InputError('--sync-id must not be empty. Omit it to use the default sync id, or pass an id such as octo-org/site:images.');
+    }
+    options.syncId = values['sync-id'];
+  }
 
   return { kind: 'sync', options, json: values.json ?? false, verbose: values.verbose ?? false };
+}
+
+type FlagName = keyof typeof FLAGS;
+
+/**
+ * Checks the flags before `parseArgs` reads them, so that invalid use gets a message naming the
+ * flag and the fix instead of Node's text. Returns the arguments with a negative number after a
+ * flag joined to it (`--concurrency=-1`), because `parseArgs` reads `-1` as a flag; the value
+ * parser then rejects the number itself.
+ */
+function checkFlags(args: readonly string[]): string[] {
+  const checked: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    if (arg === '--') {
+      checked.push(...args.slice(index));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      checked.push(arg);
+      continue;
+    }
+
+    const equals = arg.indexOf('=');
+    const written = equals === -1 ? arg : arg.slice(0, equals);
+    const flag = flagNamed(written);
+    if (flag === undefined) {
+      throw new InputError(`Unknown option ${written}.`);
+    }
+
+    if (FLAGS[flag].type === 'boolean') {
+      if (equals !== -1) {
+        const negation = flag === 'prune' ? ' or --no-prune' : '';
+        throw new InputError(`${written} takes no value; pass ${written}${negation} alone.`);
+      }
+      checked.push(arg);
+      continue;
+    }
+
+    if (equals !== -1) {
+      checked.push(arg);
+      continue;
+    }
+    const value = args[index + 1];
+    if (value === undefined || (value.startsWith('-') && !/^-\d/.test(value))) {
+      throw new InputError(`Missing value for ${written}. Pass it as ${written} <value>.`);
+    }
+    checked.push(`${written}=${value}`);
+    index++;
+  }
+  return checked;
+}
+
+/** Returns the flag a written option names (`--prune`, `--no-prune`, `-h`), or undefined. */
+function flagNamed(written: string): FlagName | undefined {
+  if (written === '-h') return 'help';
+  if (!written.startsWith('--')) return undefined;
+  const name = written.slice(2);
+  if (Object.hasOwn(FLAGS, name)) return name as FlagName;
+  // parseArgs accepts `--no-NAME` for every boolean flag when allowNegative is set.
+  const negated = name.startsWith('no-') ? name.slice(3) : undefined;
+  if (negated !== undefined && Object.hasOwn(FLAGS, negated) && FLAGS[negated as FlagName].type === 'boolean') {
+    return negated as FlagName;
+  }
+  return undefined;
 }

@@ -3,7 +3,7 @@
  * `InputError` naming the option and the value, so both adapters report invalid use the same way.
  */
 import type { DeletionBudget } from '@raster-toolkit/core';
-import { isLoopbackHost, tagProblem } from '@raster-toolkit/core';
+import { isLoopbackHost, MAX_CONCURRENCY, RasterUsageError, tagProblem } from '@raster-toolkit/core';
 
 /** Invalid use of the action or the CLI: a missing or malformed option. */
 export class InputError extends Error {
@@ -15,17 +15,22 @@ export function parseBoolean(name: string, value: string): boolean {
   const trimmed = value.trim();
   if (trimmed === 'true') return true;
   if (trimmed === 'false') return false;
-  throw new InputError(`Invalid value for ${name}: ${JSON.stringify(value)}. Use true or false.`);
+  throw new InputError(`${name} must be true or false, got ${JSON.stringify(value)}.`);
 }
 
-/** Parses an integer of at least 1, written in decimal digits. */
-export function parsePositiveInteger(name: string, value: string): number {
+/** Parses an integer from `min` to `max`, written in decimal digits. */
+export function parseIntegerInRange(name: string, value: string, min: number, max: number): number {
   const trimmed = value.trim();
   const number = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isSafeInteger(number) || number < 1) {
-    throw new InputError(`Invalid value for ${name}: ${JSON.stringify(value)}. Use a whole number of 1 or more.`);
+  if (!Number.isSafeInteger(number) || number < min || number > max) {
+    throw new InputError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}.`);
   }
   return number;
+}
+
+/** Parses the number of upload batches and tag calls in flight, within the engine's bounds. */
+export function parseConcurrency(name: string, value: string): number {
+  return parseIntegerInRange(name, value, 1, MAX_CONCURRENCY);
 }
 
 /**
@@ -46,7 +51,7 @@ export function parseDeletionBudget(name: string, value: string): DeletionBudget
   }
 
   throw new InputError(
-    `Invalid value for ${name}: ${JSON.stringify(value)}. Use a count such as 25 or a percentage from 0% to 100% such as 10%.`,
+    `${name} must be a count of 0 or more such as 25, or a percentage from 0% to 100% such as 10%, got ${JSON.stringify(value)}.`,
   );
 }
 
@@ -94,3 +99,54 @@ export function parseTags(name: string, value: string): string[] {
   }
   return [...new Set(tags)];
 }
+
+/**
+ * Rewrites an option error of the engine, which names its own option (`syncId`, `baseUrl`), so
+ * that it names the flag or input the user typed. `names` maps engine option names to those.
+ */
+export function toInputError(error: RasterUsageError, names: Readonly<Record<string, string>>): InputError {
+  const name = names[error.parameter];
+  if (name === undefined) return new InputError(error.message);
+  const message = error.message.replace(new RegExp(`\\b${error.parameter}\\b`, 'g'), name);
+  return new InputError(message);
+}
+
+/** Engine option names and the `raster-sync` flags that set them. */
+export const CLI_FLAG_NAMES: Readonly<Record<string, string>> = {
+  apiKey: 'RASTER_API_KEY',
+  apiUrl: '--api-url',
+  baseUrl: '--api-url',
+  organization: '--organization',
+  library: '--library',
+  path: '--path',
+  include: '--include',
+  exclude: '--exclude',
+  includeHidden: '--include-hidden',
+  followSymlinks: '--follow-symlinks',
+  prune: '--prune',
+  maxDeletes: '--max-deletes',
+  dryRun: '--dry-run',
+  syncId: '--sync-id',
+  tags: '--tags',
+  concurrency: '--concurrency',
+};
+
+/** Engine option names and the action inputs that set them. */
+export const ACTION_INPUT_NAMES: Readonly<Record<string, string>> = {
+  apiKey: 'api-key',
+  apiUrl: 'api-url',
+  baseUrl: 'api-url',
+  organization: 'organization',
+  library: 'library',
+  path: 'path',
+  include: 'include',
+  exclude: 'exclude',
+  includeHidden: 'include-hidden',
+  followSymlinks: 'follow-symlinks',
+  prune: 'prune',
+  maxDeletes: 'max-deletes',
+  dryRun: 'dry-run',
+  syncId: 'sync-id',
+  tags: 'tags',
+  concurrency: 'concurrency',
+};

@@ -60,6 +60,6 @@ export { planSync, type LocalFile, type PlanInput, type PlanResult } from './syn
 export { checkGuards, deletionLimit, DEFAULT_DELETION_FLOOR, DEFAULT_DELETION_PERCENT } from './sync/guards';
 export { detectMediaType } from './sync/media-type';
 export { runSync, type ScanOutcome, type SyncDependencies } from './sync/engine';
-export { resolveSyncOptions, type ResolvedSyncOptions } from './sync/options';
+export { MAX_CONCURRENCY, resolveSyncOptions, type ResolvedSyncOptions } from './sync/options';
 export type { SyncApi } from './sync/api';
 export type { PendingBatch, UploadJournal } from './sync/journal';

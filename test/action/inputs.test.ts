@@ -3,7 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { readActionOptions } from '../../action/src/action-inputs';
 import { parseCli } from '../../action/src/cli-args';
 import { readActionMetadata } from './harness';
-import { InputError, parseApiUrl, parseBoolean, parseDeletionBudget, parsePositiveInteger, parseTags } from '../../action/src/parse';
+import { RasterUsageError } from '@raster-toolkit/core';
+import {
+  ACTION_INPUT_NAMES,
+  CLI_FLAG_NAMES,
+  InputError,
+  parseApiUrl,
+  parseBoolean,
+  parseConcurrency,
+  parseDeletionBudget,
+  parseTags,
+  toInputError,
+} from '../../action/src/parse';
 
 describe('parseBoolean', () => {
   it('accepts true and false', () => {
@@ -18,14 +29,15 @@ describe('parseBoolean', () => {
   });
 });
 
-describe('parsePositiveInteger', () => {
-  it('accepts whole numbers from 1', () => {
-    expect(parsePositiveInteger('concurrency', '1')).toBe(1);
-    expect(parsePositiveInteger('concurrency', ' 16 ')).toBe(16);
+describe('parseConcurrency', () => {
+  it('accepts whole numbers from 1 to 32', () => {
+    expect(parseConcurrency('concurrency', '1')).toBe(1);
+    expect(parseConcurrency('concurrency', ' 16 ')).toBe(16);
+    expect(parseConcurrency('concurrency', '32')).toBe(32);
   });
 
-  it.each(['0', '-1', '1.5', '4x', '', '1e3', '99999999999999999999'])('rejects %j', (value) => {
-    expect(() => parsePositiveInteger('concurrency', value)).toThrow(/concurrency/);
+  it.each(['0', '33', '-1', '1.5', '4x', '', '1e3', '99999999999999999999'])('rejects %j with both bounds', (value) => {
+    expect(() => parseConcurrency('concurrency', value)).toThrow(`concurrency must be a whole number from 1 to 32, got ${JSON.stringify(value)}.`);
   });
 });
 
@@ -178,6 +190,61 @@ describe('parseCli', () => {
   ])('rejects %j', (args, environment, message) => {
     expect(() => parseCli(args, environment, '/w')).toThrow(InputError);
     expect(() => parseCli(args, environment, '/w')).toThrow(message);
+  });
+});
+
+describe('invalid use messages', () => {
+  const env = { RASTER_API_KEY: 'pk_secret', RASTER_LIBRARY: 'site' };
+
+  // Each message names the flag as typed and says what to pass instead.
+  it.each([
+    [['--bogus'], 'Unknown option --bogus.'],
+    [['--no-library'], 'Unknown option --no-library.'],
+    [['-x'], 'Unknown option -x.'],
+    [['--concurrency', '-1'], '--concurrency must be a whole number from 1 to 32, got "-1".'],
+    [['--concurrency', '0'], '--concurrency must be a whole number from 1 to 32, got "0".'],
+    [['--concurrency', '99'], '--concurrency must be a whole number from 1 to 32, got "99".'],
+    [['--concurrency=-3'], '--concurrency must be a whole number from 1 to 32, got "-3".'],
+    [['--max-deletes', '-5'], '--max-deletes must be a count of 0 or more such as 25, or a percentage from 0% to 100% such as 10%, got "-5".'],
+    [['--max-deletes', '101%'], '--max-deletes must be a count of 0 or more such as 25, or a percentage from 0% to 100% such as 10%, got "101%".'],
+    [['--library'], 'Missing value for --library. Pass it as --library <value>.'],
+    [['--include', '--json'], 'Missing value for --include. Pass it as --include <value>.'],
+    [['--prune=false'], '--prune takes no value; pass --prune or --no-prune alone.'],
+    [['--json=yes'], '--json takes no value; pass --json alone.'],
+    [['--sync-id', ''], '--sync-id must not be empty. Omit it to use the default sync id, or pass an id such as octo-org/site:images.'],
+    [['--api-url', 'http://example.invalid'], 'Invalid value for --api-url: "http://example.invalid" uses plain http://'],
+    [['--api-url', 'not a url'], 'Invalid value for --api-url: "not a url". Use an absolute URL such as https://api.raster.app.'],
+    [['--tags', 'a,raster-sync:x'], 'Invalid tag in --tags: "raster-sync:x"'],
+  ])('rejects %j naming the flag', (args, message) => {
+    expect(() => parseCli(args, env, '/w')).toThrow(InputError);
+    expect(() => parseCli(args, env, '/w')).toThrow(message);
+  });
+
+  const base = { GITHUB_WORKSPACE: '/work/repo', 'INPUT_API-KEY': 'pk_secret', INPUT_LIBRARY: 'site' };
+
+  it.each([
+    [{ INPUT_CONCURRENCY: '99' }, 'concurrency must be a whole number from 1 to 32, got "99".'],
+    [{ INPUT_CONCURRENCY: '0' }, 'concurrency must be a whole number from 1 to 32, got "0".'],
+    [{ INPUT_CONCURRENCY: '-1' }, 'concurrency must be a whole number from 1 to 32, got "-1".'],
+    [{ 'INPUT_MAX-DELETES': '-5' }, 'max-deletes must be a count of 0 or more such as 25, or a percentage from 0% to 100% such as 10%, got "-5".'],
+    [{ 'INPUT_INCLUDE-HIDDEN': 'yes' }, 'include-hidden must be true or false, got "yes".'],
+    [{ 'INPUT_FOLLOW-SYMLINKS': '1' }, 'follow-symlinks must be true or false, got "1".'],
+    [{ 'INPUT_API-URL': 'http://example.invalid' }, 'Invalid value for api-url: "http://example.invalid" uses plain http://'],
+    [{ INPUT_TAGS: 'raster-sync:x' }, 'Invalid tag in tags: "raster-sync:x"'],
+    [{ INPUT_PATH: '../elsewhere' }, 'Invalid value for path: "../elsewhere" is outside the workspace'],
+  ])('rejects action input %j naming the input', (inputs, message) => {
+    expect(() => readActionOptions({ ...base, ...inputs })).toThrow(InputError);
+    expect(() => readActionOptions({ ...base, ...inputs })).toThrow(message);
+  });
+
+  it('renames engine options to flags and inputs', () => {
+    const syncId = new RasterUsageError('syncId', 'The option syncId is missing or empty; pass a non-empty string.');
+    const baseUrl = new RasterUsageError('baseUrl', 'Invalid baseUrl: "ftp://x". Pass an absolute https:// URL.');
+
+    expect(toInputError(syncId, CLI_FLAG_NAMES).message).toBe('The option --sync-id is missing or empty; pass a non-empty string.');
+    expect(toInputError(baseUrl, CLI_FLAG_NAMES).message).toBe('Invalid --api-url: "ftp://x". Pass an absolute https:// URL.');
+    expect(toInputError(syncId, ACTION_INPUT_NAMES).message).toBe('The option sync-id is missing or empty; pass a non-empty string.');
+    expect(toInputError(baseUrl, ACTION_INPUT_NAMES).message).toBe('Invalid api-url: "ftp://x". Pass an absolute https:// URL.');
   });
 });
 
