@@ -3,7 +3,7 @@
 import { RasterUsageError } from '@raster-toolkit/core';
 import { syncFolder } from '@raster-toolkit/core/node';
 import { HELP, parseCli } from './cli-args';
-import { InputError } from './parse';
+import { CLI_FLAG_NAMES, InputError, toInputError } from './parse';
 import { ExitCode, exitCodeFor, formatReport } from './present';
 import { abortOnSignals } from './signals';
 import { TerminalReporter } from './terminal';
@@ -23,14 +23,17 @@ async function main(): Promise<number> {
 
   // With --json, stdout carries only the report, so everything a person reads goes to stderr.
   const out = command.json ? process.stderr : process.stdout;
-  const reporter = new TerminalReporter(process.stderr, { verbose: command.verbose });
+  const reporter = new TerminalReporter(process.stderr, { verbose: command.verbose, planStream: out, dryRun: command.options.dryRun ?? false });
 
   const controller = new AbortController();
   const removeSignalHandlers = abortOnSignals(controller, {
     onStop: (signal) =>
       reporter.line(`Received ${signal}: finishing the uploads in flight, then stopping without pruning. Press Ctrl-C again to quit at once.`),
     onRepeat: (signal) => {
-      reporter.line(`Received ${signal} again: quitting now. Uploads in flight may be left untagged; the next run on this machine finds them in its upload journal and adopts them.`);
+      reporter.line(
+        `Received ${signal} again: quitting now. Uploads in flight may be left untagged. The next run of this sync on this machine ` +
+          'adopts them through its local upload journal; a run on another machine uploads those files again.',
+      );
       process.exit(ExitCode.partial);
     },
   });
@@ -45,23 +48,24 @@ async function main(): Promise<number> {
     });
   } catch (error) {
     reporter.finish();
-    if (error instanceof RasterUsageError) return usageError(error.message);
-    process.stderr.write(`raster-sync: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (error instanceof RasterUsageError) return usageError(toInputError(error, CLI_FLAG_NAMES).message);
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.partial;
   } finally {
     removeSignalHandlers();
   }
   reporter.finish();
 
-  const lines = formatReport(report);
-  out.write(`${lines.join('\n')}\n`);
+  // The engine logged why the run stopped, so the headline leaves the reason out.
+  const lines = formatReport(report, { withReason: false });
+  out.write(`\n${lines.join('\n')}\n`);
 
   if (command.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return exitCodeFor(report.outcome);
 }
 
 function usageError(message: string): number {
-  process.stderr.write(`raster-sync: ${message}\nRun raster-sync --help for the options.\n`);
+  process.stderr.write(`error: ${message} Run raster-sync --help for the options.\n`);
   return ExitCode.usage;
 }
 
@@ -70,7 +74,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`raster-sync: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`error: raster-sync failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = ExitCode.partial;
   },
 );

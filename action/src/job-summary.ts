@@ -3,7 +3,7 @@
  * counts, thumbnails of uploaded images, pruned, failed and skipped files.
  */
 import type { FileOutcome, SyncReport } from '@raster-toolkit/core';
-import { comparePaths, failedFiles, libraryLabel, outcomeHeadline, skippedFiles } from './present';
+import { cancelledFiles, comparePaths, displayPath, failedFiles, libraryLabel, outcomeHeadline, skippedFiles } from './present';
 
 /** Rows a list shows before "and N more"; a step summary is limited to 1 MiB. */
 const MAX_ROWS = 100;
@@ -15,8 +15,8 @@ export function renderJobSummary(report: SyncReport): string {
     `<h2>Raster sync: ${escapeHtml(libraryLabel(report))}${report.dryRun ? ' (dry run)' : ''}</h2>`,
     `<p>${escapeHtml(outcomeHeadline(report))}</p>`,
     table(
-      ['Uploaded', 'Unchanged', 'Pruned', 'Skipped', 'Failed', 'Foreign', 'API requests'],
-      [[counts.uploaded, counts.unchanged, counts.pruned, counts.skipped, counts.failed, counts.foreign, report.requests].map(String)],
+      ['Uploaded', 'Unchanged', 'Pruned', 'Skipped', 'Cancelled', 'Failed', 'Foreign', 'API requests'],
+      [[counts.uploaded, counts.unchanged, counts.pruned, counts.skipped, counts.cancelled ?? 0, counts.failed, counts.foreign, report.requests].map(String)],
     ),
   ];
 
@@ -41,6 +41,13 @@ export function renderJobSummary(report: SyncReport): string {
   const failed = failedFiles(report);
   if (failed.length > 0) {
     parts.push(`<h3>Failed</h3>`, table(['File', 'Reason'], limit(failed).map(reasonRow)), more(failed.length));
+  }
+
+  const cancelled = cancelledFiles(report);
+  if (cancelled.length > 0) {
+    parts.push(
+      `<details><summary>Cancelled: not uploaded because the run was stopped (${cancelled.length})</summary>\n\n${table(['File'], limit(cancelled).map((file) => [code(file.path)]))}${more(cancelled.length)}\n</details>`,
+    );
   }
 
   const skipped = skippedFiles(report);
@@ -97,7 +104,7 @@ function more(total: number): string {
 }
 
 function code(text: string): string {
-  return `<code>${escapeHtml(text)}</code>`;
+  return `<code>${escapeHtml(displayPath(text))}</code>`;
 }
 
 function byPath(a: { path: string }, b: { path: string }): number {

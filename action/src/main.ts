@@ -11,7 +11,7 @@ import { syncFolder } from '@raster-toolkit/core/node';
 import { readActionOptions, readInput } from './action-inputs';
 import { annotateFiles } from './annotations';
 import { renderJobSummary } from './job-summary';
-import { InputError } from './parse';
+import { ACTION_INPUT_NAMES, InputError, toInputError } from './parse';
 import {
   formatAssetUrls,
   formatFileOutcome,
@@ -56,16 +56,20 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       core.warning(`Received ${signal}: no new upload starts, the uploads in flight finish and are tagged, and nothing is pruned.`),
     onRepeat: (signal) => core.info(`Received ${signal} again; still finishing the uploads in flight.`),
   });
-  const groups = new PhaseGroups();
+  const groups = new PhaseGroups({ dryRun: options.dryRun ?? false });
+  const logger = new ActionLogger();
 
   let report: SyncReport;
   try {
-    report = await syncFolder({ ...options, signal: controller.signal, logger: actionLogger, onEvent: (event) => groups.onEvent(event) });
+    report = await syncFolder({ ...options, signal: controller.signal, logger, onEvent: (event) => groups.onEvent(event) });
   } catch (error) {
     // The engine rejects only invalid options, before any request; later failures are in the report.
     groups.close();
-    const message = error instanceof Error ? error.message : String(error);
-    core.setFailed(error instanceof RasterUsageError ? `Invalid input: ${message}` : `Raster sync failed: ${message}`);
+    if (error instanceof RasterUsageError) {
+      core.setFailed(toInputError(error, ACTION_INPUT_NAMES).message);
+      return;
+    }
+    core.setFailed(`Raster sync failed: ${error instanceof Error ? error.message : String(error)}`);
     return;
   } finally {
     removeSignalHandlers();
@@ -76,17 +80,18 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   await publishReport(report, { root: options.path, workspace, tempDir: env['RUNNER_TEMP'] || os.tmpdir() });
 
   if (report.outcome !== 'success') {
-    core.setFailed(outcomeHeadline(report));
+    // A fatal stop was already reported as an error annotation with its reason.
+    core.setFailed(outcomeHeadline(report, { withReason: !logger.reportedError }));
   }
 }
 
-/** Prints the plan and result, sets the outputs, writes the report file, summary and annotations. */
+/**
+ * Prints the result (the plan was printed when the engine sent it), sets the outputs, writes the
+ * report file, summary and annotations.
+ */
 async function publishReport(report: SyncReport, where: { root: string; workspace: string; tempDir: string }): Promise<void> {
-  core.startGroup('Plan');
-  for (const line of formatPlan(report)) core.info(line);
-  core.endGroup();
-
-  for (const line of formatResult(report)) core.info(line);
+  // The engine logged why the run stopped, and the step's failure message repeats it.
+  for (const line of formatResult(report, { withReason: false })) core.info(line);
   const urls = formatAssetUrls(report);
   if (urls.length > 0) {
     core.startGroup(`Asset URLs (${urls.length})`);
@@ -116,17 +121,41 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
   }
 }
 
-// Engine warnings stay plain log lines, so that the few annotations GitHub shows go to the files.
-const actionLogger: SyncLogger = {
-  debug: (message) => core.debug(message),
-  info: (message) => core.info(message),
-  warn: (message) => core.info(`Warning: ${message}`),
-};
+/**
+ * Passes engine messages to the runner's log. Warnings stay plain log lines, so that the few
+ * annotations GitHub shows go to the files; a failure that ends the run is an error annotation.
+ */
+class ActionLogger implements SyncLogger {
+  /** Whether the engine reported a failure that ended the run. */
+  reportedError = false;
 
-/** Opens one log group per engine phase and prints file events inside it. */
+  debug(message: string): void {
+    core.debug(message);
+  }
+
+  info(message: string): void {
+    core.info(message);
+  }
+
+  warn(message: string): void {
+    core.info(`Warning: ${message}`);
+  }
+
+  error(message: string): void {
+    this.reportedError = true;
+    core.error(message);
+  }
+}
+
+/** Opens one log group per engine phase and prints the plan and file events inside it. */
 class PhaseGroups {
+  readonly #dryRun: boolean;
   #open = false;
   #lastTenth = -1;
+
+  constructor({ dryRun }: { dryRun: boolean }) {
+    this.#dryRun = dryRun;
+  }
 
   onEvent(event: SyncEvent): void {
     switch (event.type) {
@@ -134,6 +163,9 @@ class PhaseGroups {
         this.close();
         core.startGroup(PHASE_TITLES[event.phase]);
         this.#open = true;
+        return;
+      case 'plan':
+        for (const line of formatPlan(event.plan, { dryRun: this.#dryRun })) core.info(line);
         return;
       case 'progress':
         this.#logProgress(event.phase, event.done, event.total);

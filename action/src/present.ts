@@ -2,7 +2,7 @@
  * Plain-text presentation of a sync plan and report, shared by the action log, the CLI and the
  * demo, plus the values derived from a report: the asset map, the exit code and the failure text.
  */
-import type { FileOutcome, SyncOutcome, SyncReport } from '@raster-toolkit/core';
+import type { FileOutcome, SyncOutcome, SyncPlan, SyncReport } from '@raster-toolkit/core';
 
 /** Exit codes of `raster-sync`; the action's step fails on anything but `success`. */
 export const ExitCode = {
@@ -36,92 +36,101 @@ export function assetMap(report: SyncReport): Record<string, { id: string; url: 
   return assets;
 }
 
-/** Formats the plan: counts first, then each upload, prune and skipped file. */
-export function formatPlan(report: SyncReport): string[] {
-  const { plan } = report;
-  if (!hasPlan(report)) {
-    return [`No plan for library ${libraryLabel(report)}: the run stopped before it could list the library.`];
-  }
-  const verb = report.dryRun ? 'would' : 'will';
+/**
+ * Formats the plan, in the future tense, as the adapters print it before the first write: counts
+ * first, then each upload, prune and skipped file.
+ */
+export function formatPlan(plan: SyncPlan, { dryRun }: { dryRun: boolean }): string[] {
+  const verb = dryRun ? 'would' : 'will';
+  const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because prune is off`;
   const lines = [
-    `Plan for library ${libraryLabel(report)} (sync id ${report.syncId}${report.dryRun ? ', dry run' : ''}):`,
-    `  ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune, ` +
+    dryRun ? 'Plan (dry run, nothing will be written):' : 'Plan:',
+    `  ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ` +
       `${plan.skipped.length} skipped, ${plan.foreignCount} foreign (never touched)`,
   ];
 
   for (const file of [...plan.upload].sort((a, b) => comparePaths(a.path, b.path))) {
-    lines.push(`  + ${file.path} (${formatBytes(file.size)}) ${verb} be uploaded`);
+    lines.push(`  + ${displayPath(file.path)} (${formatBytes(file.size)}) ${verb} be uploaded`);
   }
   for (const asset of plan.prune) {
     const label = asset.path ?? asset.name ?? asset.assetId;
-    lines.push(`  - ${label} (asset ${asset.assetId}) ${verb} be moved to the trash`);
+    lines.push(`  - ${displayPath(label)} (asset ${asset.assetId}) ${verb} be moved to the trash`);
   }
   for (const file of [...plan.skipped].sort((a, b) => comparePaths(a.path, b.path))) {
-    lines.push(`  ! ${file.path} skipped: ${file.reason}`);
+    lines.push(`  ! ${displayPath(file.path)} ${verb} be skipped: ${file.reason}`);
   }
   return lines;
 }
 
-/** Formats the result: the outcome, counts, failed files and the request count. */
-export function formatResult(report: SyncReport): string[] {
+/**
+ * Formats the result, in the past tense: the outcome, counts, failed files and the request
+ * count. `withReason` adds why the run stopped, for an adapter that has not logged it already.
+ */
+export function formatResult(report: SyncReport, { withReason = true }: { withReason?: boolean } = {}): string[] {
   const { counts } = report;
   const lines = [
-    `${outcomeHeadline(report)}`,
+    outcomeHeadline(report, { withReason }),
     `  ${counts.uploaded} uploaded, ${counts.unchanged} unchanged, ${counts.pruned} pruned, ` +
-      `${counts.skipped} skipped, ${counts.failed} failed, ${counts.foreign} foreign`,
+      `${counts.skipped} skipped, ${counts.cancelled ?? 0} cancelled, ${counts.failed} failed, ${counts.foreign} foreign`,
   ];
   for (const file of failedFiles(report)) {
-    lines.push(`  x ${file.path} failed: ${file.reason ?? 'no reason given'}`);
+    lines.push(`  x ${displayPath(file.path)} failed: ${file.reason ?? 'no reason given'}`);
   }
-  lines.push(`  ${report.requests} API requests in ${(report.durationMs / 1000).toFixed(1)} s`);
+  lines.push(`  ${plural(report.requests, 'API request')} in ${(report.durationMs / 1000).toFixed(1)} s`);
   return lines;
 }
 
-/** Formats the plan, the result and the asset URLs, as the CLI and `npm start` print them after a run. */
-export function formatReport(report: SyncReport): string[] {
-  const lines = [...formatPlan(report), '', ...formatResult(report)];
+/** Formats the result and the asset URLs, as the CLI and `npm start` print them after a run. */
+export function formatReport(report: SyncReport, { withReason = true }: { withReason?: boolean } = {}): string[] {
+  const lines = formatResult(report, { withReason });
   const urls = formatAssetUrls(report);
   if (urls.length > 0) lines.push('', 'Assets:', ...urls);
   return lines;
 }
 
-/** Formats one line a file, `path  url`, for every uploaded or unchanged asset. */
+/** Formats one line a file, `path  url`, for every uploaded or unchanged asset, in aligned columns. */
 export function formatAssetUrls(report: SyncReport): string[] {
-  const entries = Object.entries(assetMap(report));
-  const width = Math.max(0, ...entries.map(([filePath]) => filePath.length));
-  return entries.map(([filePath, asset]) => `  ${filePath.padEnd(width)}  ${asset.url ?? `(asset ${asset.id}, no url yet)`}`);
+  const entries = Object.entries(assetMap(report)).map(([filePath, asset]) => [displayPath(filePath), asset] as const);
+  const width = Math.max(0, ...entries.map(([shown]) => displayWidth(shown)));
+  return entries.map(([shown, asset]) => `  ${padToWidth(shown, width)}  ${asset.url ?? `(asset ${asset.id}, no url yet)`}`);
 }
 
-/** Formats one line for a file event, as the CLI and the action log print them during the run. */
+/** Formats one line for a file event, in the past tense, as the CLI and the action log print them during the run. */
 export function formatFileOutcome(file: FileOutcome): string {
+  const shown = displayPath(file.path);
   switch (file.status) {
     case 'uploaded':
-      return `uploaded  ${file.path}${file.assetId ? ` -> ${file.assetId}` : ''}`;
+      return `uploaded  ${shown}${file.assetId ? ` -> ${file.assetId}` : ''}`;
     case 'unchanged':
-      return `unchanged ${file.path}`;
+      return `unchanged ${shown}`;
     case 'pruned':
-      return `pruned    ${file.path}${file.assetId ? ` (asset ${file.assetId})` : ''}`;
+      return `pruned    ${shown}${file.assetId ? ` (asset ${file.assetId})` : ''}`;
     case 'skipped':
-      return `skipped   ${file.path}: ${file.reason ?? 'no reason given'}`;
+      return `skipped   ${shown}: ${file.reason ?? 'no reason given'}`;
     case 'cancelled':
-      return `cancelled ${file.path}: ${file.reason ?? 'no reason given'}`;
+      return `cancelled ${shown}: ${file.reason ?? 'no reason given'}`;
     case 'failed':
-      return `failed    ${file.path}: ${file.reason ?? 'no reason given'}`;
+      return `failed    ${shown}: ${file.reason ?? 'no reason given'}`;
   }
 }
 
-/** Describes the outcome in one sentence, used as the headline and as the action's failure message. */
-export function outcomeHeadline(report: SyncReport): string {
+/**
+ * Describes the outcome in one sentence, in the past tense: the CLI's headline and the action's
+ * failure message. `withReason` adds why the run stopped.
+ */
+export function outcomeHeadline(report: SyncReport, { withReason = true }: { withReason?: boolean } = {}): string {
   const target = libraryLabel(report);
   const failed = failedFiles(report);
-  const failedList = failed.length > 0 ? ` Failed: ${failed.map((file) => file.path).join(', ')}.` : '';
-  const reason = report.stopReason ? ` ${ensurePeriod(report.stopReason)}` : '';
+  const failedList = failed.length > 0 ? ` Failed: ${failed.map((file) => displayPath(file.path)).join(', ')}.` : '';
+  const reason = withReason && report.stopReason ? ` ${ensurePeriod(report.stopReason)}` : '';
 
   switch (report.outcome) {
     case 'success':
       return report.dryRun ? `Dry run of the sync into ${target} finished; nothing was written.` : `Sync into ${target} succeeded.`;
     case 'guard':
-      return `Sync into ${target} stopped before any write.${reason}`;
+      return withReason && report.stopReason
+        ? `Stopped by a guard, nothing was written to ${target}: ${ensurePeriod(report.stopReason)}`
+        : `Sync into ${target} was stopped by a guard; nothing was written.`;
     case 'partial':
       return `Sync into ${target} finished partially.${reason || ' Nothing was pruned.'}${failedList}`;
     case 'failed':
@@ -131,6 +140,10 @@ export function outcomeHeadline(report: SyncReport): string {
 
 export function failedFiles(report: SyncReport): FileOutcome[] {
   return report.files.filter((file) => file.status === 'failed').sort((a, b) => comparePaths(a.path, b.path));
+}
+
+export function cancelledFiles(report: SyncReport): FileOutcome[] {
+  return report.files.filter((file) => file.status === 'cancelled').sort((a, b) => comparePaths(a.path, b.path));
 }
 
 export function skippedFiles(report: SyncReport): FileOutcome[] {
@@ -154,13 +167,61 @@ export function libraryLabel(report: SyncReport): string {
   return report.organization ? `${report.organization}/${report.library}` : report.library;
 }
 
-/** Returns whether the report contains a computed plan; a run that failed before listing has none. */
-function hasPlan(report: SyncReport): boolean {
-  const { plan } = report;
-  if (report.outcome !== 'failed') return true;
-  return plan.upload.length + plan.unchanged.length + plan.prune.length + plan.skipped.length + plan.foreignCount > 0;
-}
-
 function ensurePeriod(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** `1 file`, `2 files`: a count with the noun in the matching number. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
+}
+
+// eslint-disable-next-line no-control-regex
+const NEEDS_QUOTING = /[\u0000-\u001f\u007f-\u009f"\\\uFFFD\u2028\u2029]|[\uD800-\uDFFF]/u;
+
+/**
+ * Returns a file or asset name as every text output prints it. A name that contains a control
+ * character, a backslash, a double quote, U+FFFD (where Node decoded bytes that are not UTF-8) or
+ * a lone surrogate (the `u` flag makes the class match only unpaired halves) is printed as a JSON string, in double quotes with `\n`-style escapes; any
+ * other name is printed as it is. A quoted name always starts with `"`, and a plain name never
+ * does, so the two forms cannot be confused.
+ */
+export function displayPath(name: string): string {
+  if (!NEEDS_QUOTING.test(name)) return name;
+  return JSON.stringify(name).replace(/[\u007f-\u009f\uFFFD\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Returns the number of terminal columns `text` takes: East Asian wide and fullwidth characters
+ * and most emoji take two, combining marks none. An approximation of Unicode's East Asian Width
+ * property that covers the common ranges, not every code point.
+ */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const character of text) {
+    const code = character.codePointAt(0) as number;
+    if (/\p{Mn}|\p{Me}|\u200B|\u200D|\uFE0F/u.test(character)) continue;
+    width += isWide(code) ? 2 : 1;
+  }
+  return width;
+}
+
+function isWide(code: number): boolean {
+  return (
+    (code >= 0x1100 && code <= 0x115f) ||
+    (code >= 0x2e80 && code <= 0xa4cf && code !== 0x303f) ||
+    (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) ||
+    (code >= 0xff00 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6) ||
+    (code >= 0x1f300 && code <= 0x1f64f) ||
+    (code >= 0x1f900 && code <= 0x1f9ff) ||
+    (code >= 0x20000 && code <= 0x3fffd)
+  );
+}
+
+/** Pads `text` with spaces to `width` terminal columns. */
+export function padToWidth(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
 }

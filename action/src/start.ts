@@ -70,7 +70,6 @@ async function main(): Promise<number> {
     if (!library) return usageError('RASTER_API_KEY is set, so set RASTER_LIBRARY to the slug of the library to sync into.');
     const organization = process.env['RASTER_ORGANIZATION']?.trim();
     const apiUrl = process.env['RASTER_API_URL']?.trim();
-    process.stdout.write(`Syncing ${folder} into the Raster library ${library}.\n`);
     const report = await runSync({
       apiKey,
       library,
@@ -78,7 +77,7 @@ async function main(): Promise<number> {
       ...(apiUrl ? { apiUrl } : {}),
       path: folder,
       dryRun,
-      syncId: demoSyncId(folder),
+      ...demoSyncId(folder),
     });
     return report === undefined ? ExitCode.usage : exitCodeFor(report.outcome);
   }
@@ -86,8 +85,8 @@ async function main(): Promise<number> {
   const dataDir = path.resolve(invokedFrom, values['data-dir'] ?? path.join(repositoryRoot, '.raster-emulator'));
   const emulator = await startEmulator({ port: 0, host: '127.0.0.1', dataDir });
   process.stdout.write(
-    `No RASTER_API_KEY set, so the Raster emulator runs at ${emulator.url} with its data in ${dataDir}.\n` +
-      `Syncing ${folder} into its library ${emulator.organizationId}/${emulator.libraryId}.\n\n`,
+    `No RASTER_API_KEY set, so the Raster emulator runs at ${emulator.url} with its data in ${dataDir}, ` +
+      `and its library ${emulator.organizationId}/${emulator.libraryId} receives the files.\n\n`,
   );
 
   let code: number;
@@ -99,7 +98,7 @@ async function main(): Promise<number> {
       library: emulator.libraryId,
       path: folder,
       dryRun,
-      syncId: demoSyncId(folder),
+      ...demoSyncId(folder),
     });
     code = report === undefined ? ExitCode.usage : exitCodeFor(report.outcome);
   } catch (error) {
@@ -129,22 +128,36 @@ async function main(): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await emulator.stop();
+  process.stdout.write('The emulator has stopped.\n');
   return code;
 }
 
-/** Returns a sync id that depends only on the folder, so a second run finds its earlier uploads. */
-function demoSyncId(folder: string): string {
-  const relative = path.relative(repositoryRoot, folder).split(path.sep).join('/');
-  return `raster-toolkit-demo:${relative === '' ? '.' : relative}`;
+/**
+ * Returns the sync id of a folder inside the working copy, `raster-toolkit-demo:` and the folder
+ * relative to it, so that the id does not depend on where the copy was cloned or on its remote.
+ * A folder outside the working copy gets none, so the engine's default applies (the repository
+ * that contains it, else the folder's real path).
+ */
+function demoSyncId(folder: string): { syncId?: string } {
+  const relative = path.relative(repositoryRoot, folder);
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return {};
+  return { syncId: `raster-toolkit-demo:${relative === '' ? '.' : relative.split(path.sep).join('/')}` };
 }
 
 /** Runs the sync with live progress, then prints the plan, the result and the asset URLs. */
 async function runSync(options: Parameters<typeof syncFolder>[0]): Promise<SyncReport | undefined> {
-  const reporter = new TerminalReporter(process.stderr);
+  const reporter = new TerminalReporter(process.stderr, { planStream: process.stdout, dryRun: options.dryRun ?? false });
   const controller = new AbortController();
   const removeSignalHandlers = abortOnSignals(controller, {
-    onStop: (signal) => reporter.line(`Received ${signal}: finishing the uploads in flight, then stopping without pruning.`),
-    onRepeat: () => process.exit(ExitCode.partial),
+    onStop: (signal) =>
+      reporter.line(`Received ${signal}: finishing the uploads in flight, then stopping without pruning. Press Ctrl-C again to quit at once.`),
+    onRepeat: (signal) => {
+      reporter.line(
+        `Received ${signal} again: quitting now. Uploads in flight may be left untagged. The next run of this sync on this machine ` +
+          'adopts them through its local upload journal; a run on another machine uploads those files again.',
+      );
+      process.exit(ExitCode.partial);
+    },
   });
 
   let report: SyncReport;
@@ -162,13 +175,14 @@ async function runSync(options: Parameters<typeof syncFolder>[0]): Promise<SyncR
   }
   reporter.finish();
 
-  const lines = formatReport(report);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // The engine logged why the run stopped, so the headline leaves the reason out.
+  const lines = formatReport(report, { withReason: false });
+  process.stdout.write(`\n${lines.join('\n')}\n`);
   return report;
 }
 
 function usageError(message: string): number {
-  process.stderr.write(`npm start: ${message}\nRun npm start -- --help for the options.\n`);
+  process.stderr.write(`error: ${message} Run npm start -- --help for the options.\n`);
   return ExitCode.usage;
 }
 

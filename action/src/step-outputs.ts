@@ -23,6 +23,7 @@ export function stepOutputs(report: SyncReport, reportPath: string): StepOutputs
     unchanged: String(report.counts.unchanged),
     pruned: String(report.counts.pruned),
     skipped: String(report.counts.skipped),
+    cancelled: String(report.counts.cancelled ?? 0),
     failed: String(report.counts.failed),
     report: reportPath,
   };

@@ -3,7 +3,7 @@
  * the stream is a TTY, plain lines otherwise.
  */
 import type { SyncEvent, SyncLogger, SyncPhase } from '@raster-toolkit/core';
-import { formatFileOutcome } from './present';
+import { formatFileOutcome, formatPlan } from './present';
 
 const PHASE_LABELS: Record<SyncPhase, string> = {
   scan: 'scanning',
@@ -28,6 +28,10 @@ export interface TerminalReporterOptions {
   verbose?: boolean;
   /** Clock in milliseconds that throttles redraws; `performance.now` by default. */
   now?: () => number;
+  /** Stream for the plan, printed when the engine sends it; the progress stream by default. */
+  planStream?: NodeJS.WritableStream;
+  /** Whether the run is a dry run, which the plan says in the conditional tense. */
+  dryRun?: boolean;
 }
 
 /** Receives engine events and log lines and writes them to `stream`, usually stderr. */
@@ -36,6 +40,10 @@ export class TerminalReporter {
   readonly #tty: boolean;
   readonly #verbose: boolean;
   readonly #now: () => number;
+  readonly #planStream: NodeJS.WritableStream;
+  readonly #dryRun: boolean;
+  /** Skipped files the plan listed, so their file events do not print them again. */
+  readonly #plannedSkips = new Set<string>();
   #barVisible = false;
   #lastDrawAt = Number.NEGATIVE_INFINITY;
   /** The bar's last state, redrawn below each printed line; undefined once the run finished. */
@@ -46,6 +54,8 @@ export class TerminalReporter {
     this.#tty = options.tty ?? stream.isTTY === true;
     this.#verbose = options.verbose ?? false;
     this.#now = options.now ?? (() => performance.now());
+    this.#planStream = options.planStream ?? stream;
+    this.#dryRun = options.dryRun ?? false;
   }
 
   readonly logger: SyncLogger = {
@@ -54,6 +64,7 @@ export class TerminalReporter {
     },
     info: (message) => this.line(message),
     warn: (message) => this.line(`warning: ${message}`),
+    error: (message) => this.line(`error: ${message}`),
   };
 
   onEvent = (event: SyncEvent): void => {
@@ -73,9 +84,17 @@ export class TerminalReporter {
         this.#drawBar(progress);
         return;
       }
-      case 'file':
-        if (event.outcome.status !== 'unchanged' || this.#verbose) this.line(formatFileOutcome(event.outcome));
+      case 'plan':
+        for (const file of event.plan.skipped) this.#plannedSkips.add(file.path);
+        this.#print(this.#planStream, `${formatPlan(event.plan, { dryRun: this.#dryRun }).join('\n')}\n`);
         return;
+      case 'file': {
+        const { outcome } = event;
+        if (outcome.status === 'unchanged' && !this.#verbose) return;
+        if (outcome.status === 'skipped' && this.#plannedSkips.has(outcome.path)) return;
+        this.line(formatFileOutcome(outcome));
+        return;
+      }
       case 'retry':
         // The engine also logs each retry through the logger, so only verbose output repeats it.
         if (this.#verbose) this.line(`retrying ${event.method} ${event.path} in ${event.delayMs} ms (attempt ${event.attempt}): ${event.reason}`);
@@ -85,11 +104,22 @@ export class TerminalReporter {
 
   /** Writes one line above the progress bar, which is redrawn after it. */
   line(text: string): void {
+    this.#print(this.#stream, `${text}\n`);
+  }
+
+  /** Writes `text` to `target` above the progress bar, which is redrawn after it. */
+  #print(target: NodeJS.WritableStream, text: string): void {
     if (!this.#barVisible || this.#progress === undefined) {
-      this.#stream.write(`${text}\n`);
+      target.write(text);
       return;
     }
-    this.#stream.write(`\r\x1b[2K${text}\n${this.#renderBar(this.#progress)}`);
+    if (target === this.#stream) {
+      this.#stream.write(`\r\x1b[2K${text}${this.#renderBar(this.#progress)}`);
+      return;
+    }
+    this.#stream.write('\r\x1b[2K');
+    target.write(text);
+    this.#stream.write(this.#renderBar(this.#progress));
   }
 
   /** Removes the progress bar before the caller prints the final result. */

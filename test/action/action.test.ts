@@ -111,7 +111,18 @@ describe('action bundle', () => {
     expect(run.summary).toContain('<img src="');
     expect(run.summary).toContain('Skipped files (5)');
     expect(run.stdout).toMatch(/^::group::Upload$/m);
-    expect(run.stdout).toMatch(/^::group::Plan$/m);
+    expect(run.stdout).toMatch(/^::group::Compute the plan$/m);
+  });
+
+  it('prints the plan before the first upload', async () => {
+    const run = await runAction(workspace, inputs);
+
+    const plan = run.stdout.indexOf('+ brand/logo-128.png');
+    const upload = run.stdout.indexOf('uploaded  brand/logo-128.png');
+    expect(plan).toBeGreaterThan(-1);
+    expect(run.stdout).toMatch(/^ {2}\+ brand\/logo-128\.png \(.*\) will be uploaded$/m);
+    expect(upload).toBeGreaterThan(plan);
+    expect(run.stdout.indexOf('::group::Upload')).toBeGreaterThan(plan);
   });
 
   it('uploads nothing on a second run', async () => {
@@ -180,7 +191,8 @@ describe('action bundle', () => {
 
     expect(run.code).toBe(1);
     expect(run.report?.outcome).toBe('guard');
-    expect(run.stdout).toMatch(/^::error::Sync into .* stopped before any write/m);
+    expect(run.stdout).toMatch(/^::error::Stopped by a guard, nothing was written to .*: /m);
+    expect(run.stdout).not.toMatch(/Warning: Stopped by a guard/);
     expect(writeRequests()).toBe(requestsBefore);
     expect(await listAssetsRaw(library)).toHaveLength(Number(first.outputs['uploaded']));
   });
@@ -285,9 +297,19 @@ describe('action bundle', () => {
     const run = await runAction(workspace, { ...inputs, 'api-key': wrongKey, organization: emulator.organizationId });
 
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^::error::Sync into .* failed\..*401/m);
+    expect(run.stdout).toMatch(/^::error::Listing the library failed, so nothing was written: .*401/m);
+    expect(run.stdout).toMatch(/^::error::Sync into .* failed\.$/m);
     expect(run.stdout.split('\n').filter((line) => line.includes(wrongKey))).toEqual([`::add-mask::${wrongKey}`]);
     expect(writeRequests()).toBe(0);
+  });
+
+  it('names the organization lookup when a key fails without one', async () => {
+    const run = await runAction(workspace, { ...inputs, 'api-key': 'pk_wrongwrongwrongwrongwrongwrong' });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^::error::Resolving the organization from the API key failed, so nothing was written: GET \/me failed with 401/m);
+    expect(run.stdout).not.toContain('belongs to this organization');
+    expect(run.stdout).not.toMatch(/Warning: .*failed/);
   });
 
   it('sets every output action.yml declares', async () => {
@@ -304,15 +326,18 @@ describe('action bundle', () => {
     const run = await runAction(workspace, { ...inputs, 'include-hidden': 'yes' });
 
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^::error::Invalid value for include-hidden: "yes"/m);
+    expect(run.stdout).toMatch(/^::error::include-hidden must be true or false, got "yes"\./m);
     expect(emulator.admin.stats().requests).toBe(0);
   });
 
   it('fails naming an option the engine rejects', async () => {
     const run = await runAction(workspace, { ...inputs, concurrency: '100000' });
+    const slug = await runAction(workspace, { ...inputs, library: 'Not A Slug' });
 
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^::error::Invalid input: .*concurrency.*100000/m);
+    expect(run.stdout).toMatch(/^::error::concurrency must be a whole number from 1 to 32, got "100000"\./m);
+    expect(slug.code).toBe(1);
+    expect(slug.stdout).toMatch(/^::error::Invalid library: "Not A Slug"/m);
     expect(emulator.admin.stats().requests).toBe(0);
   });
 

@@ -99,8 +99,30 @@ describe('raster-sync CLI', () => {
     expect(run.stderr).toMatch(/^== uploading$/m);
     expect(run.stderr).toMatch(/^uploaded {2}brand\/logo-128\.png/m);
     expect(run.stderr).not.toContain('\r');
-    expect(run.stdout).toMatch(/^Plan for library /m);
+    expect(run.stdout).toMatch(/^Plan:$/m);
+    expect(run.stdout).toMatch(/^ {2}\+ brand\/logo-128\.png \(.*\) will be uploaded$/m);
     expect(run.stdout).toMatch(/^Assets:$/m);
+  });
+
+  it('prints the plan before the first upload', async () => {
+    const run = await runCli(['images', '--json']);
+
+    expect(run.code, run.stderr).toBe(0);
+    const plan = run.stderr.indexOf('+ brand/logo-128.png');
+    expect(plan).toBeGreaterThan(-1);
+    expect(run.stderr.indexOf('uploaded  brand/logo-128.png')).toBeGreaterThan(plan);
+    expect(run.stderr.indexOf('== uploading')).toBeGreaterThan(plan);
+    expect(run.stderr.indexOf('succeeded.')).toBeGreaterThan(run.stderr.indexOf('uploaded  brand/logo-128.png'));
+    expect(run.stderr.match(/^Syncing /gm)).toHaveLength(1);
+  });
+
+  it('prints a rejected key as an error', async () => {
+    const run = await runCli(['images'], { ...env, RASTER_API_KEY: 'pk_wrongwrongwrongwrongwrongwrong' });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: Resolving the organization from the API key failed, so nothing was written: GET \/me failed with 401/m);
+    expect(run.stderr).not.toContain('warning:');
+    expect(run.stderr).not.toContain('belongs to this organization');
   });
 
   it('exits 2 on invalid use', async () => {
@@ -112,8 +134,16 @@ describe('raster-sync CLI', () => {
     expect(missingKey.code).toBe(2);
     expect(missingKey.stderr).toContain('RASTER_API_KEY');
 
-    const unknown = await runCli(['images', '--prune=maybe']);
+    const valued = await runCli(['images', '--prune=maybe']);
+    expect(valued.code).toBe(2);
+
+    const unknown = await runCli(['images', '--bogus']);
     expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('error: Unknown option --bogus. Run raster-sync --help for the options.\n');
+
+    const negative = await runCli(['images', '--concurrency', '-1']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('error: --concurrency must be a whole number from 1 to 32, got "-1".');
 
     const rejectedByEngine = await runCli(['images', '--concurrency', '100000']);
     expect(rejectedByEngine.code).toBe(2);
@@ -130,7 +160,8 @@ describe('raster-sync CLI', () => {
 
     expect(guarded.code).toBe(3);
     expect(guarded.report?.outcome).toBe('guard');
-    expect(guarded.stderr).toContain('stopped before any write');
+    expect(guarded.stderr).toContain('Stopped by a guard, nothing was written: ');
+    expect(guarded.stderr).not.toContain('warning: Stopped');
 
     const missing = await runCli(['no-such-folder']);
     expect(missing.code).toBe(3);

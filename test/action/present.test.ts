@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncReport } from '@raster-toolkit/core';
 import { renderJobSummary } from '../../action/src/job-summary';
-import { ExitCode, assetMap, exitCodeFor, formatPlan, outcomeHeadline } from '../../action/src/present';
+import {
+  ExitCode,
+  assetMap,
+  displayPath,
+  displayWidth,
+  exitCodeFor,
+  formatAssetUrls,
+  formatPlan,
+  formatResult,
+  outcomeHeadline,
+} from '../../action/src/present';
 import { MAX_JSON_OUTPUT_BYTES, stepOutputs } from '../../action/src/step-outputs';
 import { TerminalReporter } from '../../action/src/terminal';
 
@@ -26,7 +36,7 @@ function report(overrides: Partial<SyncReport> = {}): SyncReport {
       { path: 'old', status: 'pruned', assetId: 'OLD' },
       { path: 'notes.md', status: 'skipped', reason: 'Raster does not accept this type of file.' },
     ],
-    counts: { uploaded: 1, unchanged: 1, pruned: 1, skipped: 1, failed: 0, foreign: 3 },
+    counts: { uploaded: 1, unchanged: 1, pruned: 1, skipped: 1, cancelled: 0, failed: 0, foreign: 3 },
     requests: 7,
     durationMs: 1234,
     ...overrides,
@@ -49,20 +59,80 @@ describe('present', () => {
   });
 
   it('lists uploads, prunes and skipped files in the plan', () => {
-    const lines = formatPlan(report({ dryRun: true }));
-    expect(lines[0]).toBe('Plan for library octo/site (sync id octo/site:images, dry run):');
+    const lines = formatPlan(report().plan, { dryRun: true });
+    expect(lines[0]).toBe('Plan (dry run, nothing will be written):');
     expect(lines).toContain('  + b.png (2.0 KiB) would be uploaded');
     expect(lines).toContain('  - old (asset OLD) would be moved to the trash');
-    expect(lines).toContain('  ! notes.md skipped: Raster does not accept this type of file.');
+    expect(lines).toContain('  ! notes.md would be skipped: Raster does not accept this type of file.');
+  });
+
+  it('writes the plan in the future tense', () => {
+    const lines = formatPlan(report().plan, { dryRun: false });
+    expect(lines[0]).toBe('Plan:');
+    expect(lines).toContain('  + b.png (2.0 KiB) will be uploaded');
+    expect(lines).toContain('  - old (asset OLD) will be moved to the trash');
+  });
+
+  it('counts stale assets kept when prune is off', () => {
+    const plan = { ...report().plan, prune: [], stale: [{ assetId: 'OLD', name: 'old', path: null, url: null }] };
+    expect(formatPlan(plan, { dryRun: false })[1]).toBe('  1 to upload, 1 unchanged, 0 to prune, 1 stale kept because prune is off, 1 skipped, 3 foreign (never touched)');
   });
 
   it('names failed files in the headline', () => {
     const failed = report({
       outcome: 'partial',
-      stopReason: '1 files failed, so nothing was pruned',
+      stopReason: '1 file failed, so nothing was pruned',
       files: [{ path: 'big.webp', status: 'failed', reason: '413' }],
     });
-    expect(outcomeHeadline(failed)).toBe('Sync into octo/site finished partially. 1 files failed, so nothing was pruned. Failed: big.webp.');
+    expect(outcomeHeadline(failed)).toBe('Sync into octo/site finished partially. 1 file failed, so nothing was pruned. Failed: big.webp.');
+  });
+
+  it('words a guard stop as a guard stop', () => {
+    const guarded = report({ outcome: 'guard', stopReason: 'The folder has no files to sync' });
+    expect(outcomeHeadline(guarded)).toBe('Stopped by a guard, nothing was written to octo/site: The folder has no files to sync.');
+    expect(outcomeHeadline(guarded, { withReason: false })).toBe('Sync into octo/site was stopped by a guard; nothing was written.');
+  });
+
+  it('counts cancelled files and uses the singular for one', () => {
+    const stopped = report({ requests: 1, counts: { uploaded: 1, unchanged: 0, pruned: 0, skipped: 0, cancelled: 4, failed: 0, foreign: 0 } });
+    const lines = formatResult(stopped);
+    expect(lines[1]).toBe('  1 uploaded, 0 unchanged, 0 pruned, 0 skipped, 4 cancelled, 0 failed, 0 foreign');
+    expect(lines).toContain('  1 API request in 1.2 s');
+  });
+});
+
+describe('displayPath', () => {
+  it('prints ordinary names as they are', () => {
+    for (const name of ['a.png', 'café-menu.png', 'emoji-🎨.svg', 'スクリーンショット.png', '100%.png', 'back%5Cslash.png']) {
+      expect(displayPath(name)).toBe(name);
+    }
+  });
+
+  it('quotes control characters and undecodable bytes alike', () => {
+    expect(displayPath('new\nline.png')).toBe('"new\\nline.png"');
+    expect(displayPath('tab\t.png')).toBe('"tab\\t.png"');
+    expect(displayPath('bad\uFFFD\uFFFD.png')).toBe('"bad\\ufffd\\ufffd.png"');
+    expect(displayPath('lone\uD800.png')).toBe('"lone\\ud800.png"');
+  });
+
+  it('keeps escaped and literal names apart', () => {
+    expect(displayPath('back\\slash.png')).toBe('"back\\\\slash.png"');
+    expect(displayPath('"quoted".png')).toBe('"\\"quoted\\".png"');
+    expect(displayPath('back%5Cslash.png')).not.toBe(displayPath('back\\slash.png'));
+  });
+});
+
+describe('formatAssetUrls', () => {
+  it('aligns columns after wide characters', () => {
+    const wide = report({
+      files: [
+        { path: 'a.png', status: 'unchanged', assetId: 'A1', url: 'https://cdn/a.png' },
+        { path: 'スクリーン.png', status: 'uploaded', assetId: 'B1', url: 'https://cdn/b.png' },
+      ],
+    });
+    const lines = formatAssetUrls(wide);
+    expect(displayWidth('スクリーン.png')).toBe(14);
+    expect(lines).toEqual(['  a.png           https://cdn/a.png', '  スクリーン.png  https://cdn/b.png']);
   });
 });
 
@@ -75,6 +145,7 @@ describe('stepOutputs', () => {
       unchanged: '1',
       pruned: '1',
       skipped: '1',
+      cancelled: '0',
       failed: '0',
       report: '/tmp/report.json',
       assets: JSON.stringify({ 'a.png': { id: 'A1', url: 'https://cdn/a.png' }, 'b.png': { id: 'B1', url: 'https://cdn/b.png' } }),
@@ -111,7 +182,8 @@ describe('renderJobSummary', () => {
       }),
     );
 
-    expect(html).toContain('<td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td>3</td><td>7</td>');
+    expect(html).toContain('<td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td>0</td><td>3</td><td>7</td>');
+    expect(html).toContain('<code>&quot;x&lt;y&gt;&amp;\\&quot;z\\&quot;.png&quot;</code>');
     expect(html).toContain('<img src="https://cdn/b-thumb.png" alt="x&lt;y&gt;&amp;&quot;z&quot;.png" width="96">');
     expect(html).toContain('<code>gone.png</code></td><td>The upload failed: &lt;413&gt;</td>');
     expect(html).not.toContain('x<y>');
@@ -170,5 +242,31 @@ describe('TerminalReporter', () => {
     reporter.onEvent({ type: 'file', outcome: { path: 'b.png', status: 'failed', reason: 'timed out' } });
 
     expect(output()).toBe('== uploading\nfailed    b.png: timed out\n');
+  });
+
+  it('prints the plan when the engine sends it', () => {
+    const { stream, output } = fakeStream(false);
+    const reporter = new TerminalReporter(stream);
+
+    reporter.onEvent({ type: 'phase', phase: 'plan' });
+    reporter.onEvent({ type: 'plan', plan: report().plan });
+    reporter.onEvent({ type: 'file', outcome: { path: 'notes.md', status: 'skipped', reason: 'Raster does not accept this type of file.' } });
+    reporter.onEvent({ type: 'phase', phase: 'upload' });
+    reporter.onEvent({ type: 'file', outcome: { path: 'b.png', status: 'uploaded', assetId: 'B1' } });
+
+    const text = output();
+    expect(text.indexOf('+ b.png (2.0 KiB) will be uploaded')).toBeGreaterThan(-1);
+    expect(text.indexOf('+ b.png (2.0 KiB) will be uploaded')).toBeLessThan(text.indexOf('uploaded  b.png -> B1'));
+    expect(text).not.toContain('skipped   notes.md');
+  });
+
+  it('labels errors and warnings', () => {
+    const { stream, output } = fakeStream(false);
+    const reporter = new TerminalReporter(stream);
+
+    reporter.logger.error?.('Resolving the organization from the API key failed');
+    reporter.logger.warn('Skipping the prune');
+
+    expect(output()).toBe('error: Resolving the organization from the API key failed\nwarning: Skipping the prune\n');
   });
 });

@@ -1,6 +1,6 @@
 /** `npm start`, the README's first command: the sample folder into the in-process emulator. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -58,7 +58,9 @@ describe('npm start', () => {
       const run = await npmStart(['test/fixtures/images/brand', '--dry-run', '--data-dir', folder]);
 
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout).toContain('Syncing ' + path.join(repositoryRoot, 'test/fixtures/images/brand'));
+      expect(run.stderr).toContain(`Syncing ${path.join(repositoryRoot, 'test/fixtures/images/brand')} into library`);
+      expect(`${run.stdout}${run.stderr}`.match(/Syncing /g)).toHaveLength(1);
+      expect(run.stderr).toContain('sync id "raster-toolkit-demo:test/fixtures/images/brand"');
       expect(run.stdout).toContain('dry run');
       expect(run.stdout).toMatch(/^ {2}\+ logo-128\.png \(2\.5 KiB\) would be uploaded$/m);
       expect(run.stdout).toContain('0 uploaded, 0 unchanged');
@@ -78,12 +80,26 @@ describe('npm start', () => {
 
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).not.toContain('No RASTER_API_KEY set');
-      expect(run.stdout).toContain(`into the Raster library ${emulator.libraryId}`);
+      expect(run.stderr).toContain(`into library ${emulator.libraryId}`);
       const samples = await listFiles(path.join(repositoryRoot, 'test/fixtures/images'));
       const listed = await listAssetsRaw({ url: emulator.url, organizationId: emulator.organizationId, libraryId: emulator.libraryId, key: emulator.readKey });
       expect(listed).toHaveLength(samples.length);
     } finally {
       await emulator.stop();
+    }
+  });
+
+  it('leaves the sync id of an outside folder to the engine', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'raster-start-outside-'));
+    try {
+      await cp(path.join(repositoryRoot, 'test/fixtures/images/brand'), path.join(folder, 'brand'), { recursive: true });
+      const run = await npmStart([path.join(folder, 'brand'), '--dry-run', '--data-dir', path.join(folder, 'data')]);
+
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('raster-toolkit-demo:');
+      expect(run.stderr).toMatch(/sync id "[^"]*brand"/);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
     }
   });
 
