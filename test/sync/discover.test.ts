@@ -80,6 +80,7 @@ describe('discoverFiles', () => {
 
     expect(await paths()).toEqual(['real/a.png']);
     expect((await skipped())['link.png']).toContain('not followed');
+    expect((await skipped())['link.png']).toContain("(--follow-symlinks, or the action's follow-symlinks input)");
     expect(await paths({ followSymlinks: true })).toEqual(['link.png', 'linked-folder/a.png', 'real/a.png']);
   });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Asset } from '@raster-toolkit/core';
 import { checkGuards, deletionLimit } from '../../core/src/sync/guards';
 import { detectMediaType } from '../../core/src/sync/media-type';
+import { plural } from '../../core/src/sync/plural';
 import { assetNameFor, canonicalRelativePath } from '../../core/src/sync/paths';
 import { planSync, type LocalFile } from '../../core/src/sync/plan';
 import { sha256Hex } from '../../core/src/sync/sha256';
@@ -233,6 +234,14 @@ describe('guards', () => {
     expect(checkGuards({ plan: planWith(1, 10, 3), prune: true, maxDeletes: { percent: 20 }, discoveredCount: 11 })).toContain('20% of 13');
     expect(checkGuards({ plan: planWith(1, 10, 3), prune: false, maxDeletes: { count: 0 }, discoveredCount: 11 })).toBeNull();
   });
+
+  it('names one asset in the singular', () => {
+    const byCount = checkGuards({ plan: planWith(1, 0, 1), prune: true, maxDeletes: { count: 0 }, discoveredCount: 1 });
+    const byPercent = checkGuards({ plan: planWith(1, 0, 1), prune: true, maxDeletes: { percent: 0 }, discoveredCount: 1 });
+
+    expect(byCount).toContain('would trash 1 asset,');
+    expect(byPercent).toContain('0% of 1 owned asset)');
+  });
 });
 
 describe('detectMediaType', () => {
@@ -259,5 +268,17 @@ describe('detectMediaType', () => {
     ['empty', bytes(), null],
   ])('detects %s', (_name, head, expected) => {
     expect(detectMediaType(head)).toBe(expected);
+  });
+});
+
+describe('plural', () => {
+  it.each([
+    [0, 'file', undefined, '0 files'],
+    [1, 'file', undefined, '1 file'],
+    [2, 'stale asset', undefined, '2 stale assets'],
+    [1, 'batch', 'batches', '1 batch'],
+    [3, 'batch', 'batches', '3 batches'],
+  ])('counts %i %s', (count, noun, pluralNoun, expected) => {
+    expect(plural(count, noun, pluralNoun)).toBe(expected);
   });
 });

@@ -189,7 +189,8 @@ async function visitLink(state: WalkState, linkPath: string, relativePath: strin
         path: relativePath,
         absolutePath: linkPath,
         size: 0,
-        skipReason: 'It is a symbolic link, and symbolic links are not followed unless follow-symlinks is on.',
+        skipReason: 'It is a symbolic link, and symbolic links are not followed unless following symbolic links is on ' +
+          "(--follow-symlinks, or the action's follow-symlinks input).",
       });
     }
     return;

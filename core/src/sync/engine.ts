@@ -12,6 +12,7 @@ import { applyAdoptions, findAdoptions, type Recovery, type RecoveryInput, type 
 import { listOwnedAssets } from './listing';
 import type { ResolvedSyncOptions } from './options';
 import { planSync, type LocalFile, type PlannedUpload } from './plan';
+import { plural } from './plural';
 import { waitUntilListed } from './settle';
 import { fingerprintsIn, ownerTagFor } from './tags';
 import type { FileOutcome, SyncCounts, SyncEvent, SyncLogger, SyncOutcome, SyncPhase, SyncPlan, SyncReport } from './types';
@@ -60,11 +61,6 @@ function describeKeyError(error: unknown): string {
     return `${error.method} ${error.path} failed with ${error.status} ${error.code}: ${error.serviceMessage} Check that the API key is a current Raster API key.`;
   }
   return describeError(error);
-}
-
-/** `1 file`, `2 files`: a count with the noun in the matching number. */
-function plural(count: number, noun: string): string {
-  return `${count} ${count === 1 ? noun : `${noun}s`}`;
 }
 
 function emptyPlan(): SyncPlan {
@@ -182,7 +178,7 @@ class SyncRun {
       logger.info(`Stopped by a guard, nothing was written: ${scan.reason}`);
       return this.report('guard', scan.reason);
     }
-    logger.info(`Found ${scan.files.length} files.`);
+    logger.info(`Found ${plural(scan.files.length, 'file')}.`);
     if (deps.signal?.aborted) {
       await earlyListing;
       return this.stoppedBeforeWriting();
@@ -195,7 +191,7 @@ class SyncRun {
       this.logError(listing.failure);
       return this.report('failed', listing.failure);
     }
-    logger.info(`Listed ${listing.owned.length} assets owned by this sync and ${listing.foreignCount} others.`);
+    logger.info(`Listed ${plural(listing.owned.length, 'asset')} owned by this sync and ${plural(listing.foreignCount, 'other')}.`);
     const recovery = await this.findInterruptedUploads(listing);
 
     this.phase('plan');

@@ -3,6 +3,7 @@
  * destroy work than sync it.
  */
 
+import { plural } from './plural';
 import type { DeletionBudget, SyncPlan } from './types';
 
 /** Share of the owned assets a run may trash when `maxDeletes` is omitted. */
@@ -27,10 +28,10 @@ export function deletionLimit(budget: DeletionBudget | undefined, ownedCount: nu
 export function describeBudget(budget: DeletionBudget | undefined, ownedCount: number): string {
   const limit = deletionLimit(budget, ownedCount);
   if (budget === undefined) {
-    return `${limit} (the default: ${DEFAULT_DELETION_PERCENT}% of ${ownedCount} owned assets, at least ${DEFAULT_DELETION_FLOOR})`;
+    return `${limit} (the default: ${DEFAULT_DELETION_PERCENT}% of ${plural(ownedCount, 'owned asset')}, at least ${DEFAULT_DELETION_FLOOR})`;
   }
   if ('count' in budget) return `${limit}`;
-  return `${limit} (${budget.percent}% of ${ownedCount} owned assets)`;
+  return `${limit} (${budget.percent}% of ${plural(ownedCount, 'owned asset')})`;
 }
 
 export interface GuardInput {
@@ -54,7 +55,9 @@ export function checkGuards(input: GuardInput): string | null {
   if (input.prune && syncableCount === 0) {
     const found = input.discoveredCount === 0
       ? 'The folder matches no files'
-      : `None of the ${input.discoveredCount} files in the folder can be uploaded`;
+      : input.discoveredCount === 1
+        ? 'The one file in the folder cannot be uploaded'
+        : `None of the ${input.discoveredCount} files in the folder can be uploaded`;
     return `${found} while prune is on, so the run would trash every asset this sync owns. ` +
       'Check the path and the include and exclude patterns, or turn prune off.';
   }
@@ -65,7 +68,7 @@ export function checkGuards(input: GuardInput): string | null {
     if (plan.prune.length > limit) {
       const listed = plan.prune.slice(0, 20).map((entry) => `${entry.name ?? '(no name)'} (${entry.assetId})`);
       const more = plan.prune.length > listed.length ? `, and ${plan.prune.length - listed.length} more` : '';
-      return `The plan would trash ${plan.prune.length} assets, more than the deletion budget of ` +
+      return `The plan would trash ${plural(plan.prune.length, 'asset')}, more than the deletion budget of ` +
         `${describeBudget(input.maxDeletes, ownedCount)}: ${listed.join(', ')}${more}. ` +
         'Raise max-deletes if this is intended.';
     }

@@ -15,6 +15,7 @@ import type { PendingBatch, UploadJournal } from './journal';
 import { listAssetsCreatedSince } from './listing';
 import { assetNameFor, isAssetNameOf } from './paths';
 import type { PlannedUpload } from './plan';
+import { plural } from './plural';
 import { fingerprintTagFor } from './tags';
 import type { FileOutcome, SyncLogger } from './types';
 
@@ -142,7 +143,7 @@ class UploadPhase {
   async run(): Promise<UploadPhaseResult> {
     const batches = packBatches(this.input.uploads, this.input.batchBytes);
     if (batches.length > 0) await this.window.takeBaseline(this.input.api, this.input.libraryId, this.input.logger);
-    this.input.logger.info(`Uploading ${this.input.uploads.length} files in ${batches.length} batches.`);
+    this.input.logger.info(`Uploading ${plural(this.input.uploads.length, 'file')} in ${plural(batches.length, 'batch', 'batches')}.`);
 
     await mapWithConcurrency(batches, this.input.concurrency, (batch) => this.startBatch(batch, 0));
 
@@ -213,7 +214,7 @@ class UploadPhase {
     const message = describeError(error);
 
     if (error instanceof RasterNetworkError && error.ambiguous) {
-      this.input.logger.warn(`The response to an upload of ${batch.length} files was lost (${message}); looking for the stored assets before sending again.`);
+      this.input.logger.warn(`The response to an upload of ${plural(batch.length, 'file')} was lost (${message}); looking for the stored assets before sending again.`);
       await this.reconcile(batch, startedAt, resends);
       return;
     }
@@ -237,7 +238,7 @@ class UploadPhase {
     if (kind !== undefined && PER_FILE_KINDS.has(kind) && batch.length > 1) {
       // The API validates every file before storing any, so one bad file fails the whole batch
       // and nothing was stored: split the batch to upload the others and name the bad one.
-      this.input.logger.info(`An upload of ${batch.length} files was rejected (${message}); sending the files in smaller batches to find the one at fault.`);
+      this.input.logger.info(`An upload of ${plural(batch.length, 'file')} was rejected (${message}); sending the files in smaller batches to find the one at fault.`);
       const middle = Math.ceil(batch.length / 2);
       await this.startBatch(batch.slice(0, middle), resends);
       await this.startBatch(batch.slice(middle), resends);
@@ -264,7 +265,7 @@ class UploadPhase {
       });
     if (inOrder) return batch.map((upload, index) => ({ upload, asset: assets[index]! }));
 
-    this.input.logger.warn(`An upload returned ${assets.length} assets for ${batch.length} files, or in another order; matching them by name and size.`);
+    this.input.logger.warn(`An upload returned ${plural(assets.length, 'asset')} for ${plural(batch.length, 'file')}, or in another order; matching them by name and size.`);
     const remaining = [...assets];
     const pairs: Array<{ upload: PlannedUpload; asset: Asset }> = [];
     for (const upload of batch) {
@@ -345,7 +346,7 @@ class UploadPhase {
   private async trash(ids: string[], why: string): Promise<boolean> {
     try {
       await this.input.api.deleteAssets(this.input.libraryId, ids);
-      this.input.logger.info(`Moved ${ids.length} assets ${why} to the trash: ${ids.join(', ')}.`);
+      this.input.logger.info(`Moved ${plural(ids.length, 'asset')} ${why} to the trash: ${ids.join(', ')}.`);
       return true;
     } catch (error) {
       this.input.logger.warn(`Moving assets ${ids.join(', ')} (${why}) to the trash failed: ${describeError(error)}`);
@@ -395,7 +396,7 @@ class UploadPhase {
       this.gate.releaseExclusive();
     }
 
-    this.input.logger.info(`Found ${found.size} of ${batch.length} files of the upload whose response was lost; adopting them.`);
+    this.input.logger.info(`Found ${found.size} of ${plural(batch.length, 'file')} of the upload whose response was lost; adopting them.`);
     await this.tagAll([...found].map(([upload, asset]) => ({ upload, asset })));
 
     const missing = batch.filter((upload) => !found.has(upload));
@@ -417,12 +418,12 @@ class UploadPhase {
     }
     if (resends >= MAX_RESENDS) {
       for (const upload of missing) {
-        this.finish({ path: upload.path, status: 'failed', reason: `The upload response was lost ${resends + 1} times and the file was not found in the library.` });
+        this.finish({ path: upload.path, status: 'failed', reason: `The upload response was lost ${plural(resends + 1, 'time')} and the file was not found in the library.` });
       }
       return;
     }
 
-    this.input.logger.info(`Sending ${missing.length} files again that the lost upload did not store.`);
+    this.input.logger.info(`Sending ${plural(missing.length, 'file')} again that the lost upload did not store.`);
     await this.startBatch(missing, resends + 1);
   }
 }
