@@ -71,7 +71,7 @@ export class RasterApi implements ICredentialType {
 			type: 'string',
 			default: 'https://api.raster.app',
 			description:
-				'The address of the Raster API. Change it only to reach a proxy or a local Raster emulator. Use https://; plain http:// is accepted only for localhost, 127.0.0.0/8 or ::1, and for any other host the node and the credential test send nothing.',
+				'The address of the Raster API. Change it only to reach a proxy or a local Raster emulator. Use https://, or http:// only for localhost, 127.0.0.0/8 or ::1. For http:// to any other host nothing is sent: the node stops with an error, and the credential test fails with ERR_BAD_REQUEST.',
 		},
 	];
 
@@ -90,11 +90,10 @@ export class RasterApi implements ICredentialType {
 	// The test is declarative because a programmatic one (`testedBy` and the node's
 	// `methods.credentialTest`) can send only through `this.helpers.request`, which n8n's
 	// community-node lint and package scanner reject as deprecated. A declarative test cannot
-	// reject a URL, so an insecure base URL resolves to a scheme that n8n's HTTP client (axios
-	// 1.21.1 in n8n 2.41.1) rejects with "Unsupported protocol https-required:" before it
-	// resolves a host or connects.
-	// NOTE: checked by reading axios's HTTP adapter and in a test with fetch, not in a running
-	// n8n, so the exact message n8n shows is not verified.
+	// reject a URL or choose its message, so an insecure base URL resolves to a scheme that n8n's
+	// HTTP client (axios 1.21.1 in n8n 2.41.1) rejects before it resolves a host or connects.
+	// n8n 2.41.1 then reports the test as failed with the axios error code "ERR_BAD_REQUEST" as
+	// its message. This was checked against `n8n start` and its credential test endpoint.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: `={{ ${SECURE_BASE_URL_CONDITION} ? ${BASE_URL} : "${REJECTED_BASE_URL}" }}`,
