@@ -10,6 +10,7 @@ import {
   parseList,
   parseTags,
 } from './parse';
+import { checkPatterns } from './patterns';
 
 /** The sync options an action run sets; the entry point adds the signal, logger and event hook. */
 export type ActionOptions = Omit<SyncOptions, 'signal' | 'logger' | 'onEvent'>;
@@ -50,12 +51,17 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
       `Invalid value for path: ${JSON.stringify(folder)} is outside the workspace ${workspace}. Use a folder inside the repository checkout.`,
     );
   }
+  const include = parseList(input('include'));
+  const exclude = parseList(input('exclude'));
+  checkPatterns('include', include);
+  checkPatterns('exclude', exclude);
+
   const options: ActionOptions = {
     apiKey,
     library,
     path: root,
-    include: parseList(input('include')),
-    exclude: parseList(input('exclude')),
+    include,
+    exclude,
     tags: parseTags('tags', input('tags')),
   };
 

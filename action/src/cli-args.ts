@@ -9,6 +9,7 @@ import {
   parseDeletionBudget,
   parseTags,
 } from './parse';
+import { checkPatterns } from './patterns';
 
 export const HELP = `Usage: raster-sync [options] [folder]
 
@@ -107,6 +108,9 @@ export function parseCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): C
   if (library.trim() === '') {
     throw new InputError('Missing library. Pass --library <slug> or set RASTER_LIBRARY.');
   }
+
+  checkPatterns('--include', values.include ?? []);
+  checkPatterns('--exclude', values.exclude ?? []);
 
   const folder = positionals[0] ?? values.path ?? '.';
   const options: CliOptions = {

@@ -4,6 +4,7 @@ import { RasterUsageError } from '@raster-toolkit/core';
 import { syncFolder } from '@raster-toolkit/core/node';
 import { HELP, parseCli } from './cli-args';
 import { CLI_FLAG_NAMES, InputError, toInputError } from './parse';
+import { unmatchedPatternWarnings } from './patterns';
 import { ExitCode, exitCodeFor, formatReport } from './present';
 import { abortOnSignals } from './signals';
 import { TerminalReporter } from './terminal';
@@ -55,6 +56,8 @@ async function main(): Promise<number> {
     removeSignalHandlers();
   }
   reporter.finish();
+
+  for (const warning of unmatchedPatternWarnings('--include', command.options.include, report)) reporter.line(`warning: ${warning}`);
 
   // The engine logged why the run stopped, so the headline leaves the reason out.
   const lines = formatReport(report, { withReason: false });

@@ -12,6 +12,7 @@ import { readActionOptions, readInput } from './action-inputs';
 import { annotateFiles } from './annotations';
 import { renderJobSummary } from './job-summary';
 import { ACTION_INPUT_NAMES, InputError, toInputError } from './parse';
+import { unmatchedPatternWarnings } from './patterns';
 import {
   formatAssetUrls,
   formatFileOutcome,
@@ -75,6 +76,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     removeSignalHandlers();
   }
   groups.close();
+
+  for (const warning of unmatchedPatternWarnings('include', options.include, report)) core.warning(warning);
 
   const workspace = env['GITHUB_WORKSPACE'] || process.cwd();
   await publishReport(report, { root: options.path, workspace, tempDir: env['RUNNER_TEMP'] || os.tmpdir() });

@@ -125,6 +125,24 @@ describe('raster-sync CLI', () => {
     expect(run.stderr).not.toContain('belongs to this organization');
   });
 
+  it('warns about a pattern that matched nothing', async () => {
+    const run = await runCli(['images', '--include', 'brand/', '--include', 'nope/*.png', '--dry-run', '--json']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('warning: The --include pattern "nope/*.png" matched no file.');
+    expect(run.stderr).not.toContain('"brand/" matched no file');
+    expect(run.report?.plan.upload.length).toBeGreaterThan(0);
+    for (const file of run.report?.plan.upload ?? []) expect(file.path).toMatch(/^brand\//);
+  });
+
+  it('exits 2 on an invalid pattern', async () => {
+    const run = await runCli(['images', '--include', '[']);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error: Invalid pattern in --include: "[": ');
+    expect(emulator.admin.stats().requests).toBe(0);
+  });
+
   it('exits 2 on invalid use', async () => {
     const invalid = await runCli(['images', '--concurrency', '0']);
     expect(invalid.code).toBe(2);

@@ -215,6 +215,8 @@ describe('invalid use messages', () => {
     [['--api-url', 'http://example.invalid'], 'Invalid value for --api-url: "http://example.invalid" uses plain http://'],
     [['--api-url', 'not a url'], 'Invalid value for --api-url: "not a url". Use an absolute URL such as https://api.raster.app.'],
     [['--tags', 'a,raster-sync:x'], 'Invalid tag in --tags: "raster-sync:x"'],
+    [['--include', 'brand/[ab'], 'Invalid pattern in --include: "brand/[ab": '],
+    [['--exclude', '!'], 'Invalid pattern in --exclude: "!": '],
   ])('rejects %j naming the flag', (args, message) => {
     expect(() => parseCli(args, env, '/w')).toThrow(InputError);
     expect(() => parseCli(args, env, '/w')).toThrow(message);
@@ -232,6 +234,8 @@ describe('invalid use messages', () => {
     [{ 'INPUT_API-URL': 'http://example.invalid' }, 'Invalid value for api-url: "http://example.invalid" uses plain http://'],
     [{ INPUT_TAGS: 'raster-sync:x' }, 'Invalid tag in tags: "raster-sync:x"'],
     [{ INPUT_PATH: '../elsewhere' }, 'Invalid value for path: "../elsewhere" is outside the workspace'],
+    [{ INPUT_INCLUDE: '*.png\n[' }, 'Invalid pattern in include: "[": '],
+    [{ INPUT_EXCLUDE: 'a[b' }, 'Invalid pattern in exclude: "a[b": '],
   ])('rejects action input %j naming the input', (inputs, message) => {
     expect(() => readActionOptions({ ...base, ...inputs })).toThrow(InputError);
     expect(() => readActionOptions({ ...base, ...inputs })).toThrow(message);

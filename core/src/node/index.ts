@@ -12,3 +12,4 @@ export { syncFolder, defaultSyncId } from './sync';
 export { scanFolder, DEFAULT_MAX_FILE_SIZE, type ScanOptions, type ScanResult } from './scan';
 export { discoverFiles, type DiscoverOptions, type DiscoveredFile, type DiscoveryResult } from './discover';
 export { FileJournal, defaultJournalDir, journalFileFor } from './journal';
+export { patternProblem, unmatchedPatterns } from './patterns';
