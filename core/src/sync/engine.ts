@@ -315,7 +315,8 @@ class SyncRun {
   private recordPlan(plan: SyncPlan, owned: readonly Asset[]): void {
     this.plan = plan;
     const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because prune is off`;
-    this.logger.info(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
+    // Adapters print the whole plan from the plan event, so this summary is a debug line.
+    this.logger.debug(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
     for (const collision of plan.collisions ?? []) {
       const rule = collision.kind === 'unicode' ? 'after Unicode normalisation' : 'when case is ignored';
       this.logger.warn(`These names collide ${rule} and are skipped: ${collision.paths.join(', ')}`);
