@@ -4,13 +4,17 @@
 //   2. builds and packs n8n-node/ and installs the tarball as a community package,
 //   3. inside a network namespace that has nothing but loopback (`unshare -n`), starts the
 //      emulator, imports a credential pointing at it and workflows that upload, list, tag,
-//      filter and delete, runs each with `n8n execute`, and checks the items it returned.
+//      filter and delete, runs each with `n8n execute`, and checks the items it returned,
+//   4. starts `n8n start` and checks the credential test: it passes for the emulator and sends
+//      nothing for an http:// base URL to a host that is not loopback.
 // Run from the repository root with Node 24: `node_modules/.bin/node test/e2e/n8n/run.mjs`.
 //   E2E_KEEP=1      keeps the temporary n8n user folder for inspection
 //   E2E_NO_UNSHARE=1 runs without the network namespace (the checks still pass, but nothing
 //                   then proves that n8n reached only loopback)
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,12 +175,113 @@ async function runInside(argument) {
 			continued.items.length === 1 && /\[item 0\]/.test(String(continued.items[0]?.json.error)),
 			`the failed item becomes an output item with its error: ${JSON.stringify(continued.items[0]?.json)}`,
 		);
+
+		await checkCredentialTest(n8nDir, env, emulator, check);
 	} finally {
 		await emulator.stop();
 	}
 
 	log(failures.length === 0 ? 'all checks passed' : `${failures.length} checks failed`);
 	process.exitCode = failures.length === 0 ? 0 : 1;
+}
+
+/**
+ * Starts `n8n start` and calls its credential test endpoint, the one behind the credential's
+ * Test button, for a loopback base URL and for http:// base URLs to other hosts. The emulator
+ * also accepts requests at http://0.0.0.0:<port>, which is not loopback by the toolkit's rule,
+ * so a request that the test must not send would show in the emulator's request count.
+ */
+async function checkCredentialTest(n8nDir, env, emulator, check) {
+	const port = await freePort();
+	const server = spawn(path.join(n8nDir, 'node_modules/.bin/n8n'), ['start'], {
+		env: { ...env, N8N_PORT: String(port) },
+		stdio: ['ignore', 'ignore', 'ignore'],
+	});
+	const closed = once(server, 'close');
+	const base = `http://127.0.0.1:${port}`;
+
+	try {
+		const ready = await waitForRestApi(base);
+		check(ready, 'n8n start serves its REST API');
+		if (!ready) return;
+
+		const setup = await fetch(`${base}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ email: 'owner@example.com', firstName: 'Raster', lastName: 'E2e', password: 'Raster-e2e-password-1' }),
+		});
+		const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
+		check(setup.ok && cookie !== '', `owner account set up (status ${setup.status})`);
+
+		const emulatorPort = new URL(emulator.url).port;
+		const unencryptedUrl = `http://0.0.0.0:${emulatorPort}`;
+		const before = emulator.admin.stats().requests;
+		await fetch(`${unencryptedUrl}/me`);
+		check(emulator.admin.stats().requests === before + 1, `the emulator accepts requests at ${unencryptedUrl}`);
+
+		const cases = [
+			{ baseUrl: emulator.url, status: 'OK', requests: 1 },
+			{ baseUrl: unencryptedUrl, status: 'Error', message: 'ERR_BAD_REQUEST', requests: 0 },
+			{ baseUrl: 'http://example.invalid', status: 'Error', message: 'ERR_BAD_REQUEST', requests: 0 },
+		];
+		for (const expected of cases) {
+			const requestsBefore = emulator.admin.stats().requests;
+			const result = await testCredential(base, cookie, {
+				apiKey: emulator.writeKey,
+				organizationId: '',
+				baseUrl: expected.baseUrl,
+			});
+			const requests = emulator.admin.stats().requests - requestsBefore;
+			check(
+				result?.status === expected.status &&
+					(expected.message === undefined || result.message === expected.message) &&
+					requests === expected.requests,
+				`credential test of ${expected.baseUrl}: ${JSON.stringify(result)}, ${requests} emulator requests`,
+			);
+		}
+	} finally {
+		server.kill('SIGTERM');
+		await closed;
+	}
+}
+
+/** Saves a Raster credential through n8n's REST API and returns the result of its test. */
+async function testCredential(base, cookie, data) {
+	const headers = { 'content-type': 'application/json', cookie, 'browser-id': 'raster-e2e' };
+	const name = `Raster ${data.baseUrl}`;
+	const created = await fetch(`${base}/rest/credentials`, {
+		method: 'POST',
+		headers,
+		body: JSON.stringify({ name, type: 'rasterApi', data }),
+	});
+	const id = (await created.json()).data?.id;
+	const tested = await fetch(`${base}/rest/credentials/test`, {
+		method: 'POST',
+		headers,
+		body: JSON.stringify({ credentials: { id, name, type: 'rasterApi', data } }),
+	});
+	return (await tested.json()).data;
+}
+
+/** Waits up to 90 s until n8n's REST API returns JSON, because it serves a start-up page first. */
+async function waitForRestApi(base) {
+	for (let attempt = 0; attempt < 90; attempt++) {
+		const response = await fetch(`${base}/rest/settings`).catch(() => undefined);
+		if (response?.ok && (await response.text()).startsWith('{')) return true;
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+	}
+	return false;
+}
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
 }
 
 /** Bundles the emulator's TypeScript source into one ES module and imports it. */
