@@ -61,8 +61,8 @@ describe('journal recovery', () => {
     const adopted = await recover(api, journal);
 
     expect(adopted.map((asset) => asset.id)).toEqual([a.id, b.id]);
-    expect(a.tags).toEqual([OWNER, fingerprintTagFor(OWNER, 'f-a'), 'extra']);
-    expect(b.tags).toEqual([OWNER, fingerprintTagFor(OWNER, 'f-b'), 'extra']);
+    expect(a.tags).toEqual([OWNER, fingerprintTagFor(OWNER, 'f-a'), `${OWNER}:path:img/a.png`, 'extra']);
+    expect(b.tags).toEqual([OWNER, fingerprintTagFor(OWNER, 'f-b'), `${OWNER}:path:img/b.png`, 'extra']);
     expect(journal.batches).toEqual([]);
   });
 

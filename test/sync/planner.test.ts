@@ -9,7 +9,7 @@ import { plural } from '../../core/src/sync/plural';
 import { assetNameFor, canonicalRelativePath } from '../../core/src/sync/paths';
 import { planSync, type LocalFile } from '../../core/src/sync/plan';
 import { sha256Hex } from '../../core/src/sync/sha256';
-import { fingerprintFor, fingerprintTagFor, ownerTagFor, tagProblem } from '../../core/src/sync/tags';
+import { fingerprintFor, fingerprintsIn, fingerprintTagFor, ownerTagFor, pathIn, pathTagFor, syncTagsFor, tagProblem } from '../../core/src/sync/tags';
 
 const SYNC_ID = 'octo/site:images';
 const OWNER = ownerTagFor(SYNC_ID);
@@ -280,5 +280,44 @@ describe('plural', () => {
     [3, 'batch', 'batches', '3 batches'],
   ])('counts %i %s', (count, noun, pluralNoun, expected) => {
     expect(plural(count, noun, pluralNoun)).toBe(expected);
+  });
+});
+
+describe('path tags', () => {
+  it('records and reads a path', () => {
+    const tag = pathTagFor(OWNER, 'brand/logo.png');
+
+    expect(tag).toBe(`${OWNER}:path:brand/logo.png`);
+    expect(pathIn([OWNER, tag!], OWNER)).toBe('brand/logo.png');
+    expect(pathIn([OWNER], OWNER)).toBeNull();
+    expect(fingerprintsIn([OWNER, fingerprintTagFor(OWNER, 'abc'), tag!], OWNER)).toEqual(['abc']);
+  });
+
+  it.each([
+    ['too long', `${'d/'.repeat(40)}a.png`],
+    ['comma', 'a,b.png'],
+    ['control character', 'a\u0007.png'],
+    ['trailing space', 'a.png '],
+  ])('leaves out a path with %s', (_case, path) => {
+    expect(pathTagFor(OWNER, path)).toBeNull();
+    expect(syncTagsFor(OWNER, 'f', path, [])).toEqual([OWNER, fingerprintTagFor(OWNER, 'f')]);
+  });
+
+  it('leaves out the path when tags are full', () => {
+    const extra = Array.from({ length: 18 }, (_, index) => `extra-${index}`);
+
+    expect(syncTagsFor(OWNER, 'f', 'a.png', extra)).toEqual([OWNER, fingerprintTagFor(OWNER, 'f'), ...extra]);
+    expect(syncTagsFor(OWNER, 'f', 'a.png', extra.slice(1))).toHaveLength(20);
+  });
+
+  it('names the file of a stale asset', () => {
+    const asset = { ...ownedAssetFor('gone', 'docs/gone.png'), tags: [OWNER, `${OWNER}:path:docs/gone.png`] };
+
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files: [], owned: [asset], foreignCount: 0 });
+
+    expect(plan.prune).toEqual([{ assetId: 'gone', name: asset.name, path: 'docs/gone.png', url: asset.url }]);
+    plan.unchanged = [{ path: 'kept.png', assetId: 'kept', url: null }];
+    const guard = checkGuards({ plan, prune: true, maxDeletes: { count: 0 }, discoveredCount: 1 });
+    expect(guard).toContain(`docs/gone.png (asset ${asset.name}, gone)`);
   });
 });

@@ -148,7 +148,11 @@ describe('syncFolder against the emulator', () => {
     expect(report.counts.pruned).toBe(2);
     expect(report.counts.foreign).toBe(1);
     expect(report.files.filter((file) => file.status === 'uploaded').map((file) => file.path).sort()).toEqual(['brand/logo-128.png', 'new/added.png']);
-    expect(report.files.filter((file) => file.status === 'pruned').map((file) => file.path).sort()).toEqual(['logo-128', 'photo']);
+    const pruned = report.files.filter((file) => file.status === 'pruned').sort((a, b) => a.path.localeCompare(b.path));
+    expect(pruned.map((file) => file.path)).toEqual(['brand/logo-128.png', 'odd/photo.jpeg']);
+    expect(pruned.map((file) => file.name)).toEqual(['logo-128', 'photo']);
+    expect(pruned.every((file) => file.assetId !== undefined && file.url?.startsWith(emulator.url))).toBe(true);
+    expect(report.plan.prune.map((entry) => entry.path).sort()).toEqual(['brand/logo-128.png', 'odd/photo.jpeg']);
     await expectEachFileOnce(folder.path, 1);
 
     const foreignNow = (await listAllAssets(emulator)).find((asset) => asset.id === foreign.id);

@@ -409,7 +409,8 @@ class SyncRun {
       const reason = `The prune failed: ${describeError(error)}`;
       this.logger.warn(reason);
       for (const entry of this.plan.prune) {
-        const outcome: FileOutcome = { path: entry.name ?? entry.assetId, status: 'failed', assetId: entry.assetId, reason };
+        const outcome: FileOutcome = { path: entry.path ?? entry.name ?? entry.assetId, status: 'failed', assetId: entry.assetId, reason };
+        if (entry.name !== null) outcome.name = entry.name;
         if (entry.url !== null) outcome.url = entry.url;
         this.record(outcome);
       }
@@ -417,7 +418,8 @@ class SyncRun {
     }
 
     for (const entry of this.plan.prune) {
-      const outcome: FileOutcome = { path: entry.name ?? entry.assetId, status: 'pruned', assetId: entry.assetId };
+      const outcome: FileOutcome = { path: entry.path ?? entry.name ?? entry.assetId, status: 'pruned', assetId: entry.assetId };
+      if (entry.name !== null) outcome.name = entry.name;
       if (entry.url !== null) outcome.url = entry.url;
       if (!moved.has(entry.assetId)) outcome.reason = 'The asset was already in the trash.';
       this.record(outcome);

@@ -34,6 +34,12 @@ export function describeBudget(budget: DeletionBudget | undefined, ownedCount: n
   return `${limit} (${budget.percent}% of ${plural(ownedCount, 'owned asset')})`;
 }
 
+/** Describes an asset to prune by its file path when known, its name and its id. */
+function describePruneEntry(entry: SyncPlan['prune'][number]): string {
+  const name = entry.name ?? '(no name)';
+  return entry.path === null ? `${name} (${entry.assetId})` : `${entry.path} (asset ${name}, ${entry.assetId})`;
+}
+
 export interface GuardInput {
   plan: SyncPlan;
   prune: boolean;
@@ -66,7 +72,7 @@ export function checkGuards(input: GuardInput): string | null {
     const ownedCount = plan.ownedCount ?? plan.prune.length + plan.unchanged.length;
     const limit = deletionLimit(input.maxDeletes, ownedCount);
     if (plan.prune.length > limit) {
-      const listed = plan.prune.slice(0, 20).map((entry) => `${entry.name ?? '(no name)'} (${entry.assetId})`);
+      const listed = plan.prune.slice(0, 20).map(describePruneEntry);
       const more = plan.prune.length > listed.length ? `, and ${plan.prune.length - listed.length} more` : '';
       return `The plan would trash ${plural(plan.prune.length, 'asset')}, more than the deletion budget of ` +
         `${describeBudget(input.maxDeletes, ownedCount)}: ${listed.join(', ')}${more}. ` +

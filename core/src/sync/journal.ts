@@ -9,7 +9,7 @@ import type { Asset } from '../api/types';
 import type { SyncApi } from './api';
 import { listAssetsCreatedSince } from './listing';
 import { isAssetNameOf } from './paths';
-import { fingerprintTagFor } from './tags';
+import { syncTagsFor } from './tags';
 import type { SyncLogger } from './types';
 
 /** One batch sent but not yet settled. Times are unix milliseconds of the local clock. */
@@ -133,7 +133,7 @@ export async function findAdoptions(input: RecoveryInput): Promise<Recovery | nu
       if (!asset) continue;
 
       claimed.add(asset.id);
-      const tags = [input.ownerTag, fingerprintTagFor(input.ownerTag, file.fingerprint), ...input.extraTags];
+      const tags = syncTagsFor(input.ownerTag, file.fingerprint, file.path, input.extraTags);
       adoptions.push({ batchId: batch.id, file, asset: { ...asset, tags } });
     }
   }

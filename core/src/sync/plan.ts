@@ -6,7 +6,7 @@
 import type { Asset } from '../api/types';
 import type { FileSource } from '../transport';
 import { canonicalRelativePath, caseFoldedPath } from './paths';
-import { fingerprintFor, fingerprintsIn } from './tags';
+import { fingerprintFor, fingerprintsIn, pathIn } from './tags';
 import type { SyncPlan } from './types';
 
 /** One file found under the sync root. */
@@ -163,7 +163,7 @@ export function planSync(input: PlanInput): PlanResult {
   for (const asset of owned) {
     if (keptIds.has(asset.id) || seen.has(asset.id)) continue;
     seen.add(asset.id);
-    stale.push({ assetId: asset.id, name: asset.name, path: null, url: asset.url });
+    stale.push({ assetId: asset.id, name: asset.name, path: pathIn(asset.tags, input.ownerTag), url: asset.url });
   }
   const pruneOn = input.prune ?? true;
   const prune = pruneOn ? stale : [];

@@ -9,11 +9,17 @@
  *   digits of the SHA-256 of the sync id, the canonical relative path and the SHA-256 of the
  *   file's bytes, joined by NUL characters. An owned asset whose fingerprint matches no local
  *   file is stale.
+ * - the path tag, `raster-sync:<owner>:path:<canonical relative path>`, which names the file of
+ *   an asset once the file is gone, so that a pruned asset can be told from others of the same
+ *   name. It is left out when the path does not fit Raster's tag rules (at most 66 characters
+ *   after the prefix, no comma, no control characters, no leading or trailing space) or when the
+ *   tag call would exceed 20 tags. It costs no request, because it goes with the other tags.
  *
  * The owner tag is 28 characters long and the fingerprint tag 61, well within Raster's tag rules (1 to 100 characters,
  * no comma, no control characters, not `index` or `trash`).
  */
 
+import { MAX_TAGS_PER_REQUEST } from '../api/limits';
 import { sha256Hex } from './sha256';
 
 export const TAG_PREFIX = 'raster-sync';
@@ -46,10 +52,42 @@ export function fingerprintTagFor(ownerTag: string, fingerprint: string): string
   return `${ownerTag}:${fingerprint}`;
 }
 
+/** Marker after the owner tag that starts a path tag. Fingerprints are hex, so never start with it. */
+const PATH_MARKER = 'path:';
+
 /** Returns the fingerprints recorded on an asset's tags under `ownerTag`. */
 export function fingerprintsIn(tags: readonly string[], ownerTag: string): string[] {
   const prefix = `${ownerTag}:`;
-  return tags.filter((tag) => tag.startsWith(prefix)).map((tag) => tag.slice(prefix.length));
+  return tags
+    .filter((tag) => tag.startsWith(prefix) && !tag.startsWith(`${prefix}${PATH_MARKER}`))
+    .map((tag) => tag.slice(prefix.length));
+}
+
+/** Returns the tag that records a file's canonical relative path, or null when the path cannot be a tag. */
+export function pathTagFor(ownerTag: string, canonicalPath: string): string | null {
+  const tag = `${ownerTag}:${PATH_MARKER}${canonicalPath}`;
+  if (tag.length > MAX_TAG_LENGTH || canonicalPath.trim() !== canonicalPath || canonicalPath.includes(',')) return null;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(canonicalPath)) return null;
+  return tag;
+}
+
+/** Returns the file path recorded on an asset's tags under `ownerTag`, or null when there is none. */
+export function pathIn(tags: readonly string[], ownerTag: string): string | null {
+  const prefix = `${ownerTag}:${PATH_MARKER}`;
+  const tag = tags.find((candidate) => candidate.startsWith(prefix));
+  return tag === undefined ? null : tag.slice(prefix.length);
+}
+
+/**
+ * Returns the tags of one synced file in one tag call: the owner tag, the fingerprint tag, the
+ * path tag when the path fits and the call has room for it, and the extra tags.
+ */
+export function syncTagsFor(ownerTag: string, fingerprint: string, canonicalPath: string, extraTags: readonly string[]): string[] {
+  const tags = [ownerTag, fingerprintTagFor(ownerTag, fingerprint)];
+  const pathTag = pathTagFor(ownerTag, canonicalPath);
+  if (pathTag !== null && tags.length + extraTags.length < MAX_TAGS_PER_REQUEST) tags.push(pathTag);
+  return [...tags, ...extraTags];
 }
 
 /**

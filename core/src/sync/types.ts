@@ -97,12 +97,14 @@ export type FileStatus = 'uploaded' | 'unchanged' | 'pruned' | 'skipped' | 'canc
 
 export interface FileOutcome {
   /**
-   * Path relative to the sync root, with `/` separators and in Unicode NFC. A pruned asset's
-   * path is not stored in the library, so for `pruned` this is the asset's name.
+   * Path relative to the sync root, with `/` separators and in Unicode NFC. For an asset that was
+   * pruned (or failed to be), the path recorded in its path tag, or else its name or id.
    */
   path: string;
   status: FileStatus;
   assetId?: string;
+  /** Asset name, set on the outcome of an asset that was pruned or failed to be. */
+  name?: string;
   url?: string;
   thumbUrl?: string;
   /** Reason a file was skipped, cancelled or failed, in words a person can act on. */
@@ -112,7 +114,11 @@ export interface FileOutcome {
 export interface SyncPlan {
   upload: Array<{ path: string; size: number; fingerprint: string }>;
   unchanged: Array<{ path: string; assetId: string; url: string | null }>;
-  /** Owned assets whose file is gone, which the run trashes; empty when prune is off. */
+  /**
+   * Owned assets whose file is gone, which the run trashes; empty when prune is off. `path` is the
+   * file's path from the asset's path tag, null for an asset without one (a path too long for a
+   * tag, or an upload by a version that did not record it).
+   */
   prune: Array<{ assetId: string; name: string | null; path: string | null; url: string | null }>;
   skipped: Array<{ path: string; reason: string }>;
   /** Assets in the library without this sync's owner tag: reported, never touched. */

@@ -16,7 +16,7 @@ import { listAssetsCreatedSince } from './listing';
 import { assetNameFor, isAssetNameOf } from './paths';
 import type { PlannedUpload } from './plan';
 import { plural } from './plural';
-import { fingerprintTagFor } from './tags';
+import { syncTagsFor } from './tags';
 import type { FileOutcome, SyncLogger } from './types';
 
 /** Times one batch is sent again after its response was lost and its files were not found. */
@@ -286,12 +286,12 @@ class UploadPhase {
   }
 
   /**
-   * Tags one asset with the owner, fingerprint and extra tags in one call, so an asset never has
+   * Tags one asset with the owner, fingerprint, path and extra tags in one call, so an asset never has
    * the fingerprint without the owner tag. When tagging fails for good, trashes the asset: untagged,
    * it would belong to no sync and never be pruned.
    */
   private async tagOne(upload: PlannedUpload, asset: Asset): Promise<void> {
-    const tags = [this.input.ownerTag, fingerprintTagFor(this.input.ownerTag, upload.fingerprint), ...this.input.extraTags];
+    const tags = syncTagsFor(this.input.ownerTag, upload.fingerprint, upload.path, this.input.extraTags);
 
     try {
       await this.input.api.tagAssets(this.input.libraryId, [asset.id], tags);
