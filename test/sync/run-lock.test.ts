@@ -62,6 +62,14 @@ describe('acquireRunLock', () => {
     expect(JSON.parse(await readFile(lockFile, 'utf8')).pid).toBe(process.pid);
   });
 
+  it('takes over a lock of an earlier process with its pid', async () => {
+    await writeFile(lockFile, JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: '2026-01-01T00:00:00.000Z', syncId: 'a' }));
+
+    const result = await acquireRunLock(lockFile, 'a');
+
+    expect(result.acquired).toBe(true);
+  });
+
   it('keeps a lock written on another host', async () => {
     await writeFile(lockFile, JSON.stringify({ pid: deadPid(), hostname: 'elsewhere.invalid', startedAt: '2026-01-01T00:00:00.000Z', syncId: 'a' }));
 

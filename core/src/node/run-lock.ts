@@ -23,6 +23,12 @@ export interface RunLock {
 
 export type LockResult = { acquired: true; lock: RunLock } | { acquired: false; reason: string };
 
+/**
+ * Lock files this process holds. A lock with this process's id that is not in the set was left
+ * by an earlier process that had the same id, as happens when containers reuse process ids.
+ */
+const heldByThisProcess = new Set<string>();
+
 /** Returns the lock file of the run whose journal is `journalFile`: one per service, library and sync. */
 export function lockFileFor(journalFile: string): string {
   return journalFile.replace(/\.json$/, '') + '.lock';
@@ -58,9 +64,10 @@ function processExists(pid: number): boolean {
  * longer exists. A lock written on another host, or one that cannot be parsed, is not stale,
  * because nothing here can check it.
  */
-function isStale(owner: LockOwner | null): boolean {
+function isStale(filePath: string, owner: LockOwner | null): boolean {
   if (owner === null) return false;
   if (owner.hostname !== '' && owner.hostname !== hostname()) return false;
+  if (owner.pid === process.pid) return !heldByThisProcess.has(filePath);
   return !processExists(owner.pid);
 }
 
@@ -83,7 +90,8 @@ function heldReason(filePath: string, owner: LockOwner | null): string {
 
 /**
  * Creates the lock file with O_EXCL and writes this process's id, host and start time into it.
- * A lock left by a process of this machine that no longer exists is taken over; any other
+ * A lock left by a process of this machine that no longer exists (or by an earlier process with
+ * this process's id) is taken over; any other
  * existing lock makes the result `acquired: false` with a reason that names its holder.
  * NOTE: the lock only covers runs that share the lock folder, normally runs on one machine.
  * Runs on different machines (two CI jobs) need to be serialized by other means, such as a
@@ -100,7 +108,12 @@ export async function acquireRunLock(filePath: string, syncId: string): Promise<
       } finally {
         await handle.close();
       }
-      return { acquired: true, lock: { filePath, release: () => unlink(filePath).catch(() => undefined) } };
+      heldByThisProcess.add(filePath);
+      const release = async (): Promise<void> => {
+        heldByThisProcess.delete(filePath);
+        await unlink(filePath).catch(() => undefined);
+      };
+      return { acquired: true, lock: { filePath, release } };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -108,7 +121,7 @@ export async function acquireRunLock(filePath: string, syncId: string): Promise<
     const text = await readOwnerText(filePath);
     if (text === null) continue;
     const holder = parseOwner(text);
-    if (!isStale(holder) || attempt > 0) return { acquired: false, reason: heldReason(filePath, holder) };
+    if (!isStale(filePath, holder) || attempt > 0) return { acquired: false, reason: heldReason(filePath, holder) };
 
     // Delete the stale lock only if it is still the one read above, so that a lock another run
     // has just taken over is kept.

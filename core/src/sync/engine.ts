@@ -75,10 +75,10 @@ function countOutcomes(files: readonly FileOutcome[], foreign: number): SyncCoun
 
 /**
  * Returns the report of a run that a guard stopped before it scanned or sent anything, such as
- * the run lock held by another run. Logs the reason as a warning.
+ * the run lock held by another run. Logs the reason, as the other guards do.
  */
 export function reportStoppedBeforeStart(options: ResolvedSyncOptions, reason: string, logger: SyncLogger = SILENT_LOGGER): SyncReport {
-  logger.warn(`Stopped by a guard: ${reason}`);
+  logger.info(`Stopped by a guard, nothing was written: ${reason}`);
   return {
     syncId: options.syncId,
     ownerTag: ownerTagFor(options.syncId),
