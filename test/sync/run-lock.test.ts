@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,21 @@ describe('acquireRunLock', () => {
     const result = await acquireRunLock(lockFile, 'a');
 
     expect(result.acquired).toBe(true);
+  });
+
+  it('keeps a lock of a live process', async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      await writeFile(lockFile, JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: '2026-01-01T00:00:00.000Z', syncId: 'a' }));
+
+      const result = await acquireRunLock(lockFile, 'a');
+
+      expect(result.acquired).toBe(false);
+      if (result.acquired) return;
+      expect(result.reason).toContain(`process ${child.pid}, started 2026-01-01T00:00:00.000Z`);
+    } finally {
+      child.kill();
+    }
   });
 
   it('keeps a lock written on another host', async () => {

@@ -90,9 +90,9 @@ function heldReason(filePath: string, owner: LockOwner | null): string {
 
 /**
  * Creates the lock file with O_EXCL and writes this process's id, host and start time into it.
- * A lock left by a process of this machine that no longer exists (or by an earlier process with
- * this process's id) is taken over; any other
- * existing lock makes the result `acquired: false` with a reason that names its holder.
+ * A lock left by a process of this machine that no longer exists, or by an earlier process with
+ * this process's id, is taken over. Any other existing lock makes the result `acquired: false`,
+ * with a reason that names its holder.
  * NOTE: the lock only covers runs that share the lock folder, normally runs on one machine.
  * Runs on different machines (two CI jobs) need to be serialized by other means, such as a
  * concurrency group in GitHub Actions.

@@ -10,8 +10,8 @@
  *   file's bytes, joined by NUL characters. An owned asset whose fingerprint matches no local
  *   file is stale.
  * - the path tag, `raster-sync:<owner>:path:<canonical relative path>`, which names the file of
- *   an asset once the file is gone, so that a pruned asset can be told from others of the same
- *   name. It is left out when the path does not fit Raster's tag rules (at most 66 characters
+ *   an asset once the file is gone, so that a pruned asset can be distinguished from others of
+ *   the same name. It is left out when the path does not fit Raster's tag rules (at most 66 characters
  *   after the prefix, no comma, no control characters, no leading or trailing space) or when the
  *   tag call would exceed 20 tags. It costs no request, because it goes with the other tags.
  *
