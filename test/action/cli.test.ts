@@ -223,6 +223,37 @@ describe('raster-sync CLI', () => {
     for (const asset of listed) expect(asset.tags, asset.name ?? asset.id).toContain(report.ownerTag);
   });
 
+  it('says where untagged uploads go after a second SIGINT', async () => {
+    // Slow tag calls: the uploads are stored but still untagged when the second signal comes.
+    emulator.admin.injectFaults([{ route: 'tag-assets', kind: 'latency', latencyMs: 3000, times: 1000 }]);
+    // A private journal folder, so that the next run finds this run's journal and nothing else.
+    const journalEnv = { ...env, TMPDIR: path.join(workspace.root, 'tmp') };
+    await mkdir(journalEnv.TMPDIR, { recursive: true });
+
+    const running = startNode(cliBundle, ['images/brand', '--concurrency', '1'], journalEnv, workspace.root);
+    await running.waitForOutput(/^== uploading$/m);
+    for (let attempt = 0; (await listAssetsRaw(library)).length === 0; attempt++) {
+      if (attempt > 100) throw new Error('No upload was stored within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    running.kill('SIGINT');
+    await running.waitForOutput(/Received SIGINT:/);
+    running.kill('SIGINT');
+    const result = await running.result;
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Received SIGINT again: quitting now. Uploads in flight may be left untagged.');
+    expect(result.stderr).toContain('The next run of this sync on this machine adopts them through its local upload journal');
+    expect(result.stderr).toContain('a run on another machine uploads those files again.');
+
+    emulator.admin.clearFaults();
+    const next = await runCli(['images/brand', '--json'], journalEnv);
+    expect(next.code, next.stderr).toBe(0);
+    const listed = await listAssetsRaw(library);
+    expect(next.report?.adoptedAssetIds?.length ?? 0).toBeGreaterThan(0);
+    expect(listed).toHaveLength((next.report?.counts.uploaded ?? 0) + (next.report?.counts.unchanged ?? 0));
+  });
+
   it('prints help', async () => {
     const run = await runCli(['--help'], {});
     expect(run.code).toBe(0);

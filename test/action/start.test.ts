@@ -45,6 +45,8 @@ describe('npm start', () => {
     expect(first.stdout).toContain(`${samples.length} uploaded, 0 unchanged`);
     for (const sample of samples) expect(first.stdout).toMatch(new RegExp(`^ {2}${sample.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +http://127\\.0\\.0\\.1:\\d+/`, 'm'));
     expect(first.stdout).toContain('npm start -- --keep');
+    expect(first.stdout.indexOf('+ brand/logo-128.png (2.5 KiB) will be uploaded')).toBeGreaterThan(-1);
+    expect(first.stdout.indexOf('+ brand/logo-128.png (2.5 KiB) will be uploaded')).toBeLessThan(first.stdout.indexOf('succeeded.'));
 
     const second = await npmStart(['--data-dir', dataDir]);
     expect(second.code, second.stderr).toBe(0);
