@@ -249,6 +249,11 @@ describe('action bundle', () => {
     expect(run.outputs['pruned']).toBe('0');
     expect(Number(run.outputs['uploaded'])).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/Received SIGTERM/);
+    expect(Number(run.outputs['cancelled'])).toBeGreaterThan(0);
+    expect(run.outputs['cancelled']).toBe(String(run.report?.counts.cancelled));
+    expect(run.stdout).toMatch(/^::warning title=Raster sync cancelled uploads::\d+ files? (was|were) not uploaded because the run was stopped/m);
+    expect(run.stdout).not.toMatch(/^::warning .*stopped before this file/m);
+    expect(run.summary).toContain('Cancelled: not uploaded because the run was stopped');
 
     const ownerTag = run.report?.ownerTag ?? '';
     const listed = await listAssetsRaw(library);
