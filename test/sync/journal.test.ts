@@ -85,6 +85,50 @@ describe('journal recovery', () => {
     expect(journal.batches[0]!.files.map((file) => file.name)).toEqual(['a', 'b']);
   });
 
+  it('adopts none of two look-alikes', async () => {
+    const api = new FakeApi();
+    api.clock = 10_500;
+    const own = api.store('a', 5);
+    const b = api.store('b', 6);
+    const other = api.store('a', 5);
+    const journal = new MemoryJournal();
+    await journal.add(pending());
+
+    const first = await recover(api, journal);
+
+    expect(first.map((asset) => asset.id)).toEqual([b.id]);
+    expect(own.tags).toEqual([]);
+    expect(other.tags).toEqual([]);
+    expect(journal.batches[0]!.files.map((file) => file.name)).toEqual(['a']);
+
+    // Once the other sync tags its copy, only this batch's own asset is left to adopt.
+    other.tags.push(ownerTagFor('another-sync'));
+    const second = await recover(api, journal, 20_000, ['f-b']);
+
+    expect(second.map((asset) => asset.id)).toEqual([own.id]);
+    expect(other.tags).toEqual([ownerTagFor('another-sync')]);
+    expect(journal.batches).toEqual([]);
+  });
+
+  it('matches look-alikes of two batches oldest first', async () => {
+    const api = new FakeApi();
+    const journal = new MemoryJournal();
+    const file = (fingerprint: string) => ({ path: `${fingerprint}/a.png`, name: 'a', size: 5, fingerprint });
+    await journal.add(pending({ id: 'b1', startedAt: 10_000, files: [file('one')] }));
+    await journal.add(pending({ id: 'b2', startedAt: 12_000, files: [file('two')] }));
+    api.clock = 10_500;
+    const older = api.store('a', 5);
+    api.clock = 12_500;
+    const newer = api.store('a', 5);
+
+    const adopted = await recover(api, journal);
+
+    expect(adopted.map((asset) => asset.id)).toEqual([older.id, newer.id]);
+    expect(older.tags).toContain(fingerprintTagFor(OWNER, 'one'));
+    expect(newer.tags).toContain(fingerprintTagFor(OWNER, 'two'));
+    expect(journal.batches).toEqual([]);
+  });
+
   it('resolves files already tagged', async () => {
     const api = new FakeApi();
     const journal = new MemoryJournal();

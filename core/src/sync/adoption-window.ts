@@ -2,8 +2,16 @@
  * Rules for the untagged assets a run may adopt as the result of its own upload whose response
  * was lost. An asset qualifies when it is newer than everything the run saw before its first upload and
  * created after the batch started, judged by the service's clock as far as the run can bound it.
- * NOTE: a file with the same name and size that another client uploads, untagged, while the batch
- * is in flight is indistinguishable from the batch's own asset and may be adopted.
+ *
+ * A file with the same name and size that another client uploads while the batch is in flight,
+ * such as another sync whose tag call has not landed yet, looks exactly like the batch's own
+ * asset. So a run adopts for a group of files with one name and size only when it finds exactly
+ * as many candidates as files, and during a run only once a later listing shows the same
+ * candidates still untagged (`ADOPTION_SETTLE_MS`). Otherwise it adopts none and keeps the
+ * files pending until the other client has tagged its copy.
+ * NOTE: a look-alike that nobody tags keeps its group ambiguous, so the next run uploads the file
+ * again and the batch's own copy stays untagged. A look-alike stored while the batch itself stored
+ * nothing is adopted unless its uploader tags it within `ADOPTION_SETTLE_MS`.
  */
 
 import type { Asset } from '../api/types';
@@ -13,6 +21,13 @@ import type { SyncLogger } from './types';
 
 /** Newest assets listed before the first upload, so reconciliation never adopts one of them. */
 const BASELINE_PAGE_SIZE = 100;
+
+/**
+ * Milliseconds for which a run's candidates must stay the same and untagged before it adopts them.
+ * Another sync tags its fresh upload as soon as the upload's response arrives, so its copy stops
+ * being a candidate within this time unless its tag call is slow or retried.
+ */
+export const ADOPTION_SETTLE_MS = 1_000;
 
 export class AdoptionWindow {
   /**

@@ -8,7 +8,9 @@
 import type { Asset } from '../api/types';
 import type { SyncApi } from './api';
 import { listAssetsCreatedSince } from './listing';
-import { isAssetNameOf } from './paths';
+import { groupCandidates } from './adoption-groups';
+import { assetNameFor } from './paths';
+import { plural } from './plural';
 import { syncTagsFor } from './tags';
 import type { SyncLogger } from './types';
 
@@ -61,6 +63,11 @@ export function earliestCreatedOf(batch: Pick<PendingBatch, 'startedAt' | 'basel
   return Math.max(byClock, batch.baselineNewestCreated ?? Number.NEGATIVE_INFINITY);
 }
 
+/** Returns whether an untagged `asset` may have been stored by `batch`: new enough and not in its baseline. */
+function mayAdoptFor(batch: PendingBatch, asset: Asset): boolean {
+  return !batch.baselineIds.includes(asset.id) && (asset.created === null || asset.created >= earliestCreatedOf(batch));
+}
+
 export interface RecoveryInput {
   api: SyncApi;
   journal: UploadJournal;
@@ -90,7 +97,8 @@ export interface Recovery {
 /**
  * Looks, without writing anything, for the assets of batches an earlier run left pending:
  * untagged assets with a pending file's name and size, created after its batch started and not
- * in its baseline. Each match gets the owner and fingerprint tags the earlier run meant to add,
+ * in its baseline, taken only where they are exactly as many as the pending files with that name
+ * and size. Each match gets the owner and fingerprint tags the earlier run meant to add,
  * so the plan counts it as unchanged, or as stale when the file changed since. Resolves with
  * null when there is nothing to recover. Never rejects: a failure is logged, the journal is kept
  * for the next run, and the files are planned as if nothing had been stored.
@@ -115,27 +123,28 @@ export async function findAdoptions(input: RecoveryInput): Promise<Recovery | nu
     return null;
   }
 
-  const claimed = new Set<string>();
+  // The unsettled files of all batches are matched together against the untagged assets any of
+  // them may have stored, so two batches with a file of one name and size never take each
+  // other's asset. A group adopts only with exactly as many candidates as files, oldest first.
+  const files = [...batches]
+    .sort((a, b) => a.startedAt - b.startedAt)
+    .flatMap((batch) => batch.files.filter((file) => !input.ownedFingerprints.has(file.fingerprint)).map((file) => ({ ...file, batch })));
+  const candidates = recent.filter((asset) => asset.tags.length === 0 && batches.some((batch) => mayAdoptFor(batch, asset)));
   const adoptions: Adoption[] = [];
-  // Oldest batch first, and the oldest matching asset for each file, as that run sent them.
-  const byAge = [...recent].sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
 
-  for (const batch of [...batches].sort((a, b) => a.startedAt - b.startedAt)) {
-    const since = earliestCreatedOf(batch);
-    const baseline = new Set(batch.baselineIds);
+  for (const group of groupCandidates(files, candidates)) {
+    if (group.status === 'ambiguous') {
+      input.logger.warn(`${plural(group.files.length, 'file')} named "${assetNameFor(group.files[0]!.path)}" that an interrupted upload left ` +
+        `match ${plural(group.candidates.length, 'untagged asset')}, so none is adopted; the files are planned as if nothing had been stored.`);
+    }
+    if (group.status !== 'match') continue;
 
-    for (const file of batch.files) {
-      if (input.ownedFingerprints.has(file.fingerprint)) continue;
-
-      const asset = byAge.find((candidate) => !claimed.has(candidate.id) && candidate.tags.length === 0 &&
-        !baseline.has(candidate.id) && (candidate.created === null || candidate.created >= since) &&
-        candidate.name !== null && isAssetNameOf(candidate.name, file.path) && candidate.size === file.size);
-      if (!asset) continue;
-
-      claimed.add(asset.id);
+    group.files.forEach(({ batch, ...file }, index) => {
+      const asset = group.candidates[index]!;
+      if (!mayAdoptFor(batch, asset)) return;
       const tags = syncTagsFor(input.ownerTag, file.fingerprint, file.path, input.extraTags);
       adoptions.push({ batchId: batch.id, file, asset: { ...asset, tags } });
-    }
+    });
   }
 
   return { batches, adoptions };

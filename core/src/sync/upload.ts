@@ -8,7 +8,8 @@ import type { Asset } from '../api/types';
 import { RasterApiError, RasterNetworkError, RasterUsageError } from '../errors';
 import type { FilePart } from '../transport';
 import type { SyncApi } from './api';
-import { AdoptionWindow } from './adoption-window';
+import { groupCandidates } from './adoption-groups';
+import { ADOPTION_SETTLE_MS, AdoptionWindow } from './adoption-window';
 import { mapWithConcurrency } from './concurrency';
 import { Limiter, UploadGate } from './gate';
 import type { PendingBatch, UploadJournal } from './journal';
@@ -131,6 +132,11 @@ class UploadPhase {
    * the next run adopts that asset; entries whose assets are all tagged resolve at no cost.
    */
   private untaggedLeft = false;
+  /**
+   * Batches with a lost response whose files matched more than one candidate. They stay in the
+   * journal, so the next run adopts their assets once the look-alikes are tagged by their owner.
+   */
+  private readonly ambiguousBatches = new Set<PlannedUpload[]>();
   /** Tells this run's journal entries apart from those of another process started in the same millisecond. */
   private readonly runId = Math.random().toString(36).slice(2, 8);
   private batchCounter = 0;
@@ -186,7 +192,7 @@ class UploadPhase {
     try {
       await this.uploadAndTag(batch, resends, startedAt);
     } finally {
-      if (pendingId !== null && !this.untaggedLeft) await this.clearPending(pendingId);
+      if (pendingId !== null && !this.untaggedLeft && !this.ambiguousBatches.has(batch)) await this.clearPending(pendingId);
     }
   }
 
@@ -359,13 +365,19 @@ class UploadPhase {
    * Looks for the assets an upload with a lost response may have stored: untagged, not claimed by
    * this run, with the expected name and size, created after the batch started. Polls until every
    * file is found or `reconcileTimeoutMs` passes, because new uploads can take a while to be
-   * listed. Adopts (tags) what it finds and sends the rest again.
+   * listed. Adopts (tags) a group of files with one name and size only when its candidates are as
+   * many as its files and unchanged for `ADOPTION_SETTLE_MS` (or at the deadline). Fails the files
+   * of groups still ambiguous at the deadline, keeping the batch in the journal, and sends again
+   * the files of which nothing was found.
    */
   private async reconcile(batch: PlannedUpload[], startedAt: number, resends: number): Promise<void> {
     const found = new Map<PlannedUpload, Asset>();
     const deadline = this.input.now() + this.input.reconcileTimeoutMs;
     let pause = RECONCILE_POLL_FIRST_MS;
     let listingError: string | null = null;
+    let ambiguous = new Set<PlannedUpload>();
+    /** For each group that matched, its candidate ids and when they were first listed as such. */
+    const sightings = new Map<string, { ids: string; since: number }>();
 
     await this.gate.acquireExclusive();
     try {
@@ -373,15 +385,31 @@ class UploadPhase {
         try {
           const since = this.window.earliestCreatedOf(startedAt);
           const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, since);
+          const candidates = recent.filter((asset) => !this.claimedIds.has(asset.id) && this.window.mayAdopt(asset, since));
+          const listedAt = this.input.now();
           listingError = null;
-          for (const upload of batch) {
-            if (found.has(upload)) continue;
-            const match = recent.find((asset) => !this.claimedIds.has(asset.id) && this.window.mayAdopt(asset, since) &&
-              asset.name !== null && isAssetNameOf(asset.name, upload.path) && asset.size === upload.size);
-            if (match) {
-              found.set(upload, match);
-              this.claimedIds.add(match.id);
+          ambiguous = new Set();
+
+          for (const group of groupCandidates(batch.filter((upload) => !found.has(upload)), candidates)) {
+            if (group.status !== 'match') {
+              if (group.status === 'ambiguous') for (const upload of group.files) ambiguous.add(upload);
+              sightings.delete(group.key);
+              continue;
             }
+
+            // Another sync's fresh upload is untagged only until its tag call lands, so the same
+            // candidates must still be listed untagged a settle time later.
+            const ids = group.candidates.map((asset) => asset.id).join(',');
+            const seen = sightings.get(group.key);
+            const settled = seen?.ids === ids && listedAt - seen.since >= ADOPTION_SETTLE_MS;
+            if (seen?.ids !== ids) sightings.set(group.key, { ids, since: listedAt });
+            if (!settled && listedAt < deadline) continue;
+
+            group.files.forEach((upload, index) => {
+              const asset = group.candidates[index]!;
+              found.set(upload, asset);
+              this.claimedIds.add(asset.id);
+            });
           }
         } catch (error) {
           listingError = describeError(error);
@@ -399,16 +427,34 @@ class UploadPhase {
     this.input.logger.info(`Found ${found.size} of ${plural(batch.length, 'file')} of the upload whose response was lost; adopting them.`);
     await this.tagAll([...found].map(([upload, asset]) => ({ upload, asset })));
 
-    const missing = batch.filter((upload) => !found.has(upload));
-    if (missing.length === 0) return;
+    const unfound = batch.filter((upload) => !found.has(upload));
+    if (unfound.length === 0) return;
 
     if (listingError !== null) {
       // Without a listing the files may be stored already; sending them again could duplicate them.
-      for (const upload of missing) {
+      for (const upload of unfound) {
         this.finish({ path: upload.path, status: 'failed', reason: `The upload response was lost and the library could not be checked: ${listingError}` });
       }
       return;
     }
+
+    const missing = unfound.filter((upload) => !ambiguous.has(upload));
+    if (ambiguous.size > 0) {
+      this.ambiguousBatches.add(batch);
+      this.input.logger.warn(`${plural(ambiguous.size, 'file')} of the upload whose response was lost matched untagged assets that could belong to another client; ` +
+        'leaving them in the upload journal for the next run.');
+      for (const upload of ambiguous) {
+        this.finish({
+          path: upload.path,
+          status: 'failed',
+          reason: `The upload response was lost, and the untagged assets named "${assetNameFor(upload.path)}" with this size could not be told apart ` +
+            'from another client\'s copies not tagged yet, so none was adopted and the file was not sent again. ' +
+            'Run the sync again: it adopts the file\'s own asset once the other copies are tagged.',
+        });
+      }
+    }
+    if (missing.length === 0) return;
+
     if (this.input.signal?.aborted) {
       this.stopped = true;
       for (const upload of missing) {
