@@ -150,9 +150,9 @@ type FlagName = keyof typeof FLAGS;
 
 /**
  * Checks the flags before `parseArgs` reads them, so that invalid use gets a message naming the
- * flag and the fix instead of Node's text. Returns the arguments with a negative number after a
- * flag joined to it (`--concurrency=-1`), because `parseArgs` reads `-1` as a flag; the value
- * parser then rejects the number itself.
+ * flag and the fix instead of Node's text. `parseArgs` reads `-1` as a flag, so a negative number
+ * after a flag is joined to it (`--concurrency=-1`) and the value parser rejects the number.
+ * Returns the arguments to pass to `parseArgs`.
  */
 function checkFlags(args: readonly string[]): string[] {
   const checked: string[] = [];

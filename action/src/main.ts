@@ -126,7 +126,7 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
 
 /**
  * Passes engine messages to the runner's log. Warnings stay plain log lines, so that the few
- * annotations GitHub shows go to the files; a failure that ends the run is an error annotation.
+ * annotations GitHub shows go to the files. A failure that ends the run is an error annotation.
  */
 class ActionLogger implements SyncLogger {
   /** Whether the engine reported a failure that ended the run. */

@@ -180,10 +180,11 @@ export function plural(count: number, noun: string): string {
 const NEEDS_QUOTING = /[\u0000-\u001f\u007f-\u009f"\\\uFFFD\u2028\u2029]|[\uD800-\uDFFF]/u;
 
 /**
- * Returns a file or asset name as every text output prints it. A name that contains a control
- * character, a backslash, a double quote, U+FFFD (where Node decoded bytes that are not UTF-8) or
- * a lone surrogate (the `u` flag makes the class match only unpaired halves) is printed as a JSON string, in double quotes with `\n`-style escapes; any
- * other name is printed as it is. A quoted name always starts with `"`, and a plain name never
+ * Returns a file or asset name as every text output prints it. A name is printed as a JSON
+ * string, in double quotes with `\n`-style escapes, when it contains a control character, a
+ * backslash, a double quote, U+FFFD (where Node decoded bytes that are not UTF-8) or a lone
+ * surrogate. The `u` flag makes the class match only unpaired surrogates. Any other name is
+ * printed as it is. A quoted name always starts with `"`, and a plain name never
  * does, so the two forms cannot be confused.
  * NOTE: the scanner reports names it skips for a backslash or a control character with those
  * characters already written as `%XX`, so they arrive here plain and print like literal `%XX`.

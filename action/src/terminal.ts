@@ -30,7 +30,7 @@ export interface TerminalReporterOptions {
   now?: () => number;
   /** Stream for the plan, printed when the engine sends it; the progress stream by default. */
   planStream?: NodeJS.WritableStream;
-  /** Whether the run is a dry run, which the plan says in the conditional tense. */
+  /** Whether the run is a dry run, whose plan is printed in the conditional tense. */
   dryRun?: boolean;
 }
 
