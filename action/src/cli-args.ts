@@ -21,8 +21,10 @@ Options:
   --organization <slug>   Organization of the library. Default: $RASTER_ORGANIZATION, else the
                           organization of the API key.
   --path <folder>         Folder to sync, same as the folder argument. Default: the current folder.
-  --include <glob>        Sync only files matching the pattern, relative to the folder.
-                          Repeat for more patterns; a leading ! negates. Default: every file.
+  --include <glob>        Sync only files matching the pattern, relative to the folder, as in
+                          .gitignore: a leading / anchors it at the folder, a trailing / matches
+                          folders only. Repeat for more patterns; a leading ! negates.
+                          Default: every file.
   --exclude <glob>        Leave out files matching the pattern. Repeatable.
   --include-hidden        Include files and folders whose name starts with a dot.
   --follow-symlinks       Follow symbolic links that stay inside the folder.
@@ -51,7 +53,8 @@ Exit codes:
   1  the run failed or finished partially (a file failed, or it was stopped by SIGINT or
      SIGTERM); nothing was pruned
   2  invalid use: a missing or invalid option, or a missing API key
-  3  a guard stopped the run before any write (missing or empty folder, deletion budget)
+  3  a guard stopped the run before any write (missing or empty folder, deletion budget, or
+     another run of this sync on this machine holds its lock)
 `;
 
 export type CliOptions = Omit<SyncOptions, 'signal' | 'logger' | 'onEvent'>;
