@@ -53,6 +53,15 @@ describe('acquireRunLock', () => {
     expect(second.reason).toContain(lockFile);
   });
 
+  it('grants one of many racing runs', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => acquireRunLock(lockFile, 'a')));
+
+    expect(results.filter((result) => result.acquired)).toHaveLength(1);
+    for (const result of results) {
+      if (!result.acquired) expect(result.reason).toContain(`process ${process.pid}`);
+    }
+  });
+
   it('takes over a lock of a dead process', async () => {
     await writeFile(lockFile, JSON.stringify({ pid: deadPid(), hostname: hostname(), startedAt: '2026-01-01T00:00:00.000Z', syncId: 'a' }));
 

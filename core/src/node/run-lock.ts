@@ -3,7 +3,8 @@
  * same sync on the same machine stops before it uploads the same files again.
  */
 
-import { open, readFile, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
 /** Content of a lock file. */
@@ -88,8 +89,44 @@ function heldReason(filePath: string, owner: LockOwner | null): string {
     `Wait until that run finishes and run the sync again. If no such run is active, delete the lock file ${filePath}.`;
 }
 
+/** Error codes of a file system that cannot create hard links. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
 /**
- * Creates the lock file with O_EXCL and writes this process's id, host and start time into it.
+ * Creates `filePath` with `content` unless it exists, and returns false when it exists. The content
+ * goes to a temporary file that is then hard-linked into place, so no reader ever finds the lock
+ * file empty. Where hard links are not supported, it creates the file with O_EXCL and writes it.
+ */
+async function createExclusive(filePath: string, content: string): Promise<boolean> {
+  const temporary = `${filePath}.${randomUUID()}.tmp`;
+  await writeFile(temporary, content);
+  try {
+    await link(temporary, filePath);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (!NO_HARD_LINKS.has(code)) throw error;
+  } finally {
+    await unlink(temporary).catch(() => undefined);
+  }
+
+  try {
+    const handle = await open(filePath, 'wx');
+    try {
+      await handle.writeFile(content);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/**
+ * Creates the lock file, which contains this process's id, host and start time, unless it exists.
  * A lock left by a process of this machine that no longer exists, or by an earlier process with
  * this process's id, is taken over. Any other existing lock makes the result `acquired: false`,
  * with a reason that names its holder.
@@ -101,21 +138,13 @@ export async function acquireRunLock(filePath: string, syncId: string): Promise<
   const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), syncId };
 
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(filePath, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(owner));
-      } finally {
-        await handle.close();
-      }
+    if (await createExclusive(filePath, JSON.stringify(owner))) {
       heldByThisProcess.add(filePath);
       const release = async (): Promise<void> => {
         heldByThisProcess.delete(filePath);
         await unlink(filePath).catch(() => undefined);
       };
       return { acquired: true, lock: { filePath, release } };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
 
     const text = await readOwnerText(filePath);
