@@ -62,8 +62,10 @@ export interface SyncOptions {
   batchBytes?: number;
   /**
    * Folder of the upload journal, which records each upload batch until its assets are tagged so
-   * that the next run on this machine adopts what a killed run left untagged. A folder named
-   * `raster-sync` in the system's temporary folder by default.
+   * that the next run on this machine adopts what a killed run left untagged. It also contains
+   * the lock file that stops a second run of the same sync while one is writing, so only runs
+   * that share this folder exclude each other. A folder named `raster-sync` in the system's
+   * temporary folder by default.
    */
   journalDir?: string;
   signal?: AbortSignal;
