@@ -141,10 +141,14 @@ function printFaultTable(totals: FaultTotals, interruptions: InterruptionTotals 
   }
   if (concurrent !== undefined) {
     rows.push(
-      ['concurrent rounds (reported only)', concurrent.rounds],
+      ['concurrent rounds', concurrent.rounds],
+      ['concurrent: runs not successful', concurrent.runsNotSuccessful],
       ['concurrent: rounds with assets owned by both', concurrent.roundsWithSharedAssets],
       ['concurrent: assets owned by both syncs', concurrent.sharedAssets],
-      ['concurrent: untagged assets left', concurrent.untaggedLeft],
+      ['concurrent: untagged assets before the next runs', concurrent.untaggedLeft],
+      ['concurrent: owned by both after the next runs', concurrent.sharedAfterNextRuns],
+      ['concurrent: untagged after the next runs', concurrent.untaggedAfterNextRuns],
+      ['concurrent: syncs owning wrong assets after', concurrent.wrongOwnershipAfterNextRuns],
     );
   }
   const width = Math.max(...rows.map(([name]) => name.length));
@@ -195,9 +199,9 @@ export async function main(argv: string[], _repositoryRoot: string, cliPath: str
         })
       : undefined;
 
-    // Last, because each round empties the library. Two syncs into one library at once are
-    // outside what the README supports (it gives each library a concurrency group), so these
-    // rounds measure that limit and never fail the soak.
+    // Last, because each round empties the library. The README still gives each library a
+    // concurrency group, but two syncs into one library at once must never share an asset or
+    // leave an untagged one after their next runs.
     const concurrent = options.concurrentRounds > 0
       ? await runConcurrentSyncs({
           rounds: options.concurrentRounds,
@@ -218,7 +222,10 @@ export async function main(argv: string[], _repositoryRoot: string, cliPath: str
     const interruptionFailures = interruptions === undefined
       ? 0
       : interruptions.sigtermUntagged + interruptions.sigtermHung + interruptions.notConverged + interruptions.foreignTouched;
-    return faultFailures + interruptionFailures === 0 ? 0 : 1;
+    const concurrentFailures = concurrent === undefined
+      ? 0
+      : concurrent.sharedAssets + concurrent.sharedAfterNextRuns + concurrent.untaggedAfterNextRuns + concurrent.wrongOwnershipAfterNextRuns;
+    return faultFailures + interruptionFailures + concurrentFailures === 0 ? 0 : 1;
   } finally {
     await emulator.stop();
     await rm(workDirectory, { recursive: true, force: true });

@@ -18,7 +18,7 @@ const TAG_LATENCY_MS = 2_000;
 /** Milliseconds the reconciling sync's first listing waits, so the other sync's upload is stored first. */
 const LISTING_LATENCY_MS = 1_000;
 
-/** A valid 1x1 PNG whose last byte of pixel data is `seed`, so each file has its own bytes. */
+/** Returns a 1x1 PNG followed by four bytes ending in `seed`: other bytes, the same size. */
 function png(seed: number): Uint8Array {
   const bytes = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
   const copy = new Uint8Array(bytes.length + 4);
