@@ -176,6 +176,21 @@ describe('runSync with a fake API', () => {
     expect(api.assets.some((asset) => asset.id === stale.id)).toBe(true);
   });
 
+  it('tags again without a rejected path tag', async () => {
+    const api = new FakeApi();
+    api.tagFault = (_ids, tags) => tags.some((tag) => tag.startsWith(`${OWNER}:path:`))
+      ? new RasterApiError({ status: 400, code: 'BAD_USER_INPUT', serviceMessage: 'invalid tag', method: 'POST', path: '/tag' })
+      : undefined;
+
+    const report = await sync(api, files(3));
+
+    expect(report.outcome).toBe('success');
+    expect(report.counts.uploaded).toBe(3);
+    expect(api.count('POST /assets/tag')).toBe(6);
+    expect(owned(api)).toHaveLength(3);
+    expect(api.assets.every((asset) => !asset.tags.some((tag) => tag.includes(':path:')))).toBe(true);
+  });
+
   it('keeps the journal when trashing fails', async () => {
     const api = new FakeApi();
     const journal = new Map<string, PendingBatch>();

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileJournal, journalFileFor } from '../../core/src/node/journal';
 import { applyAdoptions, findAdoptions, PENDING_BATCH_EXPIRY_MS, type PendingBatch, type RecoveryInput, type UploadJournal } from '../../core/src/sync/journal';
 import type { Asset } from '../../core/src/api/types';
+import { RasterApiError } from '../../core/src/errors';
 import { fingerprintTagFor, ownerTagFor } from '../../core/src/sync/tags';
 import { FakeApi } from './support/fake-api';
 
@@ -63,6 +64,23 @@ describe('journal recovery', () => {
     expect(adopted.map((asset) => asset.id)).toEqual([a.id, b.id]);
     expect(a.tags).toEqual([OWNER, fingerprintTagFor(OWNER, 'f-a'), `${OWNER}:path:img/a.png`, 'extra']);
     expect(b.tags).toEqual([OWNER, fingerprintTagFor(OWNER, 'f-b'), `${OWNER}:path:img/b.png`, 'extra']);
+    expect(journal.batches).toEqual([]);
+  });
+
+  it('adopts without a rejected path tag', async () => {
+    const api = new FakeApi();
+    api.clock = 10_500;
+    api.tagFault = (_ids, tags) => tags.some((tag) => tag.startsWith(`${OWNER}:path:`))
+      ? new RasterApiError({ status: 400, code: 'BAD_USER_INPUT', serviceMessage: 'invalid tag', method: 'POST', path: '/tag' })
+      : undefined;
+    const a = api.store('a', 5);
+    const journal = new MemoryJournal();
+    await journal.add(pending({ files: [{ path: 'img/a.png', name: 'a', size: 5, fingerprint: 'f-a' }] }));
+
+    const adopted = await recover(api, journal);
+
+    expect(adopted.map((asset) => asset.id)).toEqual([a.id]);
+    expect(a.tags).toEqual([OWNER, fingerprintTagFor(OWNER, 'f-a'), 'extra']);
     expect(journal.batches).toEqual([]);
   });
 

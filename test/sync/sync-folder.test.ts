@@ -432,9 +432,11 @@ describe('syncFolder against the emulator', () => {
   });
 
   it('trashes an asset whose tagging fails', async () => {
-    emulator.admin.injectFaults([{ route: 'tag-assets', kind: 'status', status: 400, times: 1 }]);
+    // Two faults: a rejected tag call is sent once more without the path tag. One tag call at a
+    // time, so both faults hit the same asset.
+    emulator.admin.injectFaults([{ route: 'tag-assets', kind: 'status', status: 400, times: 2 }]);
 
-    const report = await sync({ include: ['brand/**'] });
+    const report = await sync({ include: ['brand/**'], concurrency: 1 });
 
     expect(report.outcome).toBe('failed');
     const failed = report.files.filter((file) => file.status === 'failed');

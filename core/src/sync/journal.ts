@@ -11,6 +11,7 @@ import { listAssetsCreatedSince } from './listing';
 import { groupCandidates } from './adoption-groups';
 import { assetNameFor } from './paths';
 import { plural } from './plural';
+import { tagSyncedAsset } from './tag-call';
 import { syncTagsFor } from './tags';
 import type { SyncLogger } from './types';
 
@@ -160,7 +161,7 @@ export async function applyAdoptions(input: RecoveryInput, recovery: Recovery): 
 
   for (const adoption of recovery.adoptions) {
     try {
-      await input.api.tagAssets(input.libraryId, [adoption.asset.id], adoption.asset.tags);
+      await tagSyncedAsset(input.api, input.libraryId, input.ownerTag, adoption.asset.id, adoption.file.path, adoption.asset.tags, input.logger);
       input.logger.info(`Adopted asset ${adoption.asset.id}, left untagged by an interrupted upload of ${adoption.file.path}.`);
     } catch (error) {
       const message = (error as Error).message;

@@ -17,6 +17,7 @@ import { listAssetsCreatedSince } from './listing';
 import { assetNameFor, isAssetNameOf } from './paths';
 import type { PlannedUpload } from './plan';
 import { plural } from './plural';
+import { tagSyncedAsset } from './tag-call';
 import { syncTagsFor } from './tags';
 import type { FileOutcome, SyncLogger } from './types';
 
@@ -300,7 +301,7 @@ class UploadPhase {
     const tags = syncTagsFor(this.input.ownerTag, upload.fingerprint, upload.path, this.input.extraTags);
 
     try {
-      await this.input.api.tagAssets(this.input.libraryId, [asset.id], tags);
+      await tagSyncedAsset(this.input.api, this.input.libraryId, this.input.ownerTag, asset.id, upload.path, tags, this.input.logger);
     } catch (error) {
       const message = describeError(error);
       this.input.logger.warn(`Tagging asset ${asset.id} (${upload.path}) failed: ${message}`);

@@ -15,7 +15,7 @@ export class FakeApi implements SyncApi {
   readonly calls: string[] = [];
   clock = 1_000;
   uploadFaults: Array<(files: readonly FilePart[]) => UploadFault | undefined> = [];
-  tagFault: ((assetIds: readonly string[]) => Error | undefined) | undefined;
+  tagFault: ((assetIds: readonly string[], tags: readonly string[]) => Error | undefined) | undefined;
   deleteFault: ((assetIds: readonly string[]) => Error | undefined) | undefined;
   /** Called when an upload starts; the test may abort a signal here. */
   onUpload: ((files: readonly FilePart[]) => void) | undefined;
@@ -67,7 +67,7 @@ export class FakeApi implements SyncApi {
   async tagAssets(_libraryId: string, assetIds: string[], tags: string[]): Promise<TagResult> {
     this.calls.push(`POST /assets/tag ${assetIds.length}`);
     await this.occupy('tag');
-    const error = this.tagFault?.(assetIds);
+    const error = this.tagFault?.(assetIds, tags);
     if (error) throw error;
     let taggedCount = 0;
     for (const asset of this.assets.filter((candidate) => assetIds.includes(candidate.id))) {
