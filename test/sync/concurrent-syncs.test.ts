@@ -66,13 +66,16 @@ function sync(name: 'a' | 'b', reconcileTimeoutMs: number, logger?: SyncLogger):
 }
 
 /**
- * Runs sync a, whose first upload is stored but its response lost, and starts sync b as soon as
- * a begins to reconcile. b's copies are stored, untagged for `TAG_LATENCY_MS`, before a's first
- * reconciling listing, and they are newer than a's own.
+ * Runs sync a, whose first upload's response is lost (after the store unless `resetKind` says
+ * otherwise), and starts sync b as soon as a begins to reconcile. b's copies are stored, untagged
+ * for `TAG_LATENCY_MS`, before a's first reconciling listing, and they are newer than a's own.
  */
-async function runWhileOtherUploads(reconcileTimeoutMs: number): Promise<{ a: SyncReport; b: SyncReport }> {
+async function runWhileOtherUploads(
+  reconcileTimeoutMs: number,
+  resetKind: 'reset-after-store' | 'reset-before-store' = 'reset-after-store',
+): Promise<{ a: SyncReport; b: SyncReport }> {
   emulator.admin.injectFaults([
-    { route: 'upload', kind: 'reset-after-store', times: 1 },
+    { route: 'upload', kind: resetKind, times: 1 },
     { route: 'tag-assets', kind: 'latency', latencyMs: TAG_LATENCY_MS, times: 1_000 },
   ]);
 
@@ -125,6 +128,15 @@ describe('two syncs into one library at once', () => {
 
     expect(nextA.counts.uploaded).toBe(0);
     expect(nextB.counts.uploaded).toBe(0);
+    await expectSeparateOwnership();
+  }, 30_000);
+
+  it('never adopts copies the other tags later', async () => {
+    const { a, b } = await runWhileOtherUploads(5_000, 'reset-before-store');
+
+    expect(b.outcome).toBe('success');
+    expect(a.outcome).toBe('success');
+    expect(emulator.admin.stats().byRoute.upload).toBe(3);
     await expectSeparateOwnership();
   }, 30_000);
 
