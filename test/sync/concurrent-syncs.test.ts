@@ -66,9 +66,10 @@ function sync(name: 'a' | 'b', reconcileTimeoutMs: number, logger?: SyncLogger):
 }
 
 /**
- * Runs sync a, whose first upload's response is lost (after the store unless `resetKind` says
- * otherwise), and starts sync b as soon as a begins to reconcile. b's copies are stored, untagged
- * for `TAG_LATENCY_MS`, before a's first reconciling listing, and they are newer than a's own.
+ * Runs sync a, whose first upload's response is lost (after the store unless `resetKind` is
+ * `reset-before-store`), and starts sync b as soon as a begins to reconcile. b's copies are
+ * stored, untagged for `TAG_LATENCY_MS`, before a's first reconciling listing, and they are newer
+ * than a's own.
  */
 async function runWhileOtherUploads(
   reconcileTimeoutMs: number,
