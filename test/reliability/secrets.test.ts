@@ -130,14 +130,15 @@ describe.each(KEYS)('API key %s', (key) => {
     });
     collected.push({ source: 'syncFolder log and events', text: lines.join('\n') }, { source: 'syncFolder report', text: JSON.stringify(report) });
 
+    // Each run starts only when the previous one has settled, so no rejection goes unhandled.
     const failures = [
-      syncFolder({ apiKey: key, library: emulator.libraryId, apiUrl: 'http://raster.invalid', path: workspace.path }),
-      syncFolder({ apiKey: key, library: emulator.libraryId, apiUrl: emulator.url, path: workspace.path, concurrency: -1 }),
-      syncFolder({ apiKey: key, library: 'Not A Slug', apiUrl: emulator.url, path: workspace.path }),
-      syncFolder({ apiKey: key, library: emulator.libraryId, apiUrl: 'http://127.0.0.1:1', path: join(workspace.path, 'images'), organization: emulator.organizationId }),
+      () => syncFolder({ apiKey: key, library: emulator.libraryId, apiUrl: 'http://raster.invalid', path: workspace.path }),
+      () => syncFolder({ apiKey: key, library: emulator.libraryId, apiUrl: emulator.url, path: workspace.path, concurrency: -1 }),
+      () => syncFolder({ apiKey: key, library: 'Not A Slug', apiUrl: emulator.url, path: workspace.path }),
+      () => syncFolder({ apiKey: key, library: emulator.libraryId, apiUrl: 'http://127.0.0.1:1', path: join(workspace.path, 'images'), organization: emulator.organizationId }),
     ];
-    for (const [index, promise] of failures.entries()) {
-      const outcome = await promise.then(
+    for (const [index, startRun] of failures.entries()) {
+      const outcome = await startRun().then(
         (value) => ({ text: JSON.stringify(value) }),
         (error: unknown) => ({ text: `${String(error)}\n${(error as Error).stack ?? ''}\n${inspect(error, { depth: 10 })}\n${JSON.stringify(error)}` }),
       );
