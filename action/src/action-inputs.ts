@@ -5,6 +5,7 @@ import {
   InputError,
   parseApiUrl,
   parseBoolean,
+  parseByteSize,
   parseDeletionBudget,
   parseConcurrency,
   parseList,
@@ -84,6 +85,9 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
 
   const maxDeletes = input('max-deletes');
   if (maxDeletes !== '') options.maxDeletes = parseDeletionBudget('max-deletes', maxDeletes);
+
+  const maxFileSize = input('max-file-size');
+  if (maxFileSize !== '') options.maxFileSize = parseByteSize('max-file-size', maxFileSize);
 
   const concurrency = input('concurrency');
   if (concurrency !== '') options.concurrency = parseConcurrency('concurrency', concurrency);

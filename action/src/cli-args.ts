@@ -5,6 +5,7 @@ import type { SyncOptions } from '@raster-toolkit/core';
 import {
   InputError,
   parseApiUrl,
+  parseByteSize,
   parseConcurrency,
   parseDeletionBudget,
   parseTags,
@@ -32,6 +33,10 @@ Options:
   --max-deletes <N|N%>    Stop before any write when the run would trash more than N assets, or
                           more than N percent of the assets this sync owns.
                           Default: 25% of the owned assets, at least 10.
+  --max-file-size <size>  Skip files larger than this, in bytes or with a unit: 250MiB, 1GiB
+                          (KiB, MiB and GiB are powers of 1024). Raster does not publish its
+                          per-file limit. Default: 100MiB (104857600 bytes), this toolkit's
+                          assumption.
   --dry-run               Print the plan and write nothing.
   --sync-id <id>          Identity of this sync, which decides the assets it owns. Default:
                           owner/name of the origin remote and the folder relative to the
@@ -73,6 +78,7 @@ const FLAGS = {
   'follow-symlinks': { type: 'boolean' },
   prune: { type: 'boolean' },
   'max-deletes': { type: 'string' },
+  'max-file-size': { type: 'string' },
   'dry-run': { type: 'boolean' },
   'sync-id': { type: 'string' },
   tags: { type: 'string', multiple: true },
@@ -138,6 +144,7 @@ export function parseCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): C
   if (values.prune !== undefined) options.prune = values.prune;
   if (values['dry-run'] !== undefined) options.dryRun = values['dry-run'];
   if (values['max-deletes'] !== undefined) options.maxDeletes = parseDeletionBudget('--max-deletes', values['max-deletes']);
+  if (values['max-file-size'] !== undefined) options.maxFileSize = parseByteSize('--max-file-size', values['max-file-size']);
   if (values.concurrency !== undefined) options.concurrency = parseConcurrency('--concurrency', values.concurrency);
   if (values['sync-id'] !== undefined) {
     if (values['sync-id'].trim() === '') {

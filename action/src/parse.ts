@@ -33,6 +33,33 @@ export function parseConcurrency(name: string, value: string): number {
   return parseIntegerInRange(name, value, 1, MAX_CONCURRENCY);
 }
 
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+
+/**
+ * Parses a size in bytes: a whole number of bytes (`104857600`), or a whole number with a binary
+ * unit (`250MiB`, `1GiB`; KiB, MiB and GiB are powers of 1024). Decimal units such as MB are
+ * rejected rather than guessed.
+ */
+export function parseByteSize(name: string, value: string): number {
+  const trimmed = value.trim();
+  const match = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(trimmed);
+  const multiplier = match ? BYTE_UNITS[match[2] ?? ''] : undefined;
+  const bytes = match?.[1] !== undefined && multiplier !== undefined ? Number(match[1]) * multiplier : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new InputError(
+      `${name} must be a whole number of bytes of 1 or more such as 104857600, or a whole number with the unit KiB, MiB or GiB ` +
+        `such as 250MiB, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return bytes;
+}
+
 /**
  * Parses a deletion budget: `N` trashes at most N assets per run, `N%` at most N percent of the
  * assets this sync owns (0 to 100, decimals allowed).
@@ -125,6 +152,7 @@ export const CLI_FLAG_NAMES: Readonly<Record<string, string>> = {
   followSymlinks: '--follow-symlinks',
   prune: '--prune',
   maxDeletes: '--max-deletes',
+  maxFileSize: '--max-file-size',
   dryRun: '--dry-run',
   syncId: '--sync-id',
   tags: '--tags',
@@ -145,6 +173,7 @@ export const ACTION_INPUT_NAMES: Readonly<Record<string, string>> = {
   followSymlinks: 'follow-symlinks',
   prune: 'prune',
   maxDeletes: 'max-deletes',
+  maxFileSize: 'max-file-size',
   dryRun: 'dry-run',
   syncId: 'sync-id',
   tags: 'tags',

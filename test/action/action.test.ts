@@ -336,6 +336,30 @@ describe('action bundle', () => {
     expect(emulator.admin.stats().requests).toBe(0);
   });
 
+  it('skips files over the max-file-size input', async () => {
+    const run = await runAction(workspace, { ...inputs, 'max-file-size': '3000' });
+
+    expect(run.code, run.stdout).toBe(0);
+    const large = run.report?.files.find((file) => file.path === 'brand/logo-256.png');
+    expect(large?.status).toBe('skipped');
+    expect(large?.reason).toBe(
+      "The file is 4589 bytes, over the per-file limit of 3000 bytes set by --max-file-size, the action's max-file-size input or the maxFileSize sync option.",
+    );
+    const warning = run.stdout.split('\n').find((line) => line.startsWith('::warning') && line.includes('file=images/brand/logo-256.png'));
+    expect(warning).toContain('over the per-file limit of 3000 bytes');
+    const assets = JSON.parse(run.outputs['assets'] ?? '{}') as Record<string, unknown>;
+    expect(assets).toHaveProperty(['brand/logo-text-128.png']);
+    expect(assets).not.toHaveProperty(['brand/logo-256.png']);
+  });
+
+  it('fails naming an invalid max-file-size input', async () => {
+    const run = await runAction(workspace, { ...inputs, 'max-file-size': '1.5GiB' });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^::error::max-file-size must be a whole number of bytes of 1 or more such as 104857600, or a whole number with the unit KiB, MiB or GiB such as 250MiB, got "1\.5GiB"\./m);
+    expect(emulator.admin.stats().requests).toBe(0);
+  });
+
   it('fails naming an option the engine rejects', async () => {
     const run = await runAction(workspace, { ...inputs, concurrency: '100000' });
     const slug = await runAction(workspace, { ...inputs, library: 'Not A Slug' });

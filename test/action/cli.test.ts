@@ -258,6 +258,31 @@ describe('raster-sync CLI', () => {
     const run = await runCli(['--help'], {});
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: raster-sync');
+    expect(run.stdout).toContain('--max-file-size <size>');
     expect(run.stdout).toContain('Exit codes:');
+  });
+
+  it('skips files over --max-file-size', async () => {
+    const run = await runCli(['images', '--json', '--max-file-size', '3000']);
+
+    expect(run.code, run.stderr).toBe(0);
+    const large = run.report?.files.find((file) => file.path === 'brand/logo-256.png');
+    expect(large?.status).toBe('skipped');
+    expect(large?.reason).toBe(
+      "The file is 4589 bytes, over the per-file limit of 3000 bytes set by --max-file-size, the action's max-file-size input or the maxFileSize sync option.",
+    );
+    const small = run.report?.files.find((file) => file.path === 'brand/logo-text-128.png');
+    expect(small?.status).toBe('uploaded');
+    expect(run.stderr).toContain('brand/logo-256.png will be skipped: The file is 4589 bytes');
+  });
+
+  it('exits 2 on an invalid --max-file-size', async () => {
+    const run = await runCli(['images', '--max-file-size', '100MB']);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error: --max-file-size must be a whole number of bytes of 1 or more such as 104857600, or a whole number with the unit KiB, MiB or GiB such as 250MiB, got "100MB".',
+    );
+    expect(emulator.admin.stats().requests).toBe(0);
   });
 });

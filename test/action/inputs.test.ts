@@ -10,6 +10,7 @@ import {
   InputError,
   parseApiUrl,
   parseBoolean,
+  parseByteSize,
   parseConcurrency,
   parseDeletionBudget,
   parseTags,
@@ -58,6 +59,24 @@ describe('parseDeletionBudget', () => {
   });
 });
 
+describe('parseByteSize', () => {
+  it('reads bytes and binary units', () => {
+    expect(parseByteSize('max-file-size', '104857600')).toBe(104_857_600);
+    expect(parseByteSize('max-file-size', ' 1 ')).toBe(1);
+    expect(parseByteSize('max-file-size', '512B')).toBe(512);
+    expect(parseByteSize('max-file-size', '64KiB')).toBe(64 * 1024);
+    expect(parseByteSize('max-file-size', '250MiB')).toBe(250 * 1024 * 1024);
+    expect(parseByteSize('max-file-size', '2 GiB')).toBe(2 * 1024 ** 3);
+  });
+
+  it('rejects zero, decimals and other units', () => {
+    for (const value of ['', '0', '0MiB', '-1', '1.5GiB', '250MB', '1gb', '1TiB', 'MiB', '1e9']) {
+      expect(() => parseByteSize('max-file-size', value), value).toThrow(InputError);
+      expect(() => parseByteSize('max-file-size', value), value).toThrow(/^max-file-size must be a whole number of bytes/);
+    }
+  });
+});
+
 describe('parseApiUrl and parseTags', () => {
   it('keeps http and https URLs without a trailing slash', () => {
     expect(parseApiUrl('api-url', 'https://api.raster.app/')).toBe('https://api.raster.app');
@@ -92,6 +111,7 @@ describe('readActionOptions', () => {
       'INPUT_FOLLOW-SYMLINKS': 'false',
       INPUT_PRUNE: 'false',
       'INPUT_MAX-DELETES': '10%',
+      'INPUT_MAX-FILE-SIZE': '250MiB',
       'INPUT_DRY-RUN': 'true',
       'INPUT_SYNC-ID': 'site-images',
       INPUT_TAGS: 'docs,site',
@@ -112,6 +132,7 @@ describe('readActionOptions', () => {
       followSymlinks: false,
       prune: false,
       maxDeletes: { percent: 10 },
+      maxFileSize: 250 * 1024 * 1024,
       dryRun: true,
       syncId: 'site-images',
       tags: ['docs', 'site'],
@@ -144,7 +165,7 @@ describe('parseCli', () => {
 
   it('reads flags, the folder argument and the environment', () => {
     const command = parseCli(
-      ['images', '--include', '*.png', '--include', '*.jpg', '--no-prune', '--max-deletes', '5', '--tags', 'a,b', '--tags', 'c', '--json'],
+      ['images', '--include', '*.png', '--include', '*.jpg', '--no-prune', '--max-deletes', '5', '--max-file-size', '1GiB', '--tags', 'a,b', '--tags', 'c', '--json'],
       { ...env, RASTER_ORGANIZATION: 'octo', RASTER_API_URL: 'http://127.0.0.1:9' },
       '/home/me',
     );
@@ -163,6 +184,7 @@ describe('parseCli', () => {
         exclude: [],
         prune: false,
         maxDeletes: { count: 5 },
+        maxFileSize: 1024 ** 3,
         tags: ['a', 'b', 'c'],
       },
     });
@@ -211,6 +233,10 @@ describe('invalid use messages', () => {
     [['--include', '--json'], 'Missing value for --include. Pass it as --include <value>.'],
     [['--prune=false'], '--prune takes no value; pass --prune or --no-prune alone.'],
     [['--json=yes'], '--json takes no value; pass --json alone.'],
+    [['--max-file-size', '0'], '--max-file-size must be a whole number of bytes of 1 or more such as 104857600, or a whole number with the unit KiB, MiB or GiB such as 250MiB, got "0".'],
+    [['--max-file-size', '250MB'], '--max-file-size must be a whole number of bytes of 1 or more such as 104857600, or a whole number with the unit KiB, MiB or GiB such as 250MiB, got "250MB".'],
+    [['--max-file-size', '1.5GiB'], '--max-file-size must be a whole number of bytes of 1 or more such as 104857600, or a whole number with the unit KiB, MiB or GiB such as 250MiB, got "1.5GiB".'],
+    [['--max-file-size=-1'], '--max-file-size must be a whole number of bytes of 1 or more such as 104857600, or a whole number with the unit KiB, MiB or GiB such as 250MiB, got "-1".'],
     [['--sync-id', ''], '--sync-id must not be empty. Omit it to use the default sync id, or pass an id such as octo-org/site:images.'],
     [['--api-url', 'http://example.invalid'], 'Invalid value for --api-url: "http://example.invalid" uses plain http://'],
     [['--api-url', 'not a url'], 'Invalid value for --api-url: "not a url". Use an absolute URL such as https://api.raster.app.'],
@@ -229,6 +255,8 @@ describe('invalid use messages', () => {
     [{ INPUT_CONCURRENCY: '0' }, 'concurrency must be a whole number from 1 to 32, got "0".'],
     [{ INPUT_CONCURRENCY: '-1' }, 'concurrency must be a whole number from 1 to 32, got "-1".'],
     [{ 'INPUT_MAX-DELETES': '-5' }, 'max-deletes must be a count of 0 or more such as 25, or a percentage from 0% to 100% such as 10%, got "-5".'],
+    [{ 'INPUT_MAX-FILE-SIZE': 'big' }, 'max-file-size must be a whole number of bytes of 1 or more such as 104857600, or a whole number with the unit KiB, MiB or GiB such as 250MiB, got "big".'],
+    [{ 'INPUT_MAX-FILE-SIZE': '99999999999999999999' }, 'max-file-size must be a whole number of bytes of 1 or more such as 104857600'],
     [{ 'INPUT_INCLUDE-HIDDEN': 'yes' }, 'include-hidden must be true or false, got "yes".'],
     [{ 'INPUT_FOLLOW-SYMLINKS': '1' }, 'follow-symlinks must be true or false, got "1".'],
     [{ 'INPUT_API-URL': 'http://example.invalid' }, 'Invalid value for api-url: "http://example.invalid" uses plain http://'],
@@ -256,7 +284,7 @@ describe('action.yml', () => {
   it('declares the inputs the action reads', async () => {
     const { inputs } = await readActionMetadata();
     expect([...inputs.keys()].sort()).toEqual(
-      ['api-key', 'organization', 'library', 'path', 'include', 'exclude', 'include-hidden', 'follow-symlinks', 'prune', 'max-deletes', 'dry-run', 'sync-id', 'tags', 'concurrency', 'api-url'].sort(),
+      ['api-key', 'organization', 'library', 'path', 'include', 'exclude', 'include-hidden', 'follow-symlinks', 'prune', 'max-deletes', 'max-file-size', 'dry-run', 'sync-id', 'tags', 'concurrency', 'api-url'].sort(),
     );
   });
 

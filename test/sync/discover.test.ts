@@ -192,8 +192,9 @@ describe('scanFolder', () => {
     if (!result.found) throw new Error(result.reason);
     const reasons = Object.fromEntries(result.files.map((file) => [file.path, file.skipReason]));
     expect(reasons['empty.png']).toContain('empty');
-    expect(reasons['big.png']).toContain('over the per-file limit');
-    expect(reasons['big.png']).toContain('set by the maxFileSize sync option');
+    expect(reasons['big.png']).toBe(
+      "The file is 2048 bytes, over the per-file limit of 1024 bytes set by --max-file-size, the action's max-file-size input or the maxFileSize sync option.",
+    );
     expect(reasons['text.png']).toContain('does not accept this type');
     expect(result.files.every((file) => file.sha256 === undefined)).toBe(true);
   });
@@ -205,7 +206,9 @@ describe('scanFolder', () => {
 
     expect(checked.skipReason).toContain('over the per-file limit of 100.0 MiB that this toolkit assumes');
     expect(checked.skipReason).toContain('Raster does not publish its limit');
-    expect(checked.skipReason).toContain('raise the limit with the maxFileSize sync option');
+    expect(checked.skipReason).toContain(
+      "Raise it with --max-file-size or the action's max-file-size input if your Raster plan accepts larger files.",
+    );
   });
 });
 

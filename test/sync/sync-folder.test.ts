@@ -313,7 +313,7 @@ describe('syncFolder against the emulator', () => {
     expect(report.outcome).toBe('success');
     const outcome = report.files.find((file) => file.path === 'photos/wallpapers/adwaita-l.webp');
     expect(outcome?.status).toBe('skipped');
-    expect(outcome?.reason).toContain('over the per-file limit of 1.0 MiB');
+    expect(outcome?.reason).toContain('over the per-file limit of 1000000 bytes');
     const names = (await listAllAssets(emulator)).map((asset) => asset.name);
     expect(names).not.toContain('adwaita-l');
     expect(names).toHaveLength((await uploadableFiles(folder.path)).length - 1);

@@ -33,7 +33,9 @@ export type ScanResult =
   | { found: true; files: LocalFile[] }
   | { found: false; reason: string };
 
-function formatMiB(bytes: number): string {
+/** Formats a size in MiB, or in bytes below 1 MiB so that a small limit does not print as 0.0 MiB. */
+function formatSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${bytes} bytes`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
@@ -100,10 +102,12 @@ async function readFile(absolutePath: string, expectedSize: number): Promise<Fil
 
 /** Explains a skip for size, saying whether the limit is the assumed default or a chosen one. */
 function sizeLimitReason(size: number, maxFileSize: number): string {
-  const over = `The file is ${formatMiB(size)}, over the per-file limit of ${formatMiB(maxFileSize)}`;
-  if (maxFileSize !== DEFAULT_MAX_FILE_SIZE) return `${over} set by the maxFileSize sync option.`;
+  const over = `The file is ${formatSize(size)}, over the per-file limit of ${formatSize(maxFileSize)}`;
+  if (maxFileSize !== DEFAULT_MAX_FILE_SIZE) {
+    return `${over} set by --max-file-size, the action's max-file-size input or the maxFileSize sync option.`;
+  }
   return `${over} that this toolkit assumes, because Raster does not publish its limit. ` +
-    'If Raster accepts larger files, raise the limit with the maxFileSize sync option.';
+    "Raise it with --max-file-size or the action's max-file-size input if your Raster plan accepts larger files.";
 }
 
 /** Runs the local pre-checks on one discovered file and hashes it when it passes them. */
