@@ -185,9 +185,8 @@ const NEEDS_QUOTING = /[\u0000-\u001f\u007f-\u009f"\\\uFFFD\u2028\u2029]|[\uD800
  * backslash, a double quote, U+FFFD (where Node decoded bytes that are not UTF-8) or a lone
  * surrogate. The `u` flag makes the class match only unpaired surrogates. Any other name is
  * printed as it is. A quoted name always starts with `"`, and a plain name never
- * does, so the two forms cannot be confused.
- * NOTE: the scanner reports names it skips for a backslash or a control character with those
- * characters already written as `%XX`, so they arrive here plain and print like literal `%XX`.
+ * does, so the two forms cannot be confused. Names the scanner skips for a backslash or a control
+ * character arrive with their real characters, so they are quoted too.
  */
 export function displayPath(name: string): string {
   if (!NEEDS_QUOTING.test(name)) return name;

@@ -352,6 +352,20 @@ describe('action bundle', () => {
     expect(assets).not.toHaveProperty(['brand/logo-256.png']);
   });
 
+  it('prints skipped awkward names as JSON strings', async () => {
+    await writeFile(path.join(workspace.root, 'images', 'line\nbreak.png'), 'x');
+
+    const run = await runAction(workspace, { ...inputs, 'dry-run': 'true' });
+
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('  ! "line\\nbreak.png" would be skipped: Its name contains a control character');
+    const warning = run.stdout.split('\n').find((line) => line.startsWith('::warning') && line.includes('break.png'));
+    expect(warning).toContain('title=Raster sync skipped%3A "line\\nbreak.png"');
+    // Workflow commands escape a line break in a property as %0A; the runner decodes it back.
+    expect(warning).toContain(',file=images/line%0Abreak.png::');
+    expect(run.report?.files.find((file) => file.status === 'skipped' && file.path.endsWith('break.png'))?.path).toBe('line\nbreak.png');
+  });
+
   it('fails naming an invalid max-file-size input', async () => {
     const run = await runAction(workspace, { ...inputs, 'max-file-size': '1.5GiB' });
 

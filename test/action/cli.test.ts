@@ -276,6 +276,23 @@ describe('raster-sync CLI', () => {
     expect(run.stderr).toContain('brand/logo-256.png will be skipped: The file is 4589 bytes');
   });
 
+  it('prints skipped awkward names as JSON strings', async () => {
+    await writeFile(path.join(workspace.root, 'images', 'line\nbreak.png'), 'x');
+    await writeFile(path.join(workspace.root, 'images', 'back\\slash.png'), 'x');
+
+    const run = await runCli(['images', '--dry-run']);
+    const json = await runCli(['images', '--dry-run', '--json']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('  ! "back\\\\slash.png" would be skipped: Its name contains a backslash');
+    expect(run.stdout).toContain('  ! "line\\nbreak.png" would be skipped: Its name contains a control character');
+    expect(run.stdout).not.toContain('%0A');
+    expect(run.stdout).not.toContain('%5C');
+    const skipped = json.report?.plan.skipped.map((file) => file.path);
+    expect(skipped).toContain('line\nbreak.png');
+    expect(skipped).toContain('back\\slash.png');
+  });
+
   it('exits 2 on an invalid --max-file-size', async () => {
     const run = await runCli(['images', '--max-file-size', '100MB']);
 

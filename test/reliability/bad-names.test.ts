@@ -70,7 +70,7 @@ describe('scanner with awkward file names', () => {
 
     const files = await scan();
 
-    expect(byPath(files, 'a%5Cb.png').skipReason).toMatch(/backslash/);
+    expect(byPath(files, 'a\\b.png').skipReason).toMatch(/backslash/);
     expect(byPath(files, 'a/b.png').skipReason).toBeUndefined();
   });
 
@@ -80,8 +80,20 @@ describe('scanner with awkward file names', () => {
 
     const files = await scan();
 
-    expect(byPath(files, 'line%0Abreak.png').skipReason).toMatch(/control character/);
-    expect(byPath(files, 'tab%09.png').skipReason).toMatch(/control character/);
+    expect(byPath(files, 'line\nbreak.png').skipReason).toMatch(/control character/);
+    expect(byPath(files, 'tab\t.png').skipReason).toMatch(/control character/);
+  });
+
+  it('keeps the real name under a canonical folder', async () => {
+    await mkdir(join(folder.path, 'sub'));
+    await writeFile(join(folder.path, 'sub', 'back\\slash.png'), PNG);
+    await writeFile(join(folder.path, 'sub', '100%0A.png'), PNG);
+
+    const files = await scan();
+
+    expect(files.map((file) => file.path)).toEqual(['sub/100%0A.png', 'sub/back\\slash.png']);
+    expect(byPath(files, 'sub/back\\slash.png').skipReason).toMatch(/backslash/);
+    expect(byPath(files, 'sub/100%0A.png').skipReason).toBeUndefined();
   });
 
   it('skips a folder whose name is not UTF-8', async () => {

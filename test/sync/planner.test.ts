@@ -167,6 +167,23 @@ describe('planSync', () => {
     expect(plan.upload.map((entry) => entry.path)).toEqual(['a.png']);
   });
 
+  it('keeps verbatim paths of skipped files', () => {
+    const files: LocalFile[] = [
+      file('a/b.png'),
+      { path: 'a\\b.png', verbatimPath: true, size: 4, skipReason: 'backslash' },
+      { path: 'sub/line\nbreak.png', verbatimPath: true, size: 4, skipReason: 'control' },
+      { path: 'c\\d.png', size: 4, skipReason: 'empty' },
+    ];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
+    expect(plan.skipped).toEqual([
+      { path: 'a\\b.png', reason: 'backslash' },
+      { path: 'c/d.png', reason: 'empty' },
+      { path: 'sub/line\nbreak.png', reason: 'control' },
+    ]);
+    expect(plan.collisions).toEqual([]);
+    expect(plan.upload.map((entry) => entry.path)).toEqual(['a/b.png']);
+  });
+
   it('skips names equal after NFC normalisation', () => {
     const files = [file('cafe\u0301.png', 'one'), file('café.png', 'two'), file('other.png')];
     const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });

@@ -1,6 +1,7 @@
 /**
  * Discovery: walks the sync root and lists the files that take part in the sync, with paths in
- * the canonical form (relative, `/` separators, Unicode NFC).
+ * the canonical form (relative, `/` separators, Unicode NFC), except names skipped for their
+ * characters, which keep them.
  */
 
 import type { Dirent } from 'node:fs';
@@ -30,8 +31,13 @@ export interface DiscoverOptions {
 
 /** A file found under the root. */
 export interface DiscoveredFile {
-  /** Canonical relative path. */
+  /**
+   * Canonical relative path, except for a name skipped for a backslash or a control character:
+   * that name keeps its real characters after the parent folder's canonical path.
+   */
   path: string;
+  /** Set when `path` keeps the real characters of a name skipped for them. */
+  verbatimPath?: true;
   /** Path to read the bytes from (the link's own path when a symbolic link was followed). */
   absolutePath: string;
   size: number;
@@ -126,12 +132,6 @@ async function nameProblem(folder: string, name: string): Promise<string | undef
   return undefined;
 }
 
-/** Writes backslashes and control characters of a name as `%XX`, so the report can show it. */
-function printableName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return name.replace(/[\u0000-\u001f\u007f\\]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
 async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<string>): Promise<void> {
   let entries: Dirent[];
   try {
@@ -159,11 +159,14 @@ async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<str
     const absolutePath = path.join(folder, entry.name);
     const problem = await nameProblem(folder, entry.name);
     if (problem !== undefined) {
-      const shownPath = canonicalRelativePath(path.join(path.relative(state.root, folder), printableName(entry.name)));
+      // The name keeps its real characters (a backslash is not a separator here), so the
+      // adapters print it as the JSON string it is. Only the parent folder's path is canonical.
+      const parent = path.relative(state.root, folder);
+      const rawPath = parent === '' ? entry.name : `${canonicalRelativePath(parent)}/${entry.name}`;
       if (entry.isDirectory()) {
-        state.files.push({ path: `${shownPath}/`, absolutePath, size: 0, skipReason: `The folder is not synced. ${problem}` });
-      } else if (state.filter.accepts(shownPath)) {
-        state.files.push({ path: shownPath, absolutePath, size: 0, skipReason: problem });
+        state.files.push({ path: `${rawPath}/`, verbatimPath: true, absolutePath, size: 0, skipReason: `The folder is not synced. ${problem}` });
+      } else if (state.filter.accepts(rawPath)) {
+        state.files.push({ path: rawPath, verbatimPath: true, absolutePath, size: 0, skipReason: problem });
       }
       continue;
     }

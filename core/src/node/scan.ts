@@ -113,6 +113,7 @@ function sizeLimitReason(size: number, maxFileSize: number): string {
 /** Runs the local pre-checks on one discovered file and hashes it when it passes them. */
 export async function checkFile(file: DiscoveredFile, maxFileSize: number): Promise<LocalFile> {
   const local: LocalFile = { path: file.path, size: file.size, source: { kind: 'path', path: file.absolutePath } };
+  if (file.verbatimPath) local.verbatimPath = true;
 
   if (file.skipReason !== undefined) return { ...local, skipReason: file.skipReason };
   if (file.size === 0) return { ...local, skipReason: 'The file is empty, and Raster rejects empty files.' };

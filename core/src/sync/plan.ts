@@ -13,6 +13,12 @@ import type { SyncPlan } from './types';
 export interface LocalFile {
   /** Path relative to the root, with `/` or `\` separators, in any Unicode normalisation. */
   path: string;
+  /**
+   * Set on a skipped file whose `path` the plan must report as given: its name contains a
+   * backslash or a control character, and canonicalising would read the backslash as a folder
+   * separator.
+   */
+  verbatimPath?: true;
   size: number;
   /** SHA-256 of the bytes as 64 hex digits; absent when the file was skipped before hashing. */
   sha256?: string;
@@ -70,9 +76,15 @@ export function planSync(input: PlanInput): PlanResult {
   const skipped: SyncPlan['skipped'] = [];
   const collisions: NonNullable<SyncPlan['collisions']> = [];
 
-  // Canonical paths first: a path that cannot be made canonical cannot be synced.
+  // Canonical paths first: a path that cannot be made canonical cannot be synced. A file skipped
+  // for its name keeps its path, because canonicalising would report `a\b.png` as `a/b.png`,
+  // and it takes no part in collisions, since it never reaches Raster.
   const candidates: Array<{ path: string; file: LocalFile }> = [];
   for (const file of input.files) {
+    if (file.verbatimPath && file.skipReason !== undefined) {
+      skipped.push({ path: file.path, reason: file.skipReason });
+      continue;
+    }
     try {
       candidates.push({ path: canonicalRelativePath(file.path), file });
     } catch (error) {
