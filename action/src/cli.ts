@@ -6,7 +6,7 @@ import { HELP, parseCli } from './cli-args';
 import { CLI_FLAG_NAMES, InputError, toInputError } from './parse';
 import { unmatchedPatternWarnings } from './patterns';
 import { ExitCode, exitCodeFor, formatReport } from './present';
-import { abortOnSignals } from './signals';
+import { abortOnTerminalSignals } from './signals';
 import { TerminalReporter } from './terminal';
 
 async function main(): Promise<number> {
@@ -27,17 +27,7 @@ async function main(): Promise<number> {
   const reporter = new TerminalReporter(process.stderr, { verbose: command.verbose, planStream: out, dryRun: command.options.dryRun ?? false });
 
   const controller = new AbortController();
-  const removeSignalHandlers = abortOnSignals(controller, {
-    onStop: (signal) =>
-      reporter.line(`Received ${signal}: finishing the uploads in flight, then stopping without pruning. Press Ctrl-C again to quit at once.`),
-    onRepeat: (signal) => {
-      reporter.line(
-        `Received ${signal} again: quitting now. Uploads in flight may be left untagged. The next run of this sync on this machine ` +
-          'adopts them through its local upload journal; a run on another machine uploads those files again.',
-      );
-      process.exit(ExitCode.partial);
-    },
-  });
+  const removeSignalHandlers = abortOnTerminalSignals(controller, (line) => reporter.line(line), ExitCode.partial);
 
   let report;
   try {

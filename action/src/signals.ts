@@ -30,3 +30,25 @@ export function abortOnSignals(controller: AbortController, handlers: SignalHand
     process.off('SIGTERM', onSignal);
   };
 }
+
+/**
+ * Aborts `controller` on the first signal and tells a person at a terminal what happens next; a
+ * second signal quits at once with `exitCode`. The CLI and `npm start` share it.
+ */
+export function abortOnTerminalSignals(
+  controller: AbortController,
+  print: (line: string) => void,
+  exitCode: number,
+): () => void {
+  return abortOnSignals(controller, {
+    onStop: (signal) =>
+      print(`Received ${signal}: finishing the uploads in flight, then stopping without pruning. Press Ctrl-C again to quit at once.`),
+    onRepeat: (signal) => {
+      print(
+        `Received ${signal} again: quitting now. Uploads in flight may be left untagged. The next run of this sync on this machine ` +
+          'adopts them through its local upload journal; a run on another machine uploads those files again.',
+      );
+      process.exit(exitCode);
+    },
+  });
+}

@@ -12,7 +12,7 @@ import { RasterUsageError } from '@raster-toolkit/core';
 import { syncFolder } from '@raster-toolkit/core/node';
 import { startEmulator } from '@raster-toolkit/emulator';
 import { ExitCode, exitCodeFor, formatReport } from './present';
-import { abortOnSignals } from './signals';
+import { abortOnTerminalSignals } from './signals';
 import { TerminalReporter } from './terminal';
 
 /** The API version header every Raster request sends. */
@@ -148,17 +148,7 @@ function demoSyncId(folder: string): { syncId?: string } {
 async function runSync(options: Parameters<typeof syncFolder>[0]): Promise<SyncReport | undefined> {
   const reporter = new TerminalReporter(process.stderr, { planStream: process.stdout, dryRun: options.dryRun ?? false });
   const controller = new AbortController();
-  const removeSignalHandlers = abortOnSignals(controller, {
-    onStop: (signal) =>
-      reporter.line(`Received ${signal}: finishing the uploads in flight, then stopping without pruning. Press Ctrl-C again to quit at once.`),
-    onRepeat: (signal) => {
-      reporter.line(
-        `Received ${signal} again: quitting now. Uploads in flight may be left untagged. The next run of this sync on this machine ` +
-          'adopts them through its local upload journal; a run on another machine uploads those files again.',
-      );
-      process.exit(ExitCode.partial);
-    },
-  });
+  const removeSignalHandlers = abortOnTerminalSignals(controller, (line) => reporter.line(line), ExitCode.partial);
 
   let report: SyncReport;
   try {
