@@ -32,7 +32,7 @@ export function abortOnSignals(controller: AbortController, handlers: SignalHand
 }
 
 /**
- * Aborts `controller` on the first signal and tells a person at a terminal what happens next; a
+ * Aborts `controller` on the first signal and prints for a person at a terminal what happens next; a
  * second signal quits at once with `exitCode`. The CLI and `npm start` share it.
  */
 export function abortOnTerminalSignals(
