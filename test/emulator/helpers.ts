@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningEmulator } from '@raster-toolkit/emulator';
+import { SHARED_IMAGES } from '../support/shared-images';
 
 export const API_VERSION = '2026-05-20';
-export const IMAGES = '/work/shared/images';
+export const IMAGES = SHARED_IMAGES;
 
 export interface RawResponse {
   status: number;

@@ -22,8 +22,9 @@ import { NodeOperationError, Workflow } from 'n8n-workflow';
 
 import { RasterApi } from '../../n8n-node/credentials/RasterApi.credentials';
 import { Raster } from '../../n8n-node/nodes/Raster/Raster.node';
+import { SHARED_IMAGES } from '../support/shared-images';
 
-export const IMAGES = '/work/shared/images';
+export const IMAGES = SHARED_IMAGES;
 
 export interface RasterCredentials {
 	apiKey: string;

@@ -12,6 +12,7 @@
 //   E2E_NO_UNSHARE=1 runs without the network namespace (the checks still pass, but nothing
 //                   then proves that n8n reached only loopback)
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -23,6 +24,10 @@ const scriptDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(scriptDir, '../../..');
 const packageDir = path.join(repoRoot, 'n8n-node');
 const node24Bin = path.join(repoRoot, 'node_modules/node/bin');
+// Real sample images: shared/images beside the checkout, where CI lays it out, or /work/shared/images.
+const sharedImages = existsSync(path.resolve(repoRoot, '../shared/images'))
+	? path.resolve(repoRoot, '../shared/images')
+	: '/work/shared/images';
 const INSIDE = process.argv.includes('--inside');
 const EXTRA_COPIES = 20;
 const FILE_COUNT = 3 + EXTRA_COPIES;
@@ -86,11 +91,11 @@ async function preparePackage(workDir) {
 	const images = path.join(workDir, 'images');
 	await mkdir(images, { recursive: true });
 	for (const file of ['brand/logo-128.png', 'brand/logo-256.png', 'themes/lines/login/sddm-preview.jpg']) {
-		await cp(path.join('/work/shared/images', file), path.join(images, path.basename(file)));
+		await cp(path.join(sharedImages, file), path.join(images, path.basename(file)));
 	}
 	// 20 more files make 23, so the upload needs two requests: 20 files, then 3.
 	for (let index = 1; index <= EXTRA_COPIES; index++) {
-		await cp('/work/shared/images/brand/logo-128.png', path.join(images, `copy-${index}.png`));
+		await cp(path.join(sharedImages, 'brand/logo-128.png'), path.join(images, `copy-${index}.png`));
 	}
 }
 

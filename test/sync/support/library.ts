@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import type { RunningEmulator } from '@raster-toolkit/emulator';
 
 import type { Asset, Library } from '../../../core/src/api/types';
+import { SHARED_IMAGES } from '../../support/shared-images';
 
 /** The shared sample folder; read-only, so tests that change files work on a copy. */
-export const SAMPLE_IMAGES = '/work/shared/images';
+export const SAMPLE_IMAGES = SHARED_IMAGES;
 
 const API_VERSION = '2026-05-20';
 
