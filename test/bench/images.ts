@@ -25,7 +25,12 @@ export interface ImageShape {
 
 /** Returns width and height of a noise PNG whose file size is close to `targetBytes`. */
 export function shapeForSize(targetBytes: number): ImageShape {
-  const width = targetBytes >= 4 << 20 ? 4096 : targetBytes >= 64 << 10 ? 256 : 16;
+  let width = 16;
+  if (targetBytes >= 4 << 20) {
+    width = 4096;
+  } else if (targetBytes >= 64 << 10) {
+    width = 256;
+  }
   const rowBytes = 1 + width * 3;
   const height = Math.max(1, Math.round((targetBytes - FIXED_OVERHEAD) / rowBytes));
   return { width, height };

@@ -114,7 +114,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
  */
 async function nameProblem(folder: string, name: string): Promise<string | undefined> {
   // Node decodes bytes that are not UTF-8 as U+FFFD, so the decoded name no longer leads to the
-  // file; a name that really contains U+FFFD still does.
+  // file. A name that really contains U+FFFD still does.
   if (name.includes('\uFFFD')) {
     try {
       await lstat(path.join(folder, name));

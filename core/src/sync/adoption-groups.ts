@@ -14,9 +14,9 @@ export interface AdoptionGroup<F> {
   /** Candidates oldest first. */
   candidates: Asset[];
   /**
-   * `match` with exactly as many candidates as files, `none` with no candidate, `ambiguous` with
-   * more candidates, or with fewer but some (a batch is stored whole or not at all, so a partial
-   * set is either hidden by listing lag or belongs to another client).
+   * Verdict: `match` with exactly as many candidates as files, `none` with no candidate, and
+   * `ambiguous` with more candidates or with fewer but some. A batch is stored whole or not at
+   * all, so a partial set is either hidden by listing lag or belongs to another client.
    */
   status: 'match' | 'none' | 'ambiguous';
 }

@@ -25,8 +25,8 @@ export interface SyncDependencies {
   /** The organization slug, read from the key when the options name none. */
   resolveOrganization: () => Promise<string>;
   /**
-   * Scans the folder. A scanner may call `onFolderFound` once it knows the folder exists and
-   * before it hashes the files; the engine then lists the library while the files are hashed.
+   * Scans the folder. A scanner may call `onFolderFound` once it has found the folder and before
+   * it hashes the files. The engine then lists the library while the files are hashed.
    */
   scan: (onProgress: (done: number, total: number) => void, onFolderFound?: () => void) => Promise<ScanOutcome>;
   /** HTTP requests sent so far, retries included. */

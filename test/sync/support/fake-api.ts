@@ -3,7 +3,7 @@ import type { SyncApi } from '../../../core/src/sync/api';
 import { assetNameFor } from '../../../core/src/sync/paths';
 import type { FilePart } from '../../../core/src/transport';
 
-/** What a fake upload does instead of storing and answering normally. */
+/** Fault a fake upload applies instead of storing the files and responding normally. */
 export type UploadFault =
   | { kind: 'reject'; error: Error }
   /** Store the files, then fail as if the response was lost. */
