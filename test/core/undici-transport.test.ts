@@ -126,6 +126,25 @@ describe('undici transport uploads', () => {
     expect(received[1]!.content.byteLength).toBe(1000);
   });
 
+  it('sends every byte of parts read whole and parts read in chunks', async () => {
+    // Parts up to 256 KiB are read with one call; larger ones in 16 KiB chunks.
+    const sizes = [1, 1000, 256 * 1024, 256 * 1024 + 1, 16 * 1024 * 20, MiB + 5];
+    const parts = await Promise.all(sizes.map((size, index) => fileOf(`part-${index}.png`, randomBytes(size))));
+    let received: Array<{ head: string; content: Buffer }> = [];
+    const server = await serve(async (request, response) => {
+      received = splitParts(await readRequestBody(request), request.headers['content-type'] ?? '');
+      sendData(response, { responseText: 'Uploaded', assets: parts.map((_, index) => asset(`u${index}`)) }, 201);
+    });
+    const { client } = clientFor(server, transport());
+
+    await client.uploadAssets('photos', parts);
+
+    const fs = await import('node:fs/promises');
+    const expected = await Promise.all(parts.map((part) => fs.readFile((part.source as { path: string }).path)));
+    expect(received.map((part) => part.content.byteLength)).toEqual(sizes);
+    expect(received.map((part, index) => part.content.equals(expected[index]!))).toEqual(sizes.map(() => true));
+  });
+
   it('keeps memory flat while uploading a large file', async () => {
     const size = 256 * MiB;
     const large = await sparseFile('large.png', size);
@@ -305,6 +324,20 @@ describe('undici transport uploads', () => {
     expect((error as Error).message).toBe(
       `Invalid files[0].size: 99, but ${(part.source as { path: string }).path} has 100 bytes. Pass the current size.`,
     );
+    expect(server.requests).toBe(0);
+  });
+
+  it('names the first file in part order when several are wrong', async () => {
+    // The files are checked at once; the error is the first one in the order of the parts.
+    const good = await fileOf('good.png', randomBytes(10));
+    const changed = await fileOf('changed.png', randomBytes(100));
+    const missing: FilePart = { filename: 'missing.png', contentType: 'image/png', size: 1, source: { kind: 'path', path: join(folder, 'gone.png') } };
+    const server = await serve((_request, response) => sendData(response, {}));
+    const { client } = clientFor(server, transport());
+
+    const error = await client.uploadAssets('photos', [good, { ...changed, size: 99 }, missing]).catch((caught: unknown) => caught);
+
+    expect((error as RasterUsageError).parameter).toBe('files[1].size');
     expect(server.requests).toBe(0);
   });
 

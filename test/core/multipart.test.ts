@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import type { FilePart } from '@raster-toolkit/core';
+
+import { createMultipartBody } from '../../core/src/node/multipart';
+
+let folder: string;
+
+beforeEach(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'raster-multipart-'));
+});
+
+afterEach(async () => {
+  await rm(folder, { recursive: true, force: true });
+});
+
+async function fileOf(size: number): Promise<FilePart> {
+  const path = join(folder, 'image.png');
+  await writeFile(path, randomBytes(size));
+  return { filename: 'image.png', contentType: 'image/png', size, source: { kind: 'path', path } };
+}
+
+async function readAll(stream: AsyncIterable<unknown>): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of stream) bytes += (chunk as Uint8Array).byteLength;
+  return bytes;
+}
+
+describe('createMultipartBody', () => {
+  // Files up to 256 KiB are read with one call, larger ones in 16 KiB chunks.
+  it.each([1_000, 256 * 1024, 256 * 1024 + 1, 320 * 1024])('streams exactly the declared length for a file of %i bytes', async (size) => {
+    const body = await createMultipartBody([await fileOf(size)]);
+
+    expect(await readAll(body.stream)).toBe(body.length);
+  });
+
+  it.each([
+    ['grew', 1_000, 1],
+    ['shrank', 1_000, -200],
+    ['grew by one byte', 300 * 1024, 1],
+    ['shrank by one byte', 300 * 1024, -1],
+    ['grew by one byte at a chunk boundary', 320 * 1024, 1],
+  ])('fails the body of a file that %s after the check', async (_change, size, delta) => {
+    const part = await fileOf(size);
+    const body = await createMultipartBody([part]);
+    const path = (part.source as { path: string }).path;
+    if (delta > 0) await appendFile(path, randomBytes(delta));
+    else await truncate(path, size + delta);
+
+    await expect(readAll(body.stream)).rejects.toThrow(`${path} changed while it was uploaded: expected ${size} bytes, read ${size + delta}`);
+  });
+});
