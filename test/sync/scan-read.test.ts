@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { checkFile } from '../../core/src/node/scan';
+import { checkFile, scanFolder } from '../../core/src/node/scan';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -31,8 +31,9 @@ afterEach(async () => {
 });
 
 describe('checkFile', () => {
-  // Files over 1 MiB are read in several chunks through one reused buffer.
-  it.each([1_000, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5])('hashes a file of %i bytes', async (size) => {
+  // Files up to 64 KiB are read with synchronous calls; files over 1 MiB are read in several
+  // chunks through one reused buffer.
+  it.each([1_000, 64 * 1024, 64 * 1024 + 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5])('hashes a file of %i bytes', async (size) => {
     const bytes = pngLike(size);
     const absolutePath = join(root, 'image.png');
     await writeFile(absolutePath, bytes);
@@ -47,6 +48,8 @@ describe('checkFile', () => {
   it.each([
     ['grew', 1_000, 1_200],
     ['shrank', 1_000, 800],
+    ['grew by one byte at the limit of synchronous reads', 64 * 1024, 64 * 1024 + 1],
+    ['shrank by one byte past the limit of synchronous reads', 64 * 1024 + 1, 64 * 1024],
     ['grew past one chunk', 1024 * 1024, 1024 * 1024 + 10],
     ['grew by one byte', 3 * 1024 * 1024, 3 * 1024 * 1024 + 1],
     ['shrank by one byte', 3 * 1024 * 1024, 3 * 1024 * 1024 - 1],
@@ -58,5 +61,23 @@ describe('checkFile', () => {
 
     expect(checked.sha256).toBeUndefined();
     expect(checked.skipReason).toMatch(/changed while it was being read/);
+  });
+});
+
+describe('scanFolder', () => {
+  it('lets timers run while it reads many small files', async () => {
+    await Promise.all(Array.from({ length: 3_000 }, (_, index) => writeFile(join(root, `image-${index}.png`), pngLike(1_000))));
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 1);
+    let ticksWhenHashingStarted: number | undefined;
+
+    try {
+      const result = await scanFolder(root, { onProgress: () => (ticksWhenHashingStarted ??= ticks) });
+
+      expect(result.found && result.files.every((file) => file.sha256 !== undefined)).toBe(true);
+      expect(ticks).toBeGreaterThan(ticksWhenHashingStarted!);
+    } finally {
+      clearInterval(timer);
+    }
   });
 });
