@@ -24,8 +24,6 @@ export const DEFAULT_HASH_CONCURRENCY = 8;
 export interface ScanOptions extends DiscoverOptions {
   maxFileSize?: number | undefined;
   hashConcurrency?: number | undefined;
-  /** Called once the folder is known to exist, before the files are checked and hashed. */
-  onFolderFound?: (() => void) | undefined;
   /** Called after each file is checked, with the count done and the total. */
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -188,7 +186,6 @@ export async function checkFile(file: DiscoveredFile, maxFileSize: number): Prom
 export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanResult> {
   const discovery = await discoverFiles(root, options);
   if (!discovery.found) return discovery;
-  options.onFolderFound?.();
 
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   const total = discovery.files.length;

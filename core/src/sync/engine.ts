@@ -26,7 +26,7 @@ export interface SyncDependencies {
   resolveOrganization: () => Promise<string>;
   /**
    * Scans the folder. A scanner may call `onFolderFound` once it has found the folder and before
-   * it hashes the files. The engine then lists the library while the files are hashed.
+   * it walks it. The engine then lists the library while the files are found and hashed.
    */
   scan: (onProgress: (done: number, total: number) => void, onFolderFound?: () => void) => Promise<ScanOutcome>;
   /** HTTP requests sent so far, retries included. */
@@ -158,7 +158,7 @@ class SyncRun {
     logger.info(`Syncing ${options.path} into library ${options.library} (sync id "${options.syncId}", owner tag ${this.ownerTag}).`);
 
     // Scan first: a missing folder stops the run before any request. Once the scanner has found
-    // the folder, the listing runs while the files are hashed; it only reads.
+    // the folder, the listing runs while the files are found and hashed; it only reads.
     this.phase('scan');
     let earlyListing: Promise<Listing> | undefined;
     const startListing = (): void => {
