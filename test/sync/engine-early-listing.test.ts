@@ -59,6 +59,32 @@ describe('listing during the scan', () => {
     expect(report.counts.uploaded).toBe(1);
   });
 
+  it('reads the library list while it lists the owned assets', async () => {
+    const api = new FakeApi();
+    const listAssets = api.listAssets.bind(api);
+    let libraryListSent = false;
+    let libraryListSentDuringListing: boolean | undefined;
+    const listLibraries = api.listLibraries.bind(api);
+    api.listLibraries = async () => {
+      libraryListSent = true;
+      return listLibraries();
+    };
+    api.listAssets = async (...args) => {
+      // The listing's page comes back one timer turn later, as from a server.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (args[1].tags !== undefined) libraryListSentDuringListing ??= libraryListSent;
+      return listAssets(...args);
+    };
+
+    const report = await sync(api, async (_onProgress, onFolderFound) => {
+      onFolderFound?.();
+      return { found: true, files: [localFile('a.png')] };
+    });
+
+    expect(libraryListSentDuringListing).toBe(true);
+    expect(report.outcome).toBe('success');
+  });
+
   it('sends nothing when the folder is missing', async () => {
     const api = new FakeApi();
 

@@ -251,9 +251,9 @@ class SyncRun {
       return { failure: `Resolving the organization from the API key failed, so nothing was written: ${describeKeyError(error)}` };
     }
     try {
-      const owned = await listOwnedAssets(this.deps.api, this.options.library, this.ownerTag);
-      const foreignCount = await this.countForeign(owned.length);
-      return { owned, foreignCount };
+      // The library's asset count is read while the owned assets are listed.
+      const [owned, assetsCount] = await Promise.all([listOwnedAssets(this.deps.api, this.options.library, this.ownerTag), this.libraryAssetCount()]);
+      return { owned, foreignCount: Math.max(0, assetsCount - owned.length) };
     } catch (error) {
       return { failure: `Listing the library failed, so nothing was written: ${describeError(error)}` };
     }
@@ -384,12 +384,15 @@ class SyncRun {
     return this.report('success');
   }
 
-  /** Counts the library's assets without the owner tag, from the library's asset count. */
-  private async countForeign(ownedCount: number): Promise<number> {
+  /**
+   * Reads the library's asset count, from which the assets without the owner tag are counted;
+   * 0 when the library is not in the key's library list.
+   */
+  private async libraryAssetCount(): Promise<number> {
     for (let page = 1; ; page++) {
       const libraries = await this.deps.api.listLibraries({ page, pageSize: MAX_PAGE_SIZE });
       const library = libraries.find((candidate) => candidate.id === this.options.library);
-      if (library) return Math.max(0, library.assetsCount - ownedCount);
+      if (library) return library.assetsCount;
       if (libraries.length < MAX_PAGE_SIZE) break;
     }
     this.logger.debug(`Library ${this.options.library} is not in the key's library list; counting 0 foreign assets.`);
