@@ -199,6 +199,8 @@ export function displayPath(name: string): string {
  * property that covers the common ranges, not every code point.
  */
 export function displayWidth(text: string): number {
+  // Printable ASCII, the common case for paths, takes one column a character.
+  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
   let width = 0;
   for (const character of text) {
     const code = character.codePointAt(0) as number;
