@@ -33,7 +33,7 @@ async function readAll(stream: AsyncIterable<unknown>): Promise<number> {
 
 describe('createMultipartBody', () => {
   // Files up to 256 KiB are read with one call, larger ones in 16 KiB chunks.
-  it.each([1_000, 256 * 1024, 256 * 1024 + 1, 320 * 1024])('streams exactly the declared length for a file of %i bytes', async (size) => {
+  it.each([1_000, 256 * 1024, 256 * 1024 + 1, 320 * 1024])('streams the declared length (%i bytes)', async (size) => {
     const body = await createMultipartBody([await fileOf(size)]);
 
     expect(await readAll(body.stream)).toBe(body.length);
@@ -45,7 +45,7 @@ describe('createMultipartBody', () => {
     ['grew by one byte', 300 * 1024, 1],
     ['shrank by one byte', 300 * 1024, -1],
     ['grew by one byte at a chunk boundary', 320 * 1024, 1],
-  ])('fails the body of a file that %s after the check', async (_change, size, delta) => {
+  ])('fails when the file %s after the check', async (_change, size, delta) => {
     const part = await fileOf(size);
     const body = await createMultipartBody([part]);
     const path = (part.source as { path: string }).path;

@@ -59,7 +59,7 @@ describe('listing during the scan', () => {
     expect(report.counts.uploaded).toBe(1);
   });
 
-  it('reads the library list while it lists the owned assets', async () => {
+  it('lists libraries during the owned listing', async () => {
     const api = new FakeApi();
     const listAssets = api.listAssets.bind(api);
     let libraryListSent = false;
