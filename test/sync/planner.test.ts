@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import type { Asset } from '@raster-toolkit/core';
@@ -42,6 +43,10 @@ describe('sha256Hex', () => {
       expect(sha256Hex(text)).toBe(digest(text));
     },
   );
+
+  it('matches node:crypto for any string', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => sha256Hex(text) === digest(text)), { numRuns: 500 });
+  });
 });
 
 describe('tags', () => {
