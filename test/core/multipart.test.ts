@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,5 +54,13 @@ describe('createMultipartBody', () => {
     else await truncate(path, size + delta);
 
     await expect(readAll(body.stream)).rejects.toThrow(`${path} changed while it was uploaded: expected ${size} bytes, read ${size + delta}`);
+  });
+
+  it.skipIf(process.platform === 'win32')('rejects a named pipe without blocking', async () => {
+    const path = join(folder, 'image.png');
+    execFileSync('mkfifo', [path]);
+
+    await expect(createMultipartBody([{ filename: 'image.png', contentType: 'image/png', size: 10, source: { kind: 'path', path } }]))
+      .rejects.toThrow(`Invalid files[0].source: ${path} is not a regular file.`);
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,19 @@ describe('checkFile', () => {
 
     expect(checked.sha256).toBeUndefined();
     expect(checked.skipReason).toMatch(/changed while it was being read/);
+  });
+});
+
+describe('checkFile on a named pipe', () => {
+  it.skipIf(process.platform === 'win32')('skips a pipe without blocking', async () => {
+    // A file replaced by a named pipe after discovery: opening it must not wait for a writer.
+    const absolutePath = join(root, 'image.png');
+    execFileSync('mkfifo', [absolutePath]);
+
+    const checked = await checkFile({ path: 'image.png', absolutePath, size: 1_000 }, 100 * 1024 * 1024);
+
+    expect(checked.sha256).toBeUndefined();
+    expect(checked.skipReason).toMatch(/cannot be read|changed while it was being read/);
   });
 });
 

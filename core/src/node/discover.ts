@@ -254,7 +254,7 @@ async function visitLink(state: WalkState, linkPath: string, relativePath: strin
     }
     await walk(state, linkPath, new Set([...ancestors, target]));
   } else if (state.filter.accepts(relativePath)) {
-    await addFile(state, linkPath, relativePath, targetStats.isFile());
+    addFile(state, linkPath, relativePath, targetStats.isFile());
   }
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
@@ -111,10 +111,16 @@ async function* readFile(path: string, expectedSize: number): AsyncGenerator<Uin
   }
 }
 
+/**
+ * Flags of the synchronous opens. Non-blocking, so that a named pipe put in place of a file fails
+ * the check or the read instead of blocking the process until a writer opens it.
+ */
+const READ_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
 /** Reads a small file of `expectedSize` bytes and fails when it no longer has that size. */
 function readWholeFile(path: string, expectedSize: number): Uint8Array {
   const buffer = Buffer.allocUnsafe(expectedSize + 1);
-  const fd = openSync(path, 'r');
+  const fd = openSync(path, READ_NONBLOCKING);
   let read = 0;
   try {
     for (;;) {
@@ -164,7 +170,7 @@ function checkFileSize(file: FilePart, index: number): RasterUsageError | null {
   let size: number;
   try {
     // Opening the file proves that it can be read, which stat alone does not.
-    const fd = openSync(file.source.path, 'r');
+    const fd = openSync(file.source.path, READ_NONBLOCKING);
     try {
       const stats = fstatSync(fd);
       size = stats.isFile() ? stats.size : -1;

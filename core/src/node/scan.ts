@@ -4,7 +4,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 import { mapWithConcurrency } from '../sync/concurrency';
@@ -73,7 +73,9 @@ const SYNC_SLICE_MS = 4;
 /** Reads a small file with one synchronous read of its size plus one byte. */
 function readSmallFile(absolutePath: string, expectedSize: number): FileRead {
   const buffer = Buffer.allocUnsafe(expectedSize + 1);
-  const fd = openSync(absolutePath, 'r');
+  // Non-blocking, so that a named pipe put in place of the file fails the read instead of
+  // blocking the process until a writer opens it.
+  const fd = openSync(absolutePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   let bytesRead = 0;
   try {
     for (;;) {
