@@ -232,9 +232,12 @@ describe('action bundle', () => {
     const first = await runAction(workspace, themes);
     expect(first.code).toBe(0);
     await rm(path.join(workspace.root, 'images/themes/joy'), { recursive: true });
-    // More new files than one upload batch of 20 holds, so a batch is still waiting when the signal comes.
-    for (const folder of ['brand', 'docs', 'odd', 'unicode', 'photos']) {
-      await cp(path.join(sampleImages, folder), path.join(workspace.root, 'images/themes/extra', folder), { recursive: true });
+    // More new files than two upload batches of 20 hold: the next batch uploads while the last
+    // one is tagged, and a third batch is still waiting when the signal comes.
+    for (const copy of ['extra-1', 'extra-2', 'extra-3']) {
+      for (const folder of ['brand', 'docs', 'odd', 'unicode', 'photos']) {
+        await cp(path.join(sampleImages, folder), path.join(workspace.root, 'images/themes', copy, folder), { recursive: true });
+      }
     }
     emulator.admin.injectFaults([{ route: 'upload', kind: 'latency', latencyMs: 800, times: 1000 }]);
 

@@ -67,10 +67,13 @@ async function untaggedIds(): Promise<string[]> {
  * after its first stderr line matching `afterOutput`. Returns the run and the untagged assets it
  * added.
  */
-async function interruptedRun(signal: NodeJS.Signals, afterOutput: RegExp, afterMs: number, repeat?: { signal: NodeJS.Signals; afterMs: number }) {
+async function interruptedRun(
+  signal: NodeJS.Signals, afterOutput: RegExp, afterMs: number, repeat?: { signal: NodeJS.Signals; afterMs: number }, listingLagMs = 0,
+) {
   folder.mutate(6);
   await writeFolder(root(), folder);
   const before = new Set(await untaggedIds());
+  emulator.admin.configure({ listingLagMs });
   emulator.admin.injectFaults([
     { route: 'upload', kind: 'latency', latencyMs: 400, times: 1000 },
     { route: 'tag-assets', kind: 'latency', latencyMs: 80, times: 1000 },
@@ -78,6 +81,8 @@ async function interruptedRun(signal: NodeJS.Signals, afterOutput: RegExp, after
   const interrupt = repeat === undefined ? { signal, afterMs, afterOutput } : { signal, afterMs, afterOutput, repeat };
   const run = await runCli(cliOptions(), root(), interrupt, ['--concurrency', '2']);
   emulator.admin.clearFaults();
+  emulator.admin.configure({ listingLagMs: 0 });
+  await new Promise((resolve) => setTimeout(resolve, listingLagMs));
   const added = (await untaggedIds()).filter((id) => !before.has(id));
   return { run, added };
 }
@@ -89,18 +94,20 @@ async function nextRunCheck() {
   return { next, check };
 }
 
-// Output lines of raster-sync on a non-terminal: a line per phase, then a line per file.
-const PHASES: Array<[string, RegExp, number]> = [
-  ['start of uploads', /== uploading/, 0],
-  ['upload in flight', /== uploading/, 200],
-  ['first tagged file', /\nuploaded {2}/, 0],
-  ['prune', /== pruning/, 0],
-  ['wait for the listing', /== waiting for listing/, 0],
+// Output lines of raster-sync on a non-terminal: a line per phase, then a line per file. The last
+// field is the emulator's listing lag, which keeps the run waiting for the listing long enough
+// for the signal to arrive in that phase.
+const PHASES: Array<[string, RegExp, number, number]> = [
+  ['start of uploads', /== uploading/, 0, 0],
+  ['upload in flight', /== uploading/, 200, 0],
+  ['first tagged file', /\nuploaded {2}/, 0, 0],
+  ['prune', /== pruning/, 0, 0],
+  ['wait for the listing', /== waiting for listing/, 0, 1_000],
 ];
 
 describe('raster-sync stopped by a signal', () => {
-  it.each(PHASES)('SIGTERM at %s leaves nothing untagged', async (_, afterOutput, afterMs) => {
-    const { run, added } = await interruptedRun('SIGTERM', afterOutput, afterMs);
+  it.each(PHASES)('SIGTERM at %s leaves nothing untagged', async (_, afterOutput, afterMs, listingLagMs) => {
+    const { run, added } = await interruptedRun('SIGTERM', afterOutput, afterMs, undefined, listingLagMs);
 
     expect(run.signalled, run.stderr).toBe(true);
     expect(run.hung).toBe(false);

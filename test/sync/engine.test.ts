@@ -108,6 +108,24 @@ describe('runSync with a fake API', () => {
     expect(api.maxInFlight.tag).toBeLessThanOrEqual(3);
   });
 
+  it('uploads the next batch while tagging', async () => {
+    const api = new FakeApi();
+    const tagAssets = api.tagAssets.bind(api);
+    const uploadsStarted: number[] = [];
+    api.tagAssets = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      uploadsStarted.push(api.count('POST /assets '));
+      return tagAssets(...args);
+    };
+
+    const report = await sync(api, files(60), { concurrency: 1 });
+
+    expect(report.counts.uploaded).toBe(60);
+    // The first batch is tagged while the second uploads; the third waits for those tags.
+    expect(uploadsStarted.slice(0, 20)).toEqual(new Array(20).fill(2));
+    expect(uploadsStarted.slice(20, 40)).toEqual(new Array(20).fill(3));
+  });
+
   it('uploads, tags and then finds everything unchanged', async () => {
     const api = new FakeApi();
     const first = await sync(api, files(45));

@@ -411,7 +411,8 @@ describe('syncFolder against the emulator', () => {
       if (event.type === 'file' && event.outcome.status === 'uploaded') controller.abort();
     };
 
-    const report = await sync({ signal: controller.signal, onEvent, concurrency: 2 });
+    // Small batches, so that many are left when the first file is tagged.
+    const report = await sync({ signal: controller.signal, onEvent, concurrency: 2, batchBytes: 64 * 1024 });
 
     expect(report.outcome).toBe('partial');
     expect(report.counts.uploaded).toBeGreaterThan(0);

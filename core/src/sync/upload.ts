@@ -142,6 +142,14 @@ class UploadPhase {
   private readonly runId = Math.random().toString(36).slice(2, 8);
   private batchCounter = 0;
   private stopped = false;
+  /**
+   * Batches whose upload returned and whose assets are being tagged. A worker takes its next
+   * batch without waiting for them, so that uploads keep the connections busy, but not while more
+   * than `concurrency` batches are being tagged.
+   */
+  private readonly tagging = new Set<Promise<void>>();
+  /** The first unexpected error of a batch's tagging, thrown once the phase has settled. */
+  private taggingFailure: { error: unknown } | null = null;
 
   constructor(private readonly input: UploadPhaseInput) {
     this.tagLimiter = new Limiter(input.concurrency);
@@ -152,7 +160,12 @@ class UploadPhase {
     if (batches.length > 0) await this.window.takeBaseline(this.input.api, this.input.libraryId, this.input.logger);
     this.input.logger.info(`Uploading ${plural(this.input.uploads.length, 'file')} in ${plural(batches.length, 'batch', 'batches')}.`);
 
-    await mapWithConcurrency(batches, this.input.concurrency, (batch) => this.startBatch(batch, 0));
+    try {
+      await mapWithConcurrency(batches, this.input.concurrency, (batch) => this.startBatch(batch, 0));
+    } finally {
+      await Promise.all(this.tagging);
+    }
+    if (this.taggingFailure !== null) throw this.taggingFailure.error;
 
     return { outcomes: this.outcomes, uploadedIds: this.uploadedIds, stopped: this.stopped };
   }
@@ -167,6 +180,7 @@ class UploadPhase {
    * succeed; then settles its files without a request.
    */
   private async startBatch(batch: PlannedUpload[], resends: number): Promise<void> {
+    while (this.tagging.size > this.input.concurrency) await Promise.race(this.tagging);
     if (this.input.signal?.aborted) {
       this.stopped = true;
       for (const upload of batch) {
@@ -185,19 +199,43 @@ class UploadPhase {
 
   /**
    * Sends one batch and settles every file in it, with the batch recorded in the journal until
-   * it is settled. `resends` counts earlier lost responses.
+   * it is settled. `resends` counts earlier lost responses. Resolves once the upload returns;
+   * the tagging of its assets goes on in `tagging`.
    */
   private async sendBatch(batch: PlannedUpload[], resends: number): Promise<void> {
     const startedAt = this.input.now();
     const pendingId = await this.recordPending(batch, startedAt);
-    try {
-      await this.uploadAndTag(batch, resends, startedAt);
-    } finally {
+    const settle = async (): Promise<void> => {
       if (pendingId !== null && !this.untaggedLeft && !this.ambiguousBatches.has(batch)) await this.clearPending(pendingId);
+    };
+
+    let answered: { tagged: Promise<void> } | null;
+    try {
+      answered = await this.upload(batch, resends, startedAt);
+    } catch (error) {
+      await settle();
+      throw error;
     }
+    if (answered === null) {
+      await settle();
+      return;
+    }
+
+    const tracked: Promise<void> = answered.tagged
+      .finally(settle)
+      .catch((error: unknown) => {
+        this.taggingFailure ??= { error };
+      })
+      .finally(() => this.tagging.delete(tracked));
+    this.tagging.add(tracked);
   }
 
-  private async uploadAndTag(batch: PlannedUpload[], resends: number, startedAt: number): Promise<void> {
+  /**
+   * Uploads one batch. When the upload returns, starts tagging its assets and returns that
+   * work, wrapped so that awaiting the upload does not await the tagging; after a failed upload,
+   * settles the batch's files and returns null.
+   */
+  private async upload(batch: PlannedUpload[], resends: number, startedAt: number): Promise<{ tagged: Promise<void> } | null> {
     let assets: Asset[];
 
     await this.gate.acquireShared();
@@ -209,12 +247,11 @@ class UploadPhase {
     } catch (error) {
       this.gate.releaseShared();
       await this.handleUploadError(batch, error, startedAt, resends);
-      return;
+      return null;
     }
     this.gate.releaseShared();
 
-    const pairs = await this.matchAssets(batch, assets);
-    await this.tagAll(pairs);
+    return { tagged: this.matchAssets(batch, assets).then((pairs) => this.tagAll(pairs)) };
   }
 
   private async handleUploadError(batch: PlannedUpload[], error: unknown, startedAt: number, resends: number): Promise<void> {
