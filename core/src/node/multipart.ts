@@ -4,12 +4,13 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
 import { RasterUsageError } from '../errors';
 import type { FilePart } from '../transport';
+import { READ_NONBLOCKING, readExpectedBytesSync } from './sync-read';
 
 /** Every file part of an upload carries this field name. */
 export const FILE_FIELD_NAME = 'files';
@@ -111,31 +112,13 @@ async function* readFile(path: string, expectedSize: number): AsyncGenerator<Uin
   }
 }
 
-/**
- * Flags of the synchronous opens. Non-blocking, so that a named pipe put in place of a file fails
- * the check or the read instead of blocking the process until a writer opens it.
- */
-const READ_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
-
 /** Reads a small file of `expectedSize` bytes and fails when it no longer has that size. */
 function readWholeFile(path: string, expectedSize: number): Uint8Array {
-  const buffer = Buffer.allocUnsafe(expectedSize + 1);
-  const fd = openSync(path, READ_NONBLOCKING);
-  let read = 0;
-  try {
-    for (;;) {
-      const count = readSync(fd, buffer, read, buffer.length - read, read);
-      read += count;
-      // A file that grew returns the extra byte with the rest, so the expected size ends the loop.
-      if (count === 0 || read === buffer.length || read === expectedSize) break;
-    }
-  } finally {
-    closeSync(fd);
+  const bytes = readExpectedBytesSync(path, expectedSize);
+  if (bytes.length !== expectedSize) {
+    throw new Error(`${path} changed while it was uploaded: expected ${expectedSize} bytes, read ${bytes.length}`);
   }
-  if (read !== expectedSize) {
-    throw new Error(`${path} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}`);
-  }
-  return buffer.subarray(0, read);
+  return bytes;
 }
 
 /** Headers of one part, quoting the filename as browsers do in `FormData`. */

@@ -4,13 +4,13 @@
  */
 
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 import { mapWithConcurrency } from '../sync/concurrency';
 import { detectMediaType, MEDIA_SNIFF_BYTES } from '../sync/media-type';
 import type { LocalFile } from '../sync/plan';
 import { discoverFiles, type DiscoverOptions, type DiscoveredFile } from './discover';
+import { readExpectedBytesSync } from './sync-read';
 
 /**
  * Per-file size limit of the Raster API. Not published by Raster: 100 MiB is this project's
@@ -72,23 +72,8 @@ const SYNC_SLICE_MS = 4;
 
 /** Reads a small file with one synchronous read of its size plus one byte. */
 function readSmallFile(absolutePath: string, expectedSize: number): FileRead {
-  const buffer = Buffer.allocUnsafe(expectedSize + 1);
-  // Non-blocking, so that a named pipe put in place of the file fails the read instead of
-  // blocking the process until a writer opens it.
-  const fd = openSync(absolutePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  let bytesRead = 0;
-  try {
-    for (;;) {
-      const count = readSync(fd, buffer, bytesRead, buffer.length - bytesRead, bytesRead);
-      bytesRead += count;
-      // A file that grew returns the extra byte with the rest, so the expected size ends the loop.
-      if (count === 0 || bytesRead === buffer.length || bytesRead === expectedSize) break;
-    }
-  } finally {
-    closeSync(fd);
-  }
-
-  const bytes = buffer.subarray(0, bytesRead);
+  const bytes = readExpectedBytesSync(absolutePath, expectedSize);
+  const bytesRead = bytes.length;
   const head = bytes.subarray(0, Math.min(MEDIA_SNIFF_BYTES, bytesRead));
   const contentType = detectMediaType(head);
   if (contentType === null) return { sha256: '', head, bytesRead, contentType };
