@@ -10,7 +10,7 @@ import { mapWithConcurrency } from '../sync/concurrency';
 import { detectMediaType, MEDIA_SNIFF_BYTES } from '../sync/media-type';
 import type { LocalFile } from '../sync/plan';
 import { discoverFiles, type DiscoverOptions, type DiscoveredFile } from './discover';
-import { readExpectedBytesSync } from './sync-read';
+import { READ_NONBLOCKING, readExpectedBytesSync } from './sync-read';
 
 /**
  * Per-file size limit of the Raster API. Not published by Raster: 100 MiB is this project's
@@ -96,7 +96,7 @@ async function readFile(absolutePath: string, expectedSize: number): Promise<Fil
   let contentType: string | null | undefined;
   const buffer = Buffer.allocUnsafe(Math.min(expectedSize + 1, READ_CHUNK_BYTES));
 
-  const handle = await open(absolutePath, 'r');
+  const handle = await open(absolutePath, READ_NONBLOCKING);
   try {
     while (bytesRead <= expectedSize) {
       const { bytesRead: count } = await handle.read(buffer, 0, buffer.length, bytesRead);

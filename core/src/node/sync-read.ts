@@ -1,10 +1,11 @@
-/** Synchronous reads of small files, shared by the scan and the multipart upload body. */
+/** Reads of the files to sync, shared by the scan and the multipart upload body. */
 
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 
 /**
- * Flags of the synchronous opens. Non-blocking, so that a named pipe put in place of a file fails
- * the check or the read instead of blocking the process until a writer opens it.
+ * Flags of every open of a file to sync. Non-blocking, so that a named pipe put in place of a
+ * file fails the check or the read instead of waiting for a writer. A blocked synchronous open
+ * stops the process; a blocked open in the thread pool keeps it from exiting, even on a signal.
  */
 export const READ_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
