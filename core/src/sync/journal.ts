@@ -114,7 +114,7 @@ export async function findAdoptions(input: RecoveryInput): Promise<Recovery | nu
   }
   if (batches.length === 0) return null;
 
-  input.logger.info(`Found ${batches.length} upload batches that an interrupted run left untagged; looking for their assets.`);
+  input.logger.info(`Found ${plural(batches.length, 'upload batch', 'upload batches')} that an interrupted run left untagged; looking for their assets.`);
   let recent: Asset[];
   try {
     const since = Math.min(...batches.map((batch) => earliestCreatedOf(batch)));
