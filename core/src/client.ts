@@ -617,6 +617,12 @@ function checkFileParts(files: readonly FilePart[]): void {
     if (file.source?.kind !== 'bytes' && file.source?.kind !== 'path') {
       throw new RasterUsageError(`${parameter}.source`, `Invalid ${parameter}.source. Pass { kind: 'bytes' } or { kind: 'path' }.`);
     }
+    if (file.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(file.sha256)) {
+      throw new RasterUsageError(
+        `${parameter}.sha256`,
+        `Invalid ${parameter}.sha256: ${JSON.stringify(file.sha256)}. Pass the SHA-256 of the bytes as 64 hex digits, or leave it out.`,
+      );
+    }
   }
 }
 

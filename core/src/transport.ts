@@ -14,6 +14,12 @@ export interface FilePart {
   contentType: string;
   size: number;
   source: FileSource;
+  /**
+   * SHA-256 of the bytes the caller expects to send, as 64 hex digits. The Node transport hashes
+   * a `path` source as it reads it and fails the upload with a `RasterUsageError` on
+   * `files[i].sha256` before the part's last byte is sent when the bytes differ.
+   */
+  sha256?: string | undefined;
 }
 
 export type RequestBody =

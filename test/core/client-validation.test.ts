@@ -202,6 +202,15 @@ describe('RasterClient arguments', () => {
     expect((await usageError(client.uploadAssets('photos', [bytesPart(' ', 'abc')]))).parameter).toBe('files[0].filename');
   });
 
+  it('rejects a malformed SHA-256 of a part', async () => {
+    const { client } = setup();
+    const part = { ...bytesPart('a.png', 'abc'), sha256: 'abc' };
+
+    expect((await usageError(client.uploadAssets('photos', [part]))).message).toBe(
+      'Invalid files[0].sha256: "abc". Pass the SHA-256 of the bytes as 64 hex digits, or leave it out.',
+    );
+  });
+
   it('rejects an invalid email for an anonymous library', async () => {
     const error = await usageError(RasterClient.createAnonymousLibrary({ transport: fakeTransport() }, { email: 'nobody' }));
 

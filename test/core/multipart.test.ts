@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { appendFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -54,6 +54,45 @@ describe('createMultipartBody', () => {
     else await truncate(path, size + delta);
 
     await expect(readAll(body.stream)).rejects.toThrow(`${path} changed while it was uploaded: expected ${size} bytes, read ${size + delta}`);
+  });
+
+  // A file replaced by a named pipe after the check: parts up to 256 KiB are read synchronously,
+  // larger ones through the thread pool, and neither open may wait for a writer.
+  it.skipIf(process.platform === 'win32').each([1_000, 300 * 1024])('fails a %i-byte part replaced by a pipe', async (size) => {
+    const part = await fileOf(size);
+    const body = await createMultipartBody([part]);
+    const path = (part.source as { path: string }).path;
+    await rm(path);
+    execFileSync('mkfifo', [path]);
+
+    await expect(readAll(body.stream)).rejects.toMatchObject({ parameter: 'files[0].source', message: expect.stringContaining(path) });
+  });
+
+  // Parts up to 256 KiB are read whole; a larger part's last chunk is held back until it is checked.
+  it.each([1_000, 300 * 1024])('fails a %i-byte part whose bytes changed', async (size) => {
+    const part = await fileOf(size);
+    const path = (part.source as { path: string }).path;
+    const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
+    const body = await createMultipartBody([{ ...part, sha256 }]);
+    await writeFile(path, randomBytes(size));
+    let sent = 0;
+
+    const reading = (async () => {
+      for await (const chunk of body.stream) sent += (chunk as Uint8Array).byteLength;
+    })();
+
+    await expect(reading).rejects.toMatchObject({ parameter: 'files[0].sha256', message: expect.stringContaining(`not ${sha256}`) });
+    // The part's last byte was never passed on: the part's CRLF and the closing boundary follow it.
+    const boundary = /boundary=(.+)$/.exec(body.contentType)![1]!;
+    expect(sent).toBeLessThan(body.length - `\r\n--${boundary}--\r\n`.length);
+  });
+
+  it('streams a part whose bytes have the given SHA-256', async () => {
+    const part = await fileOf(300 * 1024);
+    const sha256 = createHash('sha256').update(await readFile((part.source as { path: string }).path)).digest('hex');
+    const body = await createMultipartBody([{ ...part, sha256 }]);
+
+    expect(await readAll(body.stream)).toBe(body.length);
   });
 
   it.skipIf(process.platform === 'win32')('rejects a named pipe without blocking', async () => {

@@ -340,6 +340,21 @@ describe('undici transport uploads', () => {
     expect(server.requests).toBe(0);
   });
 
+  it('rejects a part whose bytes changed', async () => {
+    const part = await fileOf('changed.png', randomBytes(300 * 1024));
+    const server = await serve(async (request, response) => {
+      await readRequestBody(request).catch(() => undefined);
+      sendData(response, {});
+    });
+    const { client } = clientFor(server, transport());
+
+    const error = await client.uploadAssets('photos', [{ ...part, sha256: 'a'.repeat(64) }]).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterUsageError);
+    expect((error as RasterUsageError).parameter).toBe('files[0].sha256');
+    expect(server.requests).toBeLessThanOrEqual(1);
+  });
+
   it('rejects a folder as a file', async () => {
     const server = await serve((_request, response) => sendData(response, {}));
     const { client } = clientFor(server, transport());

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
@@ -400,6 +401,32 @@ describe('syncFolder against the emulator', () => {
     const second = await sync({ waitForListing: false, include: ['brand/**'] });
 
     expect(second.counts.uploaded).toBeGreaterThan(0);
+  });
+
+  it('fails a file rewritten after the scan', async () => {
+    // Same size, other bytes: only the SHA-256 shows that the file is not the one in the plan.
+    const path = join(folder.path, 'brand/logo-128.png');
+    const original = await readFile(path);
+    const onEvent = (event: SyncEvent) => {
+      if (event.type !== 'plan') return;
+      const rewritten = Buffer.from(original);
+      rewritten[rewritten.length - 1] = rewritten.at(-1)! ^ 0xff;
+      writeFileSync(path, rewritten);
+    };
+
+    const report = await sync({ include: ['brand/**'], onEvent });
+
+    expect(report.outcome).toBe('failed');
+    const failed = report.files.filter((file) => file.status === 'failed');
+    expect(failed.map((file) => file.path)).toEqual(['brand/logo-128.png']);
+    expect(failed[0]!.reason).toMatch(/changed or was removed after it was hashed/);
+    expect(report.counts.uploaded).toBe(report.plan.upload.length - 1);
+    const names = (await listAllAssets(emulator)).map((asset) => asset.name);
+    expect(names).not.toContain('logo-128');
+
+    const next = await sync({ include: ['brand/**'] });
+    expect(next.outcome).toBe('success');
+    expect(next.counts.uploaded).toBe(1);
   });
 
   it('stops cleanly when aborted mid-upload', async () => {

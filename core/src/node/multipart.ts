@@ -3,7 +3,7 @@
  * read from disk while the request is written and memory use does not grow with file size.
  */
 
-import { randomUUID } from 'node:crypto';
+import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -59,7 +59,7 @@ async function* generateBody(
     if (file.source.kind === 'bytes') {
       yield file.source.bytes;
     } else {
-      yield* readFile(file.source.path, file.size);
+      yield* readFilePart(file, file.source.path, index);
     }
 
     yield CRLF;
@@ -84,14 +84,38 @@ const READ_CHUNK_BYTES = 16 * 1024;
  */
 const WHOLE_READ_MAX_BYTES = 256 * 1024;
 
-/** Streams a file and fails when its size is no longer `expectedSize` bytes. */
-async function* readFile(path: string, expectedSize: number): AsyncGenerator<Uint8Array, void, undefined> {
+/**
+ * Streams the file of part `index`, failing with a `RasterUsageError` when the file changed.
+ * The parameter is `files[index].size` when the size differs and `files[index].sha256` when the
+ * bytes differ; the SHA-256 is checked before the last chunk is passed on. A read that fails
+ * gives `files[index].source`.
+ */
+async function* readFilePart(file: FilePart, path: string, index: number): AsyncGenerator<Uint8Array, void, undefined> {
+  try {
+    yield* readFile(file, path, index);
+  } catch (error) {
+    if (error instanceof RasterUsageError) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new RasterUsageError(
+      `files[${index}].source`,
+      `Invalid files[${index}].source: ${path} could not be read while it was uploaded (${String(code ?? error)}). Upload it again.`,
+    );
+  }
+}
+
+async function* readFile(file: FilePart, path: string, index: number): AsyncGenerator<Uint8Array, void, undefined> {
+  const expectedSize = file.size;
+  const hash = file.sha256 === undefined ? null : createHash('sha256');
+
   if (expectedSize <= WHOLE_READ_MAX_BYTES) {
-    yield readWholeFile(path, expectedSize);
+    const bytes = readExpectedBytesSync(path, expectedSize);
+    if (bytes.length !== expectedSize) throw sizeChanged(index, path, expectedSize, bytes.length);
+    if (hash !== null) checkDigest(file, path, index, hash.update(bytes));
+    yield bytes;
     return;
   }
 
-  const handle = await open(path, 'r');
+  const handle = await open(path, READ_NONBLOCKING);
   try {
     let read = 0;
     for (;;) {
@@ -100,25 +124,37 @@ async function* readFile(path: string, expectedSize: number): AsyncGenerator<Uin
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, read);
       read += bytesRead;
       if (read > expectedSize) break;
-      if (bytesRead > 0) yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      if (bytesRead > 0) {
+        const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+        hash?.update(chunk);
+        if (hash !== null && read === expectedSize) checkDigest(file, path, index, hash);
+        yield chunk;
+      }
       // A regular file returns fewer bytes than asked only at its end.
       if (bytesRead < buffer.length) break;
     }
-    if (read !== expectedSize) {
-      throw new Error(`${path} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}`);
-    }
+    if (read !== expectedSize) throw sizeChanged(index, path, expectedSize, read);
   } finally {
     await handle.close();
   }
 }
 
-/** Reads a small file of `expectedSize` bytes and fails when it no longer has that size. */
-function readWholeFile(path: string, expectedSize: number): Uint8Array {
-  const bytes = readExpectedBytesSync(path, expectedSize);
-  if (bytes.length !== expectedSize) {
-    throw new Error(`${path} changed while it was uploaded: expected ${expectedSize} bytes, read ${bytes.length}`);
-  }
-  return bytes;
+function sizeChanged(index: number, path: string, expectedSize: number, read: number): RasterUsageError {
+  return new RasterUsageError(
+    `files[${index}].size`,
+    `Invalid files[${index}].size: ${path} changed while it was uploaded: expected ${expectedSize} bytes, read ${read}. Upload it again.`,
+  );
+}
+
+/** Throws when the bytes fed to `hash` do not have the part's SHA-256. */
+function checkDigest(file: FilePart, path: string, index: number, hash: Hash): void {
+  const digest = hash.digest('hex');
+  if (digest === file.sha256?.toLowerCase()) return;
+  throw new RasterUsageError(
+    `files[${index}].sha256`,
+    `Invalid files[${index}].sha256: ${path} changed while it was uploaded: its bytes now have the SHA-256 ${digest}, ` +
+      `not ${file.sha256}. Upload it again.`,
+  );
 }
 
 /** Headers of one part, quoting the filename as browsers do in `FormData`. */

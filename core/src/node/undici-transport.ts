@@ -144,6 +144,11 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
     if (request.signal?.aborted) {
       throw request.signal.reason;
     }
+    // A file part that changed while it was read stops the body before its end, so the service
+    // cannot have stored the upload.
+    if (error instanceof RasterUsageError) {
+      throw error;
+    }
 
     const sent = body === undefined ? !CONNECT_ERROR_CODES.has(errorCode(error) ?? '') : bodySent;
     throw new RasterNetworkError({ method: request.method, path, cause: error, bodySent: sent });

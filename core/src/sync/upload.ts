@@ -91,12 +91,13 @@ function errorKind(error: unknown): string | undefined {
 }
 
 /**
- * Returns the index of the file part a transport rejected before sending, because the file no
- * longer has the size it was hashed with or cannot be read (`RasterUsageError` on `files[i]`).
+ * Returns the index of the file part a transport rejected before sending it whole, because the
+ * file no longer has the size or the SHA-256 it was hashed with or cannot be read
+ * (`RasterUsageError` on `files[i]`).
  */
 function changedFileIndex(error: unknown, batchLength: number): number | undefined {
   if (!(error instanceof RasterUsageError)) return undefined;
-  const match = /^files\[(\d+)\]\.(size|source)$/.exec(error.parameter);
+  const match = /^files\[(\d+)\]\.(size|source|sha256)$/.exec(error.parameter);
   const index = match === null ? Number.NaN : Number(match[1]);
   return Number.isInteger(index) && index < batchLength ? index : undefined;
 }
@@ -111,6 +112,8 @@ function filePart(upload: PlannedUpload): FilePart {
     contentType: upload.file.contentType ?? 'application/octet-stream',
     size: upload.size,
     source,
+    // The fingerprint tag is derived from this hash, so the bytes sent must still have it.
+    sha256: upload.file.sha256,
   };
 }
 
@@ -231,8 +234,8 @@ class UploadPhase {
   }
 
   /**
-   * Uploads one batch. When the upload returns, starts tagging its assets and returns that
-   * work, wrapped so that awaiting the upload does not await the tagging; after a failed upload,
+   * Uploads one batch. When the upload returns, starts tagging its assets and returns that work,
+   * wrapped so that awaiting the upload does not await the tagging. After a failed upload, it
    * settles the batch's files and returns null.
    */
   private async upload(batch: PlannedUpload[], resends: number, startedAt: number): Promise<{ tagged: Promise<void> } | null> {
@@ -265,8 +268,9 @@ class UploadPhase {
 
     const changed = changedFileIndex(error, batch.length);
     if (changed !== undefined) {
-      // The transport checks every file before it sends a byte, so nothing was stored: fail the
-      // file that changed since it was hashed and send the others.
+      // The transport checks every file before it sends a byte, and it stops the body before its
+      // end when a file changes while it is read. So nothing was stored: fail the file that
+      // changed since it was hashed and send the others.
       const upload = batch[changed]!;
       this.finish({
         path: upload.path,
