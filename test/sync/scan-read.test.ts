@@ -80,6 +80,22 @@ describe('checkFile on a named pipe', () => {
 });
 
 describe('scanFolder', () => {
+  it('hashes small files read into one buffer', async () => {
+    // A large file, then smaller ones: each hash must cover only its own file's bytes.
+    const sizes = [200_000, 1_000, 150_000, 10, 200_000];
+    const contents = sizes.map((size, index) => {
+      const bytes = pngLike(size);
+      bytes.fill(index + 1, PNG_SIGNATURE.length);
+      return bytes;
+    });
+    await Promise.all(contents.map((bytes, index) => writeFile(join(root, `image-${index}.png`), bytes)));
+
+    const result = await scanFolder(root);
+
+    expect(result.found && result.files.map((file) => file.sha256)).toEqual(contents.map(sha256));
+  });
+
+
   it('lets timers run between reads', async () => {
     await Promise.all(Array.from({ length: 3_000 }, (_, index) => writeFile(join(root, `image-${index}.png`), pngLike(1_000))));
     let ticks = 0;

@@ -11,11 +11,11 @@ export const READ_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
 
 /**
  * Reads a file expected to have `expectedSize` bytes into a buffer of that size plus one byte,
- * with synchronous calls. Returns the bytes read: one more than expected when the file grew,
- * fewer when it shrank.
+ * with synchronous calls: `into` when it is large enough, else a new one. Returns the bytes read:
+ * one more than expected when the file grew, fewer when it shrank.
  */
-export function readExpectedBytesSync(path: string, expectedSize: number): Buffer {
-  const buffer = Buffer.allocUnsafe(expectedSize + 1);
+export function readExpectedBytesSync(path: string, expectedSize: number, into?: Buffer): Buffer {
+  const buffer = into !== undefined && into.length > expectedSize ? into : Buffer.allocUnsafe(expectedSize + 1);
   const fd = openSync(path, READ_NONBLOCKING);
   let bytesRead = 0;
   try {
