@@ -103,6 +103,21 @@ describe('discoverFiles', () => {
     expect((await skipped({ followSymlinks: true }))['a/b/back-to-a/']).toContain('loop');
   });
 
+  it('detects a loop under a linked root', async () => {
+    // The folders' real paths come from the root's: reached through a link, they must still
+    // match the real path of a link back to an ancestor.
+    await put('real/a/b/file.png');
+    await symlink(join(root, 'real/a'), join(root, 'real/a/b/back-to-a'));
+    await symlink(join(root, 'real'), join(root, 'linked-root'));
+
+    const result = await discoverFiles(join(root, 'linked-root'), { followSymlinks: true });
+
+    expect(result.found && result.files.map((file) => [file.path, file.skipReason?.includes('loop') ?? false])).toEqual([
+      ['a/b/back-to-a/', true],
+      ['a/b/file.png', false],
+    ]);
+  });
+
   it('applies include and exclude patterns', async () => {
     await put('a.png');
     await put('b.jpg');
