@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import { canonicalRelativePath } from '../sync/paths';
 import { compareStrings } from '../sync/plan';
+import { eventLoopSlices } from './event-loop';
 import { FileFilter } from './patterns';
 
 export interface DiscoverOptions {
@@ -56,20 +57,14 @@ export type DiscoveryResult =
   | { found: true; files: DiscoveredFile[] }
   | { found: false; reason: string };
 
-/**
- * Time in milliseconds that the walk may spend in synchronous `stat` calls before it lets the
- * event loop run. A synchronous `stat` of a file takes a few microseconds. Through the promise
- * API, 16 at a time, each call cost more main-thread time than that, for the hand-off to the
- * thread pool and back.
- */
-const STAT_SLICE_MS = 4;
-
 interface WalkState {
   root: string;
   realRoot: string;
   filter: FileFilter;
   options: DiscoverOptions;
   files: DiscoveredFile[];
+  /** Pause to await before each folder read and each `stat`, since both are synchronous. */
+  nextSlice: () => Promise<void>;
 }
 
 /** Returns true when `target` is `root` or inside it. */
@@ -108,6 +103,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
     filter: new FileFilter(options.include, options.exclude),
     options,
     files: [],
+    nextSlice: eventLoopSlices(),
   };
   await walk(state, absoluteRoot, state.realRoot, new Set([state.realRoot]));
 
@@ -145,6 +141,7 @@ async function nameProblem(folder: string, name: string): Promise<string | undef
  */
 async function walk(state: WalkState, folder: string, realFolder: string, ancestors: ReadonlySet<string>): Promise<void> {
   let entries: Dirent[];
+  await state.nextSlice();
   try {
     // One synchronous call per folder: reading a folder through `opendir` took several hand-offs
     // to the thread pool, and the walk of 10,000 files in 100 folders spent about 40 ms waiting.
@@ -198,12 +195,8 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
     }
   }
 
-  let sliceStart = performance.now();
   for (const file of files) {
-    if (performance.now() - sliceStart >= STAT_SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
+    await state.nextSlice();
     addFile(state, file.absolutePath, file.relativePath, file.isRegular);
   }
 }
@@ -274,6 +267,8 @@ function addFile(state: WalkState, absolutePath: string, relativePath: string, i
   }
 
   try {
+    // A synchronous stat of a file takes a few microseconds. Through the promise API, 16 at a
+    // time, each call cost more main-thread time than that, for the hand-off to the thread pool.
     const stats = statSync(absolutePath);
     state.files.push({ path: relativePath, absolutePath, size: stats.size });
   } catch (error) {

@@ -10,6 +10,7 @@ import { mapWithConcurrency } from '../sync/concurrency';
 import { detectMediaType, MEDIA_SNIFF_BYTES } from '../sync/media-type';
 import type { LocalFile } from '../sync/plan';
 import { discoverFiles, type DiscoverOptions, type DiscoveredFile } from './discover';
+import { eventLoopSlices } from './event-loop';
 import { READ_NONBLOCKING, readExpectedBytesSync } from './sync-read';
 
 /**
@@ -62,12 +63,6 @@ interface FileRead {
  * through the thread pool, several at once, which also suits a cold cache.
  */
 const SYNC_READ_MAX_BYTES = 1024 * 1024;
-
-/**
- * Time in milliseconds that the scan may spend in synchronous reads before it lets the event loop
- * run, so that the listing that runs during the scan is not held up.
- */
-const SYNC_SLICE_MS = 4;
 
 /**
  * Buffer of the synchronous reads, reused by each: a file's bytes are hashed before the next read
@@ -183,19 +178,10 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   const total = discovery.files.length;
   let done = 0;
-  let sliceStart = performance.now();
-  /** While set, every worker waits for the event loop to run once before its next file. */
-  let pause: Promise<void> | null = null;
+  const nextSlice = eventLoopSlices();
 
   const files = await mapWithConcurrency(discovery.files, options.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY, async (file) => {
-    if (pause === null && performance.now() - sliceStart >= SYNC_SLICE_MS) {
-      pause = new Promise((resolve) => setImmediate(() => {
-        pause = null;
-        sliceStart = performance.now();
-        resolve();
-      }));
-    }
-    if (pause !== null) await pause;
+    await nextSlice();
     const checked = await checkFile(file, maxFileSize);
     done += 1;
     options.onProgress?.(done, total);

@@ -1,0 +1,30 @@
+/** Stretches of synchronous file calls that still let the event loop run. */
+
+/**
+ * Time in milliseconds that synchronous file calls may run before the event loop runs again, so
+ * that the listing during the scan and signal handlers are not held up.
+ */
+export const SYNC_SLICE_MS = 4;
+
+/**
+ * Returns a function to await before each synchronous step. It resolves at once until `sliceMs`
+ * milliseconds have passed since the event loop last ran, then once the event loop has run.
+ * Concurrent callers share that wait, so none runs on while the others wait.
+ */
+export function eventLoopSlices(sliceMs = SYNC_SLICE_MS): () => Promise<void> {
+  let sliceStart = performance.now();
+  let pause: Promise<void> | null = null;
+
+  return () => {
+    if (pause === null && performance.now() - sliceStart >= sliceMs) {
+      pause = new Promise((resolve) => {
+        setImmediate(() => {
+          pause = null;
+          sliceStart = performance.now();
+          resolve();
+        });
+      });
+    }
+    return pause ?? Promise.resolve();
+  };
+}
