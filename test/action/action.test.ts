@@ -232,7 +232,7 @@ describe('action bundle', () => {
     const first = await runAction(workspace, themes);
     expect(first.code).toBe(0);
     await rm(path.join(workspace.root, 'images/themes/joy'), { recursive: true });
-    // More new files than two upload batches of 20 hold: the next batch uploads while the last
+    // More new files than fit in two upload batches of 20: the next batch uploads while the last
     // one is tagged, and a third batch is still waiting when the signal comes.
     for (const copy of ['extra-1', 'extra-2', 'extra-3']) {
       for (const folder of ['brand', 'docs', 'odd', 'unicode', 'photos']) {

@@ -68,7 +68,7 @@ describe('createMultipartBody', () => {
     await expect(readAll(body.stream)).rejects.toMatchObject({ parameter: 'files[0].source', message: expect.stringContaining(path) });
   });
 
-  // Parts up to 256 KiB are read whole; a larger part's last chunk is held back until it is checked.
+  // Parts up to 256 KiB are read whole, and a larger part's last chunk waits until it is checked.
   it.each([1_000, 300 * 1024])('fails a %i-byte part whose bytes changed', async (size) => {
     const part = await fileOf(size);
     const path = (part.source as { path: string }).path;
@@ -87,7 +87,7 @@ describe('createMultipartBody', () => {
     expect(sent).toBeLessThan(body.length - `\r\n--${boundary}--\r\n`.length);
   });
 
-  it('streams a part whose bytes have the given SHA-256', async () => {
+  it('streams a part with a matching SHA-256', async () => {
     const part = await fileOf(300 * 1024);
     const sha256 = createHash('sha256').update(await readFile((part.source as { path: string }).path)).digest('hex');
     const body = await createMultipartBody([{ ...part, sha256 }]);

@@ -127,7 +127,7 @@ describe('undici transport uploads', () => {
   });
 
   it('sends whole-read and chunked parts intact', async () => {
-    // Parts up to 256 KiB are read with one call; larger ones in 16 KiB chunks.
+    // Parts up to 256 KiB are read with one call, and larger ones in 16 KiB chunks.
     const sizes = [1, 1000, 256 * 1024, 256 * 1024 + 1, 16 * 1024 * 20, MiB + 5];
     const parts = await Promise.all(sizes.map((size, index) => fileOf(`part-${index}.png`, randomBytes(size))));
     let received: Array<{ head: string; content: Buffer }> = [];

@@ -121,7 +121,7 @@ describe('runSync with a fake API', () => {
     const report = await sync(api, files(60), { concurrency: 1 });
 
     expect(report.counts.uploaded).toBe(60);
-    // The first batch is tagged while the second uploads; the third waits for those tags.
+    // The first batch is tagged while the second uploads, and the third waits for those tags.
     expect(uploadsStarted.slice(0, 20)).toEqual(new Array(20).fill(2));
     expect(uploadsStarted.slice(20, 40)).toEqual(new Array(20).fill(3));
   });

@@ -32,8 +32,8 @@ afterEach(async () => {
 });
 
 describe('checkFile', () => {
-  // Files up to 1 MiB are read with synchronous calls; larger ones through the thread pool, in
-  // several chunks through one reused buffer.
+  // Files up to 1 MiB are read with synchronous calls, and larger ones through the thread pool,
+  // in several chunks through one reused buffer.
   it.each([1_000, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5])('hashes a file of %i bytes', async (size) => {
     const bytes = pngLike(size);
     const absolutePath = join(root, 'image.png');

@@ -86,9 +86,9 @@ const WHOLE_READ_MAX_BYTES = 256 * 1024;
 
 /**
  * Streams the file of part `index`, failing with a `RasterUsageError` when the file changed.
- * The parameter is `files[index].size` when the size differs and `files[index].sha256` when the
- * bytes differ; the SHA-256 is checked before the last chunk is passed on. A read that fails
- * gives `files[index].source`.
+ * The parameter is `files[index].size` when the size differs, and `files[index].sha256` when the
+ * bytes differ, checked before the last chunk is passed on. A read that fails gives
+ * `files[index].source`.
  */
 async function* readFilePart(file: FilePart, path: string, index: number): AsyncGenerator<Uint8Array, void, undefined> {
   try {

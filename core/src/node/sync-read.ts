@@ -5,7 +5,7 @@ import { closeSync, constants, openSync, readSync } from 'node:fs';
 /**
  * Flags of every open of a file to sync. Non-blocking, so that a named pipe put in place of a
  * file fails the check or the read instead of waiting for a writer. A blocked synchronous open
- * stops the process; a blocked open in the thread pool keeps it from exiting, even on a signal.
+ * stops the process, and a blocked open in the thread pool keeps it from exiting, even on a signal.
  */
 export const READ_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 

@@ -158,7 +158,7 @@ class SyncRun {
     logger.info(`Syncing ${options.path} into library ${options.library} (sync id "${options.syncId}", owner tag ${this.ownerTag}).`);
 
     // Scan first: a missing folder stops the run before any request. Once the scanner has found
-    // the folder, the listing runs while the files are found and hashed; it only reads.
+    // the folder, the listing runs while the files are found and hashed, since it only reads.
     this.phase('scan');
     let earlyListing: Promise<Listing> | undefined;
     const startListing = (): void => {
@@ -385,8 +385,8 @@ class SyncRun {
   }
 
   /**
-   * Reads the library's asset count, from which the assets without the owner tag are counted;
-   * 0 when the library is not in the key's library list.
+   * Reads the library's asset count, from which the assets without the owner tag are counted.
+   * Returns 0 when the library is not in the key's library list.
    */
   private async libraryAssetCount(): Promise<number> {
     for (let page = 1; ; page++) {

@@ -202,8 +202,8 @@ class UploadPhase {
 
   /**
    * Sends one batch and settles every file in it, with the batch recorded in the journal until
-   * it is settled. `resends` counts earlier lost responses. Resolves once the upload returns;
-   * the tagging of its assets goes on in `tagging`.
+   * it is settled. `resends` counts earlier lost responses. Resolves once the upload returns,
+   * while the tagging of its assets goes on in `tagging`.
    */
   private async sendBatch(batch: PlannedUpload[], resends: number): Promise<void> {
     const startedAt = this.input.now();
@@ -212,19 +212,19 @@ class UploadPhase {
       if (pendingId !== null && !this.untaggedLeft && !this.ambiguousBatches.has(batch)) await this.clearPending(pendingId);
     };
 
-    let answered: { tagged: Promise<void> } | null;
+    let uploaded: { tagged: Promise<void> } | null;
     try {
-      answered = await this.upload(batch, resends, startedAt);
+      uploaded = await this.upload(batch, resends, startedAt);
     } catch (error) {
       await settle();
       throw error;
     }
-    if (answered === null) {
+    if (uploaded === null) {
       await settle();
       return;
     }
 
-    const tracked: Promise<void> = answered.tagged
+    const tracked: Promise<void> = uploaded.tagged
       .finally(settle)
       .catch((error: unknown) => {
         this.taggingFailure ??= { error };
