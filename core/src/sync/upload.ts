@@ -254,7 +254,10 @@ class UploadPhase {
     }
     this.gate.releaseShared();
 
-    return { tagged: this.matchAssets(batch, assets).then((pairs) => this.tagAll(pairs)) };
+    const tagged = this.matchAssets(batch, assets).then((pairs) => this.tagAll(pairs));
+    // `sendBatch` handles a failure only after its own await, so mark it handled from the start.
+    tagged.catch(() => undefined);
+    return { tagged };
   }
 
   private async handleUploadError(batch: PlannedUpload[], error: unknown, startedAt: number, resends: number): Promise<void> {
