@@ -96,12 +96,14 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
  * Creates `filePath` with `content` unless it exists, and returns false when it exists. The content
  * goes to a temporary file that is then hard-linked into place, so no reader ever finds the lock
  * file empty. Where hard links are not supported, it creates the file with O_EXCL and writes it.
+ * Calls `onCreated` as soon as the file exists, before any further await.
  */
-async function createExclusive(filePath: string, content: string): Promise<boolean> {
+async function createExclusive(filePath: string, content: string, onCreated: () => void): Promise<boolean> {
   const temporary = `${filePath}.${randomUUID()}.tmp`;
   await writeFile(temporary, content);
   try {
     await link(temporary, filePath);
+    onCreated();
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -113,6 +115,7 @@ async function createExclusive(filePath: string, content: string): Promise<boole
 
   try {
     const handle = await open(filePath, 'wx');
+    onCreated();
     try {
       await handle.writeFile(content);
     } finally {
@@ -138,8 +141,9 @@ export async function acquireRunLock(filePath: string, syncId: string): Promise<
   const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), syncId };
 
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (await createExclusive(filePath, JSON.stringify(owner))) {
-      heldByThisProcess.add(filePath);
+    // The lock counts as held from the moment the file exists: another acquire in this process
+    // that read it during the cleanup after the link would otherwise take it for a stale lock.
+    if (await createExclusive(filePath, JSON.stringify(owner), () => heldByThisProcess.add(filePath))) {
       const release = async (): Promise<void> => {
         heldByThisProcess.delete(filePath);
         await unlink(filePath).catch(() => undefined);
