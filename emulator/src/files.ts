@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, resourceNotFound } from './api-error';
@@ -26,10 +25,8 @@ export async function serveFile(request: IncomingMessage, response: ServerRespon
     return;
   }
 
-  const blobPath = services.persistence.blobPath(asset.id);
-  try {
-    await stat(blobPath);
-  } catch {
+  const blob = await services.persistence.findBlob(asset.id);
+  if (blob === null) {
     sendError(response, resourceNotFound(`The file of asset "${asset.id}" is missing from storage.`));
     return;
   }
@@ -58,8 +55,12 @@ export async function serveFile(request: IncomingMessage, response: ServerRespon
     response.end();
     return;
   }
+  if (blob.bytes !== undefined) {
+    response.end(range === null ? blob.bytes : blob.bytes.subarray(range.start, range.end + 1));
+    return;
+  }
   try {
-    await pipeline(createReadStream(blobPath, range === null ? {} : range), response);
+    await pipeline(createReadStream(blob.path, range === null ? {} : range), response);
   } catch {
     response.destroy();
   }

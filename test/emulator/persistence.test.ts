@@ -109,6 +109,27 @@ describe('data folder', () => {
 
     expect(await ownFolders()).toEqual([]);
   });
+
+  test('in-memory emulator writes only large files', async () => {
+    const ownFolders = async () => (await readdir(tmpdir())).filter((name) => name.startsWith(`raster-emulator-${process.pid}-`));
+    const emulator = await startEmulator();
+    try {
+      const [folder] = await ownFolders();
+      const logo = await imageBytes('brand/logo-128.png');
+      const large = new Uint8Array(1024 * 1024 + 1);
+      large.set(logo);
+
+      await upload(emulator, [['logo.png', logo]]);
+      expect(await readdir(join(tmpdir(), folder ?? '', 'files'))).toEqual([]);
+      const uploaded = await upload(emulator, [['large.png', large]]);
+      expect(await readdir(join(tmpdir(), folder ?? '', 'files'))).toEqual([uploaded.json.data.assets[0].id]);
+
+      await emulator.admin.reset();
+      expect(await readdir(join(tmpdir(), folder ?? '', 'files'))).toEqual([]);
+    } finally {
+      await emulator.stop();
+    }
+  });
 });
 
 describe('killed process', () => {

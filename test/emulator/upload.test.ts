@@ -358,3 +358,55 @@ describe('malformed multipart', () => {
     expect(await listedCount()).toBe(0);
   });
 });
+
+/**
+ * Builds a baseline JPEG whose frame header comes after `padding` bytes of application segments,
+ * so its size can only be read past the file's first bytes.
+ */
+function paddedJpeg(padding: number, width: number, height: number): Buffer {
+  const segments: Buffer[] = [];
+  for (let left = padding; left > 0; ) {
+    const payload = Math.min(left, 65_533);
+    segments.push(Buffer.from([0xff, 0xe1, (payload + 2) >> 8, (payload + 2) & 0xff]), Buffer.alloc(payload, 0x20));
+    left -= payload;
+  }
+  const frame = [0xff, 0xc0, 0, 17, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, 1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1];
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), ...segments, Buffer.from([...frame, 0xff, 0xd9])]);
+}
+
+describe('files in memory and on disk', () => {
+  const small = paddedJpeg(200_000, 640, 480);
+  const large = paddedJpeg(1_200_000, 320, 200);
+
+  for (const mode of ['in memory', 'with a data folder'] as const) {
+    test(`200 kB and 1.2 MB files, ${mode}`, async () => {
+      const target = mode === 'in memory' ? await startEmulator() : emulator;
+      target.admin.configure({ maxFileSize: 2 * 1024 * 1024 });
+      try {
+        const response = await upload(target, [
+          ['small.jpg', small],
+          ['large.jpg', large],
+        ]);
+        const [smallAsset, largeAsset] = response.json.data.assets;
+
+        expect([smallAsset.width, smallAsset.height, smallAsset.size]).toEqual([640, 480, small.byteLength]);
+        expect([largeAsset.width, largeAsset.height, largeAsset.size]).toEqual([320, 200, large.byteLength]);
+        for (const [asset, bytes] of [
+          [smallAsset, small],
+          [largeAsset, large],
+        ] as const) {
+          const whole = await fetch(asset.url);
+          const tail = await fetch(asset.url, { headers: { Range: `bytes=${bytes.length - 70_000}-` } });
+          // Buffer.equals compares a megabyte at once, where toEqual would walk it byte by byte.
+          expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+          expect(tail.status).toBe(206);
+          expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(bytes.length - 70_000))).toBe(true);
+        }
+      } finally {
+        if (target !== emulator) {
+          await target.stop();
+        }
+      }
+    });
+  }
+});

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { findSvgRootTag } from './detect';
 
 export interface Dimensions {
@@ -15,21 +15,40 @@ interface ByteSource {
 /** Upper bound on boxes, markers or elements visited, so a hostile file cannot loop for long. */
 const MAX_STEPS = 10_000;
 
+/** A received file: its size, its first bytes in memory, and the file with all of its bytes. */
+export interface StoredBytes {
+  /** Path of the file with every byte, or null when `head` contains all of them. */
+  path: string | null;
+  size: number;
+  /** The file's first bytes; reads that fall inside them need no file access. */
+  head: Buffer;
+}
+
 /**
  * Reads the width and height of an image or video from the file itself, or returns null when
- * the format has none that can be read (a corrupt header, or an SVG without usable sizes).
+ * the format has none that can be read (a corrupt header, or an SVG without usable sizes). Most
+ * formats keep their size in the first bytes, so the file is opened only when a read goes past
+ * `head`.
  */
-export async function readDimensions(path: string, contentType: string): Promise<Dimensions | null> {
-  const handle = await open(path, 'r');
+export async function readDimensions(file: StoredBytes, contentType: string): Promise<Dimensions | null> {
+  const { head, size } = file;
+  let handle: FileHandle | null = null;
   try {
-    const { size } = await handle.stat();
     const source: ByteSource = {
       size,
       async read(offset, length) {
-        const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-        if (buffer.length === 0) {
-          return buffer;
+        const end = Math.min(offset + length, size);
+        if (end <= offset) {
+          return Buffer.alloc(0);
         }
+        if (end <= head.length) {
+          return head.subarray(offset, end);
+        }
+        if (file.path === null) {
+          return head.subarray(offset, Math.min(end, head.length));
+        }
+        handle ??= await open(file.path, 'r');
+        const buffer = Buffer.alloc(end - offset);
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
         return buffer.subarray(0, bytesRead);
       },
@@ -39,7 +58,7 @@ export async function readDimensions(path: string, contentType: string): Promise
   } catch {
     return null;
   } finally {
-    await handle.close();
+    await (handle as FileHandle | null)?.close();
   }
 }
 

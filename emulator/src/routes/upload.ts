@@ -51,9 +51,9 @@ export const uploadRoutes: RouteDefinition[] = [
       try {
         const types = validateFiles(files);
         const dimensions = await Promise.all(
-          files.map((file, index) => readDimensions(file.tempPath, types[index]?.contentType ?? '')),
+          files.map((file, index) => readDimensions({ path: file.tempPath, size: file.size, head: file.head }, types[index]?.contentType ?? '')),
         );
-        await Promise.all(files.map((file, index) => persistence.storeBlob(file.tempPath, ids[index] ?? '')));
+        await Promise.all(files.map((file, index) => persistence.storeBlob(file, ids[index] ?? '')));
         await persistence.syncFiles();
 
         // Timestamps are taken in part order, so the last part is the newest asset.
@@ -82,8 +82,8 @@ export const uploadRoutes: RouteDefinition[] = [
           });
         }
       } catch (error) {
-        await Promise.allSettled(files.map((file) => rm(file.tempPath, { force: true })));
-        await Promise.allSettled(ids.map((id) => rm(persistence.blobPath(id), { force: true })));
+        await Promise.allSettled(files.map((file) => (file.tempPath === null ? undefined : rm(file.tempPath, { force: true }))));
+        await Promise.allSettled(ids.map((id) => persistence.removeBlob(id)));
         throw error;
       }
 

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomAlphanumeric } from '../random';
@@ -7,11 +7,27 @@ import type { StateSnapshot } from './records';
 const STATE_FILE = 'state.json';
 
 /**
+ * Most bytes an emulator without a data folder keeps in memory for uploaded files. Files are
+ * written to disk once it is reached, and also when they arrive too large to keep in memory.
+ */
+export const MEMORY_BLOBS_BYTES = 256 * 1024 * 1024;
+
+/** An uploaded file waiting to be stored: its bytes in memory, or a temporary file. */
+export interface UploadedBytes {
+  bytes: Buffer | null;
+  tempPath: string | null;
+}
+
+/** The location of a stored file's bytes: a buffer in memory or a file path. */
+export type StoredBlob = { bytes: Buffer; path?: undefined } | { path: string; bytes?: undefined };
+
+/**
  * Storage of the emulator's state and uploaded files. With a data folder, state and files
  * survive restarts and every write is atomic. The bytes go to a temporary file that is flushed
  * with fsync and then renamed over the old one, so a killed process leaves the previous or the
- * new version, never a torn one. Without a data folder, state stays in memory and files go to a
- * private temporary folder that `close()` removes.
+ * new version, never a torn one. Without a data folder, state stays in memory, and so do files
+ * up to `MEMORY_BLOBS_BYTES` in all. Other files go to a private temporary folder that `close()`
+ * removes.
  */
 export class Persistence {
   readonly filesDir: string;
@@ -21,6 +37,8 @@ export class Persistence {
   private readonly snapshot: () => StateSnapshot;
   private current: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  private readonly memoryBlobs = new Map<string, Buffer>();
+  private memoryBlobsBytes = 0;
 
   private constructor(root: string, durable: boolean, snapshot: () => StateSnapshot) {
     this.root = root;
@@ -108,12 +126,68 @@ export class Persistence {
     return join(this.filesDir, assetId);
   }
 
-  /** Moves an uploaded file from the temporary folder into storage under the asset's id. */
-  async storeBlob(tempPath: string, assetId: string): Promise<void> {
-    if (this.durable) {
-      await syncPath(tempPath, 'r+');
+  /**
+   * Stores an uploaded file under the asset's id: kept in memory when there is no data folder and
+   * the memory budget allows, otherwise written to or moved into the files folder.
+   */
+  async storeBlob(upload: UploadedBytes, assetId: string): Promise<void> {
+    if (upload.bytes !== null) {
+      const size = upload.bytes.length;
+      if (!this.durable && this.memoryBlobsBytes + size <= MEMORY_BLOBS_BYTES) {
+        this.memoryBlobs.set(assetId, upload.bytes);
+        this.memoryBlobsBytes += size;
+        return;
+      }
+      const temp = this.tempPath();
+      try {
+        const handle = await open(temp, 'w');
+        try {
+          await handle.writeFile(upload.bytes);
+          if (this.durable) {
+            await handle.sync();
+          }
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, this.blobPath(assetId));
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+      return;
     }
-    await rename(tempPath, this.blobPath(assetId));
+    if (upload.tempPath === null) {
+      throw new Error(`The upload for asset "${assetId}" has neither bytes nor a temporary file.`);
+    }
+    if (this.durable) {
+      await syncPath(upload.tempPath, 'r+');
+    }
+    await rename(upload.tempPath, this.blobPath(assetId));
+  }
+
+  /** Finds the asset's stored bytes in memory or on disk; returns null when nothing is stored for it. */
+  async findBlob(assetId: string): Promise<StoredBlob | null> {
+    const bytes = this.memoryBlobs.get(assetId);
+    if (bytes !== undefined) {
+      return { bytes };
+    }
+    const path = this.blobPath(assetId);
+    try {
+      await stat(path);
+    } catch {
+      return null;
+    }
+    return { path };
+  }
+
+  /** Removes the asset's stored bytes, wherever they are; a missing file is not an error. */
+  async removeBlob(assetId: string): Promise<void> {
+    const bytes = this.memoryBlobs.get(assetId);
+    if (bytes !== undefined) {
+      this.memoryBlobs.delete(assetId);
+      this.memoryBlobsBytes -= bytes.length;
+    }
+    await rm(this.blobPath(assetId), { force: true });
   }
 
   /** Flushes the files folder so that renames done by `storeBlob` survive a crash. */
@@ -136,6 +210,8 @@ export class Persistence {
   }
 
   async removeAllBlobs(): Promise<void> {
+    this.memoryBlobs.clear();
+    this.memoryBlobsBytes = 0;
     await rm(this.filesDir, { recursive: true, force: true });
     await mkdir(this.filesDir, { recursive: true });
   }

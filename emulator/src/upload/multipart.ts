@@ -7,12 +7,19 @@ import { ApiError, badUserInput } from '../api-error';
 import { RequestAbortedError } from '../body';
 import { DETECTION_HEAD_BYTES } from '../media/detect';
 
-/** One file part, written to a temporary file while it arrived. */
+/** Largest file part kept in memory; a larger one is written to a temporary file as it arrives. */
+export const MEMORY_PART_BYTES = 1024 * 1024;
+
+/**
+ * One file part: in memory (`bytes`) when it is at most `MEMORY_PART_BYTES`, otherwise in the
+ * temporary file `tempPath`.
+ */
 export interface ReceivedFile {
   filename: string;
-  tempPath: string;
+  tempPath: string | null;
+  bytes: Buffer | null;
   size: number;
-  /** The file's first bytes (at most `DETECTION_HEAD_BYTES`), for type detection. */
+  /** The file's first bytes, at least `DETECTION_HEAD_BYTES` of them when the file has that many. */
   head: Buffer;
 }
 
@@ -27,8 +34,9 @@ export interface ReceiveOptions {
 export const FILES_FIELD = 'files';
 
 /**
- * Parses a `multipart/form-data` request as a stream and writes each file part to a temporary
- * file, so memory stays bounded whatever the file sizes. Fails as soon as a rule is broken: a
+ * Parses a `multipart/form-data` request as a stream. A small file part stays in memory, and a
+ * larger one goes to a temporary file as it arrives, so memory stays bounded whatever the file
+ * sizes. Fails as soon as a rule is broken: a
  * file over `maxFileSize` (413 `PAYLOAD_TOO_LARGE`), more than `maxFiles` files (400
  * `MAX_ASSETS_EXCEEDED`), a part under another field name or a non-file field (400
  * `BAD_USER_INPUT`), or a malformed or truncated body (400 `BAD_USER_INPUT`). On failure every
@@ -72,7 +80,7 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
       // Read and discard the rest of the body so the response can still reach the client.
       request.resume();
       void Promise.allSettled(writes)
-        .then(() => Promise.allSettled(files.map((file) => rm(file.tempPath, { force: true }))))
+        .then(() => Promise.allSettled(files.map((file) => (file.tempPath === null ? undefined : rm(file.tempPath, { force: true })))))
         .finally(() => reject(error));
     };
 
@@ -105,39 +113,51 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
         return;
       }
 
-      const file: ReceivedFile = { filename, tempPath: options.nextTempPath(), size: 0, head: Buffer.alloc(0) };
+      const file: ReceivedFile = { filename, tempPath: null, bytes: null, size: 0, head: Buffer.alloc(0) };
       files.push(file);
-      const headChunks: Buffer[] = [];
-      let headLength = 0;
-      const output = createWriteStream(file.tempPath);
-      openStreams.add(output);
+      // The part stays in memory while it is small; past MEMORY_PART_BYTES it moves to a file.
+      let memoryChunks: Buffer[] = [];
+      let output: WriteStream | null = null;
 
-      const written = new Promise<void>((resolveWrite, rejectWrite) => {
-        output.on('finish', () => {
-          openStreams.delete(output);
-          file.head = Buffer.concat(headChunks);
-          resolveWrite();
+      const spill = () => {
+        const tempPath = options.nextTempPath();
+        file.tempPath = tempPath;
+        const stream = createWriteStream(tempPath);
+        output = stream;
+        openStreams.add(stream);
+        const written = new Promise<void>((resolveWrite, rejectWrite) => {
+          stream.on('finish', () => {
+            openStreams.delete(stream);
+            resolveWrite();
+          });
+          stream.on('error', (error) => {
+            rejectWrite(error);
+            fail(error);
+          });
+          stream.on('close', () => {
+            if (!stream.writableFinished) {
+              rejectWrite(new Error(`Writing ${tempPath} was stopped.`));
+            }
+          });
         });
-        output.on('error', (error) => {
-          rejectWrite(error);
-          fail(error);
-        });
-        output.on('close', () => {
-          if (!output.writableFinished) {
-            rejectWrite(new Error(`Writing ${file.tempPath} was stopped.`));
-          }
-        });
-      });
-      // The rejection is handled through `fail` and `writes`; this keeps it from counting as unhandled meanwhile.
-      written.catch(() => undefined);
-      writes.push(written);
+        // The rejection is handled through `fail` and `writes`; this keeps it from counting as unhandled meanwhile.
+        written.catch(() => undefined);
+        writes.push(written);
+        const first = Buffer.concat(memoryChunks, file.size);
+        file.head = first.subarray(0, DETECTION_HEAD_BYTES);
+        stream.write(first);
+        memoryChunks = [];
+      };
 
       stream.on('data', (chunk: Buffer) => {
         file.size += chunk.length;
-        if (headLength < DETECTION_HEAD_BYTES) {
-          const part = chunk.subarray(0, DETECTION_HEAD_BYTES - headLength);
-          headChunks.push(Buffer.from(part));
-          headLength += part.length;
+        if (output === null) {
+          memoryChunks.push(chunk);
+          if (file.size <= MEMORY_PART_BYTES) {
+            return;
+          }
+          spill();
+          return;
         }
         if (!output.write(chunk)) {
           stream.pause();
@@ -158,7 +178,13 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
       });
       stream.on('end', () => {
         sources.delete(stream);
-        output.end();
+        if (output === null) {
+          file.bytes = Buffer.concat(memoryChunks, file.size);
+          file.head = file.bytes;
+          memoryChunks = [];
+        } else {
+          output.end();
+        }
       });
     });
 
