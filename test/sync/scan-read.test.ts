@@ -95,6 +95,22 @@ describe('scanFolder', () => {
     expect(result.found && result.files.map((file) => file.sha256)).toEqual(contents.map(sha256));
   });
 
+  it('hashes large files concurrently', async () => {
+    // Files over 1 MiB are read several at a time through a few shared buffers. Each hash must
+    // cover only its own file's bytes, whichever buffer it was read through.
+    const sizes = [3 * 1024 * 1024 + 7, 1024 * 1024 + 1, 2 * 1024 * 1024, 1024 * 1024 + 300, 4 * 1024 * 1024 + 1];
+    const contents = Array.from({ length: 12 }, (_, index) => {
+      const bytes = pngLike(sizes[index % sizes.length]!);
+      bytes.fill(index + 1, PNG_SIGNATURE.length);
+      return bytes;
+    });
+    await Promise.all(contents.map((bytes, index) => writeFile(join(root, `image-${String(index).padStart(2, '0')}.png`), bytes)));
+
+    const result = await scanFolder(root, { hashConcurrency: 4 });
+
+    expect(result.found && result.files.map((file) => file.sha256)).toEqual(contents.map(sha256));
+  });
+
 
   it('lets timers run between reads', async () => {
     await Promise.all(Array.from({ length: 3_000 }, (_, index) => writeFile(join(root, `image-${index}.png`), pngLike(1_000))));
