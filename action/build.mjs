@@ -6,32 +6,12 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { bundleOptions } from './bundle-options.mjs';
+
 const actionDir = path.dirname(fileURLToPath(import.meta.url));
 const repositoryRoot = path.dirname(actionDir);
 
-// Dependencies such as tunnel (used by @actions/http-client) are CommonJS and call require(),
-// which an ES module bundle lacks unless it defines one.
-const banner = "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
-
-const common = {
-  absWorkingDir: repositoryRoot,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  sourcemap: false,
-  legalComments: 'eof',
-  logLevel: 'warning',
-  banner: { js: banner },
-  // @actions/http-client pins undici 6 for the ProxyAgent of its OIDC token requests, which this
-  // action never makes. Resolving it to the core's undici 7 keeps one copy in the bundle.
-  alias: { undici: path.join(repositoryRoot, 'node_modules/undici') },
-  // undici alone is about 1 MB unminified, and esbuild cannot drop its unused CommonJS modules.
-  // Minifying keeps the action's bundle under 1 MB; keepNames keeps function names in stack traces.
-  minify: true,
-  keepNames: true,
-  write: false,
-};
+const common = { ...bundleOptions(repositoryRoot), write: false };
 
 /**
  * Writes each output file to a temporary name and renames it into place, so that a process

@@ -2,14 +2,16 @@
 // into a temporary folder, then runs the harness with this process's arguments.
 //
 // The sync CLI and the action run from their committed bundles in action/dist, which is what
-// users run. With --from-source they are bundled from action/src instead, with the same esbuild
-// options as action/build.mjs, so that a change can be measured before action/dist is rebuilt.
+// users run. With --from-source they are bundled from action/src instead, with the esbuild
+// options of action/build.mjs (action/bundle-options.mjs), so that a change can be measured before action/dist is rebuilt.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { build } from 'esbuild';
+
+import { bundleOptions } from '../../action/bundle-options.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(benchDir, '..', '..');
@@ -40,17 +42,9 @@ try {
   });
   if (fromSource) {
     await build({
-      absWorkingDir: repoRoot,
+      ...bundleOptions(repoRoot),
       entryPoints: { index: 'action/src/main.ts', cli: 'action/src/cli.ts' },
       outdir: join(outDir, 'action'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      sourcemap: false,
-      legalComments: 'eof',
-      logLevel: 'warning',
-      banner: { js: banner },
     });
   }
   const actionDir = fromSource ? join(outDir, 'action') : join(repoRoot, 'action', 'dist');
