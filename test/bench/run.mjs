@@ -3,7 +3,8 @@
 //
 // The sync CLI and the action run from their committed bundles in action/dist, which is what
 // users run. With --from-source they are bundled from action/src instead, with the esbuild
-// options of action/build.mjs (action/bundle-options.mjs), so that a change can be measured before action/dist is rebuilt.
+// options of action/build.mjs from action/bundle-options.mjs. A change can then be measured
+// before action/dist is rebuilt.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
