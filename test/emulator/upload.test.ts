@@ -378,6 +378,21 @@ describe('files in memory and on disk', () => {
   const small = paddedJpeg(200_000, 640, 480);
   const large = paddedJpeg(1_200_000, 320, 200);
 
+  test('type detection reads the first 64 KiB', async () => {
+    emulator.admin.configure({ maxFileSize: 2 * 1024 * 1024 });
+    for (const size of [100_000, 1024 * 1024 + 1]) {
+      // An SVG whose root element starts 70 kB in, after a comment, padded to `size` bytes.
+      const prefix = `<?xml version="1.0"?><!--${' '.repeat(70_000)}-->`;
+      const svg = `${prefix}<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>`;
+      const bytes = Buffer.concat([Buffer.from(svg), Buffer.alloc(size - svg.length, 0x20)]);
+
+      const response = await upload(emulator, [['late-root.svg', bytes]]);
+
+      expect(response.status).toBe(400);
+      expect(response.json.error.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
   for (const mode of ['in memory', 'with a data folder'] as const) {
     test(`200 kB and 1.2 MB files, ${mode}`, async () => {
       const target = mode === 'in memory' ? await startEmulator() : emulator;

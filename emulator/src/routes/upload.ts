@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { ApiError, badUserInput } from '../api-error';
 import { requireLibrary, type RouteDefinition } from '../context';
 import { MAX_UPLOAD_FILES } from '../limits';
-import { detectType, type DetectedType } from '../media/detect';
+import { DETECTION_HEAD_BYTES, detectType, type DetectedType } from '../media/detect';
 import { readDimensions } from '../media/dimensions';
 import { generateAssetId } from '../random';
 import { toApiAsset } from '../serialize';
@@ -19,7 +19,8 @@ function validateFiles(files: ReceivedFile[]): DetectedType[] {
     if (file.size === 0) {
       throw badUserInput(`The file "${file.filename}" is empty; nothing was stored.`);
     }
-    const type = detectType(file.head);
+    // Only the first bytes count, whether the file was kept in memory or written to disk.
+    const type = detectType(file.head.subarray(0, DETECTION_HEAD_BYTES));
     if (type === null) {
       throw badUserInput(
         `The file "${file.filename}" is not a supported type (JPEG, PNG, GIF, WebP, AVIF, HEIC, HEIF, TIFF, BMP, SVG, MP4, QuickTime or WebM); nothing was stored.`,
