@@ -91,7 +91,9 @@ export function formatReport(report: SyncReport, { withReason = true }: { withRe
 /** Formats one line a file, `path  url`, for every uploaded or unchanged asset, in aligned columns. */
 export function formatAssetUrls(report: SyncReport): string[] {
   const entries = Object.entries(assetMap(report)).map(([filePath, asset]) => [displayPath(filePath), asset] as const);
-  const width = Math.max(0, ...entries.map(([shown]) => displayWidth(shown)));
+  // A loop, because spreading a list of more than about 130,000 widths into Math.max overflows the stack.
+  let width = 0;
+  for (const [shown] of entries) width = Math.max(width, displayWidth(shown));
   return entries.map(([shown, asset]) => `  ${padToWidth(shown, width)}  ${asset.url ?? `(asset ${asset.id}, no url yet)`}`);
 }
 

@@ -134,6 +134,20 @@ describe('formatAssetUrls', () => {
     expect(displayWidth('スクリーン.png')).toBe(14);
     expect(lines).toEqual(['  a.png           https://cdn/a.png', '  スクリーン.png  https://cdn/b.png']);
   });
+
+  it('lists 200,000 files', () => {
+    const files = Array.from({ length: 200_000 }, (_, index) => ({
+      path: `shots/${String(index).padStart(6, '0')}.png`,
+      status: 'unchanged' as const,
+      assetId: `A${index}`,
+      url: `https://cdn/${index}.png`,
+    }));
+
+    const lines = formatAssetUrls(report({ files }));
+
+    expect(lines).toHaveLength(200_000);
+    expect(lines[199_999]).toBe('  shots/199999.png  https://cdn/199999.png');
+  });
 });
 
 describe('stepOutputs', () => {

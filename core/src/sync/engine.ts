@@ -282,7 +282,7 @@ class SyncRun {
     const recovery = await findAdoptions(this.recoveryInput(this.deps.journal, listing.owned));
     if (recovery === null) return null;
 
-    listing.owned.push(...recovery.adoptions.map((adoption) => adoption.asset));
+    for (const adoption of recovery.adoptions) listing.owned.push(adoption.asset);
     listing.foreignCount = Math.max(0, listing.foreignCount - recovery.adoptions.length);
     return recovery;
   }
@@ -298,7 +298,9 @@ class SyncRun {
     const alreadyOwned = owned.filter((asset) => !recovery.adoptions.some((adoption) => adoption.asset.id === asset.id));
     const failed = await applyAdoptions(this.recoveryInput(journal, alreadyOwned), recovery);
     const failedIds = new Set(failed.map((adoption) => adoption.asset.id));
-    this.adoptedAssetIds.push(...recovery.adoptions.map((adoption) => adoption.asset.id).filter((id) => !failedIds.has(id)));
+    for (const adoption of recovery.adoptions) {
+      if (!failedIds.has(adoption.asset.id)) this.adoptedAssetIds.push(adoption.asset.id);
+    }
 
     for (const adoption of failed) {
       const outcome = this.files.find((file) => file.assetId === adoption.asset.id);

@@ -117,7 +117,7 @@ export async function findAdoptions(input: RecoveryInput): Promise<Recovery | nu
   input.logger.info(`Found ${plural(batches.length, 'upload batch', 'upload batches')} that an interrupted run left untagged; looking for their assets.`);
   let recent: Asset[];
   try {
-    const since = Math.min(...batches.map((batch) => earliestCreatedOf(batch)));
+    const since = batches.reduce((earliest, batch) => Math.min(earliest, earliestCreatedOf(batch)), Infinity);
     recent = await listAssetsCreatedSince(input.api, input.libraryId, since);
   } catch (error) {
     input.logger.warn(`Listing the library to recover interrupted uploads failed: ${(error as Error).message}`);
