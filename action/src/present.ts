@@ -84,14 +84,14 @@ export function formatResult(report: SyncReport, { withReason = true }: { withRe
 export function formatReport(report: SyncReport, { withReason = true }: { withReason?: boolean } = {}): string[] {
   const lines = formatResult(report, { withReason });
   const urls = formatAssetUrls(report);
-  if (urls.length > 0) lines.push('', 'Assets:', ...urls);
-  return lines;
+  // concat, because spreading more than about 130,000 lines into push overflows the stack.
+  return urls.length > 0 ? lines.concat('', 'Assets:', urls) : lines;
 }
 
 /** Formats one line a file, `path  url`, for every uploaded or unchanged asset, in aligned columns. */
 export function formatAssetUrls(report: SyncReport): string[] {
   const entries = Object.entries(assetMap(report)).map(([filePath, asset]) => [displayPath(filePath), asset] as const);
-  // A loop, because spreading a list of more than about 130,000 widths into Math.max overflows the stack.
+  // A loop, because spreading more than about 130,000 widths into Math.max overflows the stack.
   let width = 0;
   for (const [shown] of entries) width = Math.max(width, displayWidth(shown));
   return entries.map(([shown, asset]) => `  ${padToWidth(shown, width)}  ${asset.url ?? `(asset ${asset.id}, no url yet)`}`);
