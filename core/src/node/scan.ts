@@ -189,12 +189,18 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
   let done = 0;
   const nextSlice = eventLoopSlices();
 
-  const files = await mapWithConcurrency(discovery.files, options.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY, async (file) => {
-    await nextSlice();
-    const checked = await checkFile(file, maxFileSize);
-    done += 1;
-    options.onProgress?.(done, total);
-    return checked;
-  });
+  let files: LocalFile[];
+  try {
+    files = await mapWithConcurrency(discovery.files, options.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY, async (file) => {
+      await nextSlice();
+      const checked = await checkFile(file, maxFileSize);
+      done += 1;
+      options.onProgress?.(done, total);
+      return checked;
+    });
+  } finally {
+    // The upload that follows does not read through these buffers, so they are left to the collector.
+    largeReadBuffers.length = 0;
+  }
   return { found: true, files };
 }
