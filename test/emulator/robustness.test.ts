@@ -3,8 +3,11 @@ import { connect, type Socket } from 'node:net';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
+import { Persistence } from '../../emulator/src/store/persistence';
+
+const originalStoreBlob = Persistence.prototype.storeBlob;
 import { imageBytes, libraryPath, raw } from './helpers';
 
 let emulator: RunningEmulator;
@@ -275,6 +278,40 @@ describe('unexpected failures', () => {
       expect((await raw(broken, 'GET', '/me')).status).toBe(200);
     } finally {
       await broken.stop();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('failed store leaves no file', async () => {
+    // The file over 1 MiB fails to store at once, while the small one is still being written.
+    // Nothing of the failed upload may stay in storage.
+    const folder = await mkdtemp(join(tmpdir(), 'emulator-store-'));
+    let smallStored: Promise<void> = Promise.resolve();
+    const store = vi.spyOn(Persistence.prototype, 'storeBlob').mockImplementation(async function (this: Persistence, upload, assetId) {
+      if (upload.tempPath !== null) {
+        throw new Error('Storing the large file failed.');
+      }
+      // The small file is stored only after the failure, as a slow disk would.
+      smallStored = new Promise((resolve) => setTimeout(resolve, 50)).then(() => originalStoreBlob.call(this, upload, assetId));
+      return smallStored;
+    });
+    const emulator = await startEmulator({ dataDir: folder, maxFileSize: 4 * 1024 * 1024 });
+    try {
+      const large = new Uint8Array(1024 * 1024 + 1);
+      large.set(logo);
+      const form = new FormData();
+      form.append('files', new Blob([logo]), 'logo.png');
+      form.append('files', new Blob([large]), 'large.png');
+
+      const response = await raw(emulator, 'POST', libraryPath(emulator, '/assets'), { rawBody: form });
+
+      expect(response.status).toBe(500);
+      await smallStored;
+      expect(await readdir(join(folder, 'files'))).toEqual([]);
+      expect(await readdir(join(folder, 'tmp'))).toEqual([]);
+    } finally {
+      store.mockRestore();
+      await emulator.stop();
       await rm(folder, { recursive: true, force: true });
     }
   });

@@ -54,7 +54,12 @@ export const uploadRoutes: RouteDefinition[] = [
         const dimensions = await Promise.all(
           files.map((file, index) => readDimensions({ path: file.tempPath, size: file.size, head: file.head }, types[index]?.contentType ?? '')),
         );
-        await Promise.all(files.map((file, index) => persistence.storeBlob(file, ids[index] ?? '')));
+        // Every store settles before a failure is raised, so the cleanup below runs after the last one.
+        const stored = await Promise.allSettled(files.map((file, index) => persistence.storeBlob(file, ids[index] ?? '')));
+        const storeFailure = stored.find((result) => result.status === 'rejected');
+        if (storeFailure !== undefined) {
+          throw storeFailure.reason;
+        }
         await persistence.syncFiles();
 
         // Timestamps are taken in part order, so the last part is the newest asset.
