@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEmulator } from '@raster-toolkit/emulator';
 import { imageBytes, libraryPath, raw, upload } from './helpers';
 import { buildCli, startCliJson, stopCli } from './cli-process';
+import { Persistence } from '../../emulator/src/store/persistence';
 
 let dataRoot: string;
 
@@ -116,10 +117,12 @@ describe('data folder', () => {
     try {
       const [folder] = await ownFolders();
       const logo = await imageBytes('brand/logo-128.png');
+      const mebibyte = new Uint8Array(1024 * 1024);
+      mebibyte.set(logo);
       const large = new Uint8Array(1024 * 1024 + 1);
       large.set(logo);
 
-      await upload(emulator, [['logo.png', logo]]);
+      await upload(emulator, [['logo.png', logo], ['mebibyte.png', mebibyte]]);
       expect(await readdir(join(tmpdir(), folder ?? '', 'files'))).toEqual([]);
       const uploaded = await upload(emulator, [['large.png', large]]);
       expect(await readdir(join(tmpdir(), folder ?? '', 'files'))).toEqual([uploaded.json.data.assets[0].id]);
@@ -128,6 +131,42 @@ describe('data folder', () => {
       expect(await readdir(join(tmpdir(), folder ?? '', 'files'))).toEqual([]);
     } finally {
       await emulator.stop();
+    }
+  });
+});
+
+describe('memory budget', () => {
+  test('files past the budget go to disk', async () => {
+    const persistence = await Persistence.open(
+      null,
+      () => {
+        throw new Error('An in-memory emulator saves no state.');
+      },
+      { memoryBlobsBytes: 3000 },
+    );
+    const file = (byte: number) => ({ bytes: Buffer.alloc(1000, byte), tempPath: null });
+    try {
+      for (const id of ['a', 'b', 'c', 'd']) {
+        await persistence.storeBlob(file(id.charCodeAt(0)), id);
+      }
+      expect(await readdir(persistence.filesDir)).toEqual(['d']);
+      expect((await persistence.findBlob('a'))?.bytes?.equals(Buffer.alloc(1000, 0x61))).toBe(true);
+      expect((await persistence.findBlob('d'))?.path).toBe(join(persistence.filesDir, 'd'));
+
+      // Removing a file frees its share of the budget.
+      await persistence.removeBlob('a');
+      await persistence.storeBlob(file(0x65), 'e');
+      expect(await persistence.findBlob('a')).toBeNull();
+      expect(await readdir(persistence.filesDir)).toEqual(['d']);
+
+      // Removing everything frees all of it.
+      await persistence.removeAllBlobs();
+      for (const id of ['f', 'g', 'h']) {
+        await persistence.storeBlob(file(0x66), id);
+      }
+      expect(await readdir(persistence.filesDir)).toEqual([]);
+    } finally {
+      await persistence.close();
     }
   });
 });

@@ -20,7 +20,7 @@ export interface StoredBytes {
   /** Path of the file with every byte, or null when `head` contains all of them. */
   path: string | null;
   size: number;
-  /** The file's first bytes; reads that fall inside them need no file access. */
+  /** The file's first bytes. Reads that fall inside them need no file access. */
   head: Buffer;
 }
 

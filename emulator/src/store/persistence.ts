@@ -7,10 +7,15 @@ import type { StateSnapshot } from './records';
 const STATE_FILE = 'state.json';
 
 /**
- * Most bytes an emulator without a data folder keeps in memory for uploaded files. Files are
- * written to disk once it is reached, and also when they arrive too large to keep in memory.
+ * Maximum bytes of uploaded files that an emulator without a data folder keeps in memory. Once
+ * they are reached, files are written to disk, like the files too large to keep in memory.
  */
 export const MEMORY_BLOBS_BYTES = 256 * 1024 * 1024;
+
+export interface PersistenceOptions {
+  /** Maximum bytes of uploaded files kept in memory without a data folder. */
+  memoryBlobsBytes?: number;
+}
 
 /** An uploaded file waiting to be stored: its bytes in memory, or a temporary file. */
 export interface UploadedBytes {
@@ -25,9 +30,9 @@ export type StoredBlob = { bytes: Buffer; path?: undefined } | { path: string; b
  * Storage of the emulator's state and uploaded files. With a data folder, state and files
  * survive restarts and every write is atomic. The bytes go to a temporary file that is flushed
  * with fsync and then renamed over the old one, so a killed process leaves the previous or the
- * new version, never a torn one. Without a data folder, state stays in memory, and so do files
- * up to `MEMORY_BLOBS_BYTES` in all. Other files go to a private temporary folder that `close()`
- * removes.
+ * new version, never a torn one. Without a data folder, state stays in memory, and so do the
+ * files received in memory (up to 1 MiB each), until they take `MEMORY_BLOBS_BYTES` in all. Other
+ * files go to a private temporary folder that `close()` removes.
  */
 export class Persistence {
   readonly filesDir: string;
@@ -38,10 +43,12 @@ export class Persistence {
   private current: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private readonly memoryBlobs = new Map<string, Buffer>();
+  private readonly memoryBlobsLimit: number;
   private memoryBlobsBytes = 0;
 
-  private constructor(root: string, durable: boolean, snapshot: () => StateSnapshot) {
+  private constructor(root: string, durable: boolean, snapshot: () => StateSnapshot, options: PersistenceOptions) {
     this.root = root;
+    this.memoryBlobsLimit = options.memoryBlobsBytes ?? MEMORY_BLOBS_BYTES;
     this.durable = durable;
     this.snapshot = snapshot;
     this.filesDir = join(root, 'files');
@@ -49,9 +56,9 @@ export class Persistence {
   }
 
   /** Opens the data folder (created when missing) or, with `dataDir` null, a temporary one. */
-  static async open(dataDir: string | null, snapshot: () => StateSnapshot): Promise<Persistence> {
+  static async open(dataDir: string | null, snapshot: () => StateSnapshot, options: PersistenceOptions = {}): Promise<Persistence> {
     const root = dataDir ?? (await mkdtemp(join(tmpdir(), `raster-emulator-${process.pid}-`)));
-    const persistence = new Persistence(root, dataDir !== null, snapshot);
+    const persistence = new Persistence(root, dataDir !== null, snapshot, options);
     await mkdir(persistence.filesDir, { recursive: true });
     // Upload files and state files left half-written by a killed process belong to nothing.
     await rm(persistence.tempDir, { recursive: true, force: true });
@@ -133,7 +140,7 @@ export class Persistence {
   async storeBlob(upload: UploadedBytes, assetId: string): Promise<void> {
     if (upload.bytes !== null) {
       const size = upload.bytes.length;
-      if (!this.durable && this.memoryBlobsBytes + size <= MEMORY_BLOBS_BYTES) {
+      if (!this.durable && this.memoryBlobsBytes + size <= this.memoryBlobsLimit) {
         this.memoryBlobs.set(assetId, upload.bytes);
         this.memoryBlobsBytes += size;
         return;
@@ -165,7 +172,7 @@ export class Persistence {
     await rename(upload.tempPath, this.blobPath(assetId));
   }
 
-  /** Finds the asset's stored bytes in memory or on disk; returns null when nothing is stored for it. */
+  /** Finds the asset's stored bytes in memory or on disk, or returns null when nothing is stored for it. */
   async findBlob(assetId: string): Promise<StoredBlob | null> {
     const bytes = this.memoryBlobs.get(assetId);
     if (bytes !== undefined) {
@@ -180,7 +187,7 @@ export class Persistence {
     return { path };
   }
 
-  /** Removes the asset's stored bytes, wherever they are; a missing file is not an error. */
+  /** Removes the asset's stored bytes from memory or disk. A missing file is not an error. */
   async removeBlob(assetId: string): Promise<void> {
     const bytes = this.memoryBlobs.get(assetId);
     if (bytes !== undefined) {

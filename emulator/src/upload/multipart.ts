@@ -7,7 +7,7 @@ import { ApiError, badUserInput } from '../api-error';
 import { RequestAbortedError } from '../body';
 import { DETECTION_HEAD_BYTES } from '../media/detect';
 
-/** Largest file part kept in memory; a larger one is written to a temporary file as it arrives. */
+/** Largest file part kept in memory. A larger one is written to a temporary file as it arrives. */
 export const MEMORY_PART_BYTES = 1024 * 1024;
 
 /**
@@ -36,8 +36,7 @@ export const FILES_FIELD = 'files';
 /**
  * Parses a `multipart/form-data` request as a stream. A small file part stays in memory, and a
  * larger one goes to a temporary file as it arrives, so memory stays bounded whatever the file
- * sizes. Fails as soon as a rule is broken: a
- * file over `maxFileSize` (413 `PAYLOAD_TOO_LARGE`), more than `maxFiles` files (400
+ * sizes. Fails as soon as a rule is broken: a file over `maxFileSize` (413 `PAYLOAD_TOO_LARGE`), more than `maxFiles` files (400
  * `MAX_ASSETS_EXCEEDED`), a part under another field name or a non-file field (400
  * `BAD_USER_INPUT`), or a malformed or truncated body (400 `BAD_USER_INPUT`). On failure every
  * temporary file is removed and the rest of the request body is discarded.
@@ -144,7 +143,8 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
         written.catch(() => undefined);
         writes.push(written);
         const first = Buffer.concat(memoryChunks, file.size);
-        file.head = first.subarray(0, DETECTION_HEAD_BYTES);
+        // A copy, so that the head does not keep the whole first megabyte in memory.
+        file.head = Buffer.from(first.subarray(0, DETECTION_HEAD_BYTES));
         stream.write(first);
         memoryChunks = [];
       };
