@@ -136,7 +136,7 @@ describe('formatAssetUrls', () => {
     expect(lines).toEqual(['  a.png           https://cdn/a.png', '  スクリーン.png  https://cdn/b.png']);
   });
 
-  it('lists 200,000 files', () => {
+  it('lists and reports 200,000 files', () => {
     // Spreading a list this long into a call overflows the stack.
     const files = Array.from({ length: 200_000 }, (_, index) => ({
       path: `shots/${String(index).padStart(6, '0')}.png`,

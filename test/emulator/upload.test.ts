@@ -394,7 +394,7 @@ describe('files in memory and on disk', () => {
   });
 
   for (const mode of ['in memory', 'with a data folder'] as const) {
-    test(`200 kB and 1.2 MB files, ${mode}`, async () => {
+    test(`sizes, bytes and ranges, ${mode}`, async () => {
       const target = mode === 'in memory' ? await startEmulator() : emulator;
       target.admin.configure({ maxFileSize: 2 * 1024 * 1024 });
       try {

@@ -74,7 +74,8 @@ let smallFileBuffer = Buffer.alloc(0);
 /**
  * Free read buffers for files over `SYNC_READ_MAX_BYTES`. Each file being read takes one and
  * returns it when done. With a new 1 MiB buffer per file, which lived until the next garbage
- * collection, scanning 34 files of 20 to 100 MB peaked about 15 MB higher than 4 such files.
+ * collection, a dry run of the CLI over 34 files of 20 to 100 MB peaked at 119 MB RSS instead of
+ * 109 MB (2 vCPUs).
  */
 const largeReadBuffers: Buffer[] = [];
 
