@@ -251,13 +251,8 @@ class SyncRun {
       return { failure: `Resolving the organization from the API key failed, so nothing was written: ${describeKeyError(error)}` };
     }
     try {
-      // The library's asset count is read while the owned assets are listed. It bounds the owned
-      // pages, so the pages after the first can be read several at once.
-      const assetCount = this.libraryAssetCount();
-      const [owned, assetsCount] = await Promise.all([
-        listOwnedAssets(this.deps.api, this.options.library, this.ownerTag, { assetCount, concurrency: this.options.concurrency }),
-        assetCount,
-      ]);
+      // The library's asset count is read while the owned assets are listed.
+      const [owned, assetsCount] = await Promise.all([listOwnedAssets(this.deps.api, this.options.library, this.ownerTag), this.libraryAssetCount()]);
       return { owned, foreignCount: Math.max(0, assetsCount - owned.length) };
     } catch (error) {
       return { failure: `Listing the library failed, so nothing was written: ${describeError(error)}` };
