@@ -174,15 +174,12 @@ function partHead(boundary: string, file: FilePart): string {
  * microseconds, less than the hand-off of each call to the thread pool.
  */
 function checkFileSizes(files: readonly FilePart[]): void {
-  for (const [index, file] of files.entries()) {
-    const problem = checkFileSize(file, index);
-    if (problem !== null) throw problem;
-  }
+  for (const [index, file] of files.entries()) checkFileSize(file, index);
 }
 
-function checkFileSize(file: FilePart, index: number): RasterUsageError | null {
+function checkFileSize(file: FilePart, index: number): void {
   if (file.source.kind !== 'path') {
-    return null;
+    return;
   }
 
   const parameter = `files[${index}]`;
@@ -198,23 +195,22 @@ function checkFileSize(file: FilePart, index: number): RasterUsageError | null {
     }
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    return new RasterUsageError(
+    throw new RasterUsageError(
       `${parameter}.source`,
       `Invalid ${parameter}.source: ${file.source.path} cannot be read (${String(code ?? error)}). Pass a readable file.`,
     );
   }
 
   if (size === -1) {
-    return new RasterUsageError(
+    throw new RasterUsageError(
       `${parameter}.source`,
       `Invalid ${parameter}.source: ${file.source.path} is not a regular file. Pass a file, not a folder or device.`,
     );
   }
   if (size !== file.size) {
-    return new RasterUsageError(
+    throw new RasterUsageError(
       `${parameter}.size`,
       `Invalid ${parameter}.size: ${file.size}, but ${file.source.path} has ${size} bytes. Pass the current size.`,
     );
   }
-  return null;
 }

@@ -147,16 +147,7 @@ export class Persistence {
       }
       const temp = this.tempPath();
       try {
-        const handle = await open(temp, 'w');
-        try {
-          await handle.writeFile(upload.bytes);
-          if (this.durable) {
-            await handle.sync();
-          }
-        } finally {
-          await handle.close();
-        }
-        await rename(temp, this.blobPath(assetId));
+        await writeThenRename(temp, this.blobPath(assetId), upload.bytes, this.durable);
       } catch (error) {
         await rm(temp, { force: true });
         throw error;
@@ -234,17 +225,23 @@ export class Persistence {
   }
 
   private async writeAtomically(path: string, text: string): Promise<void> {
-    const temp = `${path}.${randomAlphanumeric(8)}.tmp`;
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
+    await writeThenRename(`${path}.${randomAlphanumeric(8)}.tmp`, path, text, true);
     await syncPath(this.root, 'r');
   }
+}
+
+/** Writes `data` to `temp`, flushed with fsync when `flush` is set, then renames it to `target`. */
+async function writeThenRename(temp: string, target: string, data: string | Buffer, flush: boolean): Promise<void> {
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(data);
+    if (flush) {
+      await handle.sync();
+    }
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
 }
 
 async function syncPath(path: string, flags: string): Promise<void> {
