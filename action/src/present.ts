@@ -84,7 +84,8 @@ export function formatResult(report: SyncReport, { withReason = true }: { withRe
 export function formatReport(report: SyncReport, { withReason = true }: { withReason?: boolean } = {}): string[] {
   const lines = formatResult(report, { withReason });
   const urls = formatAssetUrls(report);
-  // concat, because spreading more than about 130,000 lines into push overflows the stack.
+  // Joined with concat, because spreading more than about 130,000 lines into push overflows the
+  // stack.
   return urls.length > 0 ? lines.concat('', 'Assets:', urls) : lines;
 }
 

@@ -114,7 +114,7 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
 
       const file: ReceivedFile = { filename, tempPath: null, bytes: null, size: 0, head: Buffer.alloc(0) };
       files.push(file);
-      // The part stays in memory while it is small; past MEMORY_PART_BYTES it moves to a file.
+      // The part stays in memory while it is small, and moves to a file past MEMORY_PART_BYTES.
       let memoryChunks: Buffer[] = [];
       let output: WriteStream | null = null;
 
@@ -139,7 +139,8 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
             }
           });
         });
-        // The rejection is handled through `fail` and `writes`; this keeps it from counting as unhandled meanwhile.
+        // The rejection is handled through `fail` and `writes`, so this only keeps it from
+        // counting as unhandled meanwhile.
         written.catch(() => undefined);
         writes.push(written);
         const first = Buffer.concat(memoryChunks, file.size);
