@@ -350,3 +350,32 @@ describe('runSync with a fake API', () => {
     expect(api.calls).toEqual([]);
   });
 });
+
+describe('runSync with a text hasher', () => {
+  it('derives fingerprints with it', async () => {
+    const api = new FakeApi();
+    const local = files(3);
+    let calls = 0;
+    const hashText = (text: string): string => {
+      calls += 1;
+      return createHash('sha256').update(text, 'utf8').digest('hex');
+    };
+    const resolved = resolveSyncOptions({ apiKey: 'pk_test', library: api.libraryId, path: '/virtual', syncId: SYNC_ID, reconcileTimeoutMs: 0 }, () => SYNC_ID);
+
+    const first = await runSync(resolved, {
+      api,
+      resolveOrganization: async () => 'org',
+      scan: async () => ({ found: true, files: local }),
+      requestCount: () => api.calls.length,
+      now: () => api.clock,
+      sleep: async () => {},
+      hashText,
+    });
+
+    expect(first.counts.uploaded).toBe(3);
+    expect(calls).toBe(3);
+    // The pure SHA-256 gives the same fingerprints, so a run without the hasher changes nothing.
+    expect((await sync(api, local)).counts.unchanged).toBe(3);
+  });
+});
+

@@ -3,6 +3,7 @@
  * file scanner and the real clock into the pure engine.
  */
 
+import { hash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -155,6 +156,7 @@ async function runLocked(options: SyncOptions, resolved: ResolvedSyncOptions, jo
       }),
       requestCount: () => client.requestCount,
       now: Date.now,
+      hashText: (text) => hash('sha256', text),
       sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}),
       signal: options.signal,
       logger: options.logger,

@@ -6,7 +6,7 @@
 import type { Asset } from '../api/types';
 import type { FileSource } from '../transport';
 import { canonicalRelativePath, caseFoldedPath } from './paths';
-import { fingerprintFor, fingerprintsIn, pathIn } from './tags';
+import { fingerprintFor, fingerprintsIn, pathIn, type TextHasher } from './tags';
 import type { SyncPlan } from './types';
 
 /** One file found under the sync root. */
@@ -50,6 +50,8 @@ export interface PlanInput {
    * `plan.stale` instead, so the plan lists nothing to trash.
    */
   prune?: boolean;
+  /** SHA-256 of a string, for the fingerprints. Without it, the plan uses the pure TypeScript one. */
+  hashText?: TextHasher | undefined;
 }
 
 export interface PlanResult {
@@ -119,7 +121,7 @@ export function planSync(input: PlanInput): PlanResult {
       const rule = kind === 'unicode' ? 'after Unicode NFC normalisation' : 'when case is ignored';
       skipped.push({ path: member.path, reason: `Its name equals ${others.join(', ')} ${rule}; rename one of them.` });
       if (member.file.sha256 && !member.file.skipReason) {
-        protectedFingerprints.add(fingerprintFor(input.syncId, member.path, member.file.sha256));
+        protectedFingerprints.add(fingerprintFor(input.syncId, member.path, member.file.sha256, input.hashText));
       }
     }
   }
@@ -154,7 +156,7 @@ export function planSync(input: PlanInput): PlanResult {
       continue;
     }
 
-    const fingerprint = fingerprintFor(input.syncId, path, file.sha256);
+    const fingerprint = fingerprintFor(input.syncId, path, file.sha256, input.hashText);
     const matches = ownedByFingerprint.get(fingerprint);
     if (matches && matches.length > 0) {
       const kept = oldest(matches);
@@ -201,6 +203,7 @@ export function planSync(input: PlanInput): PlanResult {
 
 /** Returns the asset created first, by `created` and then by id. */
 function oldest(assets: readonly Asset[]): Asset {
+  if (assets.length === 1) return assets[0]!;
   return [...assets].sort((a, b) => {
     const byCreated = (a.created ?? 0) - (b.created ?? 0);
     if (byCreated !== 0) return byCreated;
