@@ -140,7 +140,8 @@ describe('discoverFiles', () => {
 
   it('writes NFD names in NFC', async () => {
     await put('cafe\u0301/menu.png');
-    expect(await paths()).toEqual(['café/menu.png']);
+    await put('cafe\u0301/the\u0301/cre\u0300me.png');
+    expect(await paths()).toEqual(['café/menu.png', 'café/thé/crème.png']);
   });
 
   it.skipIf(process.getuid?.() === 0)('skips an unreadable folder', async () => {

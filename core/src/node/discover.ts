@@ -158,6 +158,11 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
   }
   entries.sort((a, b) => compareStrings(a.name, b.name));
 
+  // The canonical path of each entry is the folder's plus the entry's name in NFC. A name from
+  // readdir is never empty, `.` or `..`, has no `/`, and one with a backslash is skipped below.
+  const folderRelative = path.relative(state.root, folder);
+  const folderPrefix = folderRelative === '' ? '' : `${canonicalRelativePath(folderRelative)}/`;
+
   // The sizes of the files are read together after the loop; the final sort restores the order.
   const files: Array<{ absolutePath: string; relativePath: string; isRegular: boolean }> = [];
   for (const entry of entries) {
@@ -170,8 +175,7 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
     if (problem !== undefined) {
       // The name keeps its real characters (a backslash is not a separator here), so the
       // adapters print it as the JSON string it is. Only the parent folder's path is canonical.
-      const parent = path.relative(state.root, folder);
-      const rawPath = parent === '' ? entry.name : `${canonicalRelativePath(parent)}/${entry.name}`;
+      const rawPath = folderPrefix + entry.name;
       if (entry.isDirectory()) {
         state.files.push({ path: `${rawPath}/`, verbatimPath: true, absolutePath, size: 0, skipReason: `The folder is not synced. ${problem}` });
       } else if (state.filter.accepts(rawPath)) {
@@ -180,7 +184,7 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
       continue;
     }
 
-    const relativePath = canonicalRelativePath(path.relative(state.root, absolutePath));
+    const relativePath = folderPrefix + entry.name.normalize('NFC');
 
     if (entry.isSymbolicLink()) {
       await visitLink(state, absolutePath, relativePath, ancestors);
