@@ -24,16 +24,26 @@ export function exitCodeFor(outcome: SyncOutcome): number {
   }
 }
 
-/** Maps each synced relative path to its asset: uploaded and unchanged files, not pruned ones. */
-export function assetMap(report: SyncReport): Record<string, { id: string; url: string | null }> {
-  const assets: Record<string, { id: string; url: string | null }> = {};
-  const present = report.files
+/** An asset as the adapters report it for a synced file. */
+export interface AssetReference {
+  id: string;
+  url: string | null;
+}
+
+/** Lists each synced relative path with its asset, sorted by path: uploaded and unchanged files, not pruned ones. */
+export function assetEntries(report: SyncReport): Array<[string, AssetReference]> {
+  return report.files
     .filter((file) => (file.status === 'uploaded' || file.status === 'unchanged') && file.assetId !== undefined)
-    .sort((a, b) => comparePaths(a.path, b.path));
-  for (const file of present) {
-    assets[file.path] = { id: file.assetId as string, url: file.url ?? null };
-  }
-  return assets;
+    .sort((a, b) => comparePaths(a.path, b.path))
+    .map((file) => [file.path, { id: file.assetId as string, url: file.url ?? null }]);
+}
+
+/**
+ * Maps each synced relative path to its asset. `Object.fromEntries` defines every path as an own
+ * key, so a file named `__proto__` is kept instead of setting the object's prototype.
+ */
+export function assetMap(report: SyncReport): Record<string, AssetReference> {
+  return Object.fromEntries(assetEntries(report));
 }
 
 /**
@@ -91,7 +101,7 @@ export function formatReport(report: SyncReport, { withReason = true }: { withRe
 
 /** Formats one line a file, `path  url`, for every uploaded or unchanged asset, in aligned columns. */
 export function formatAssetUrls(report: SyncReport): string[] {
-  const entries = Object.entries(assetMap(report)).map(([filePath, asset]) => [displayPath(filePath), asset] as const);
+  const entries = assetEntries(report).map(([filePath, asset]) => [displayPath(filePath), asset] as const);
   // A loop, because spreading more than about 130,000 widths into Math.max overflows the stack.
   let width = 0;
   for (const [shown] of entries) width = Math.max(width, displayWidth(shown));

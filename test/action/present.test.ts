@@ -59,6 +59,15 @@ describe('present', () => {
     });
   });
 
+  it('keeps a file named __proto__', () => {
+    const files = [{ path: '__proto__', status: 'uploaded' as const, assetId: 'P1', url: 'https://cdn/p.png' }];
+
+    const assets = assetMap(report({ files }));
+
+    expect(Object.keys(assets)).toEqual(['__proto__']);
+    expect(JSON.parse(JSON.stringify(assets))).toEqual(JSON.parse('{"__proto__":{"id":"P1","url":"https://cdn/p.png"}}'));
+  });
+
   it('lists uploads, prunes and skipped files in the plan', () => {
     const lines = formatPlan(report().plan, { dryRun: true });
     expect(lines[0]).toBe('Plan (dry run, nothing will be written):');
