@@ -111,6 +111,10 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
   return { found: true, files: state.files };
 }
 
+/** Pattern of the characters that `nameProblem` may reject. Names without them skip the call. */
+// eslint-disable-next-line no-control-regex
+const SUSPECT_NAME = /[\u0000-\u001f\u007f\\\uFFFD]/;
+
 /**
  * Returns why a file or folder name cannot be synced, or undefined when it can. Such names are
  * valid on Linux but would not reach Raster intact or would sync differently on Windows.
@@ -171,7 +175,7 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
     if (VERSION_CONTROL_FOLDERS.has(entry.name) && entry.isDirectory()) continue;
 
     const absolutePath = path.join(folder, entry.name);
-    const problem = await nameProblem(folder, entry.name);
+    const problem = SUSPECT_NAME.test(entry.name) ? await nameProblem(folder, entry.name) : undefined;
     if (problem !== undefined) {
       // The name keeps its real characters (a backslash is not a separator here), so the
       // adapters print it as the JSON string it is. Only the parent folder's path is canonical.
