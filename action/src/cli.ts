@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** `raster-sync`: the folder sync as a command-line program for other CI systems and laptops. */
 import { RasterUsageError } from '@raster-toolkit/core';
-import { syncFolder } from '@raster-toolkit/core/node';
+import { enableUploadChunkCollection, syncFolder } from '@raster-toolkit/core/node';
 import { HELP, parseCli } from './cli-args';
 import { CLI_FLAG_NAMES, InputError, toInputError } from './parse';
 import { unmatchedPatternWarnings } from './patterns';
@@ -29,6 +29,8 @@ async function main(): Promise<number> {
   const controller = new AbortController();
   const removeSignalHandlers = abortOnTerminalSignals(controller, (line) => reporter.line(line), ExitCode.partial);
 
+  // This process is the CLI's own, so it may collect the chunks of large uploads as they go.
+  enableUploadChunkCollection();
   let report;
   try {
     report = await syncFolder({

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { RasterUsageError, type SyncEvent, type SyncLogger, type SyncPhase, type SyncReport } from '@raster-toolkit/core';
-import { syncFolder } from '@raster-toolkit/core/node';
+import { enableUploadChunkCollection, syncFolder } from '@raster-toolkit/core/node';
 import { readActionOptions, readInput } from './action-inputs';
 import { annotateFiles } from './annotations';
 import { renderJobSummary } from './job-summary';
@@ -60,6 +60,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const groups = new PhaseGroups({ dryRun: options.dryRun ?? false });
   const logger = new ActionLogger();
 
+  // The runner starts this process for the action alone, so it may collect the chunks of large
+  // uploads as they go.
+  enableUploadChunkCollection();
   let report: SyncReport;
   try {
     report = await syncFolder({ ...options, signal: controller.signal, logger, onEvent: (event) => groups.onEvent(event) });

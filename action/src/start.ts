@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SyncReport } from '@raster-toolkit/core';
 import { RasterUsageError } from '@raster-toolkit/core';
-import { syncFolder } from '@raster-toolkit/core/node';
+import { enableUploadChunkCollection, syncFolder } from '@raster-toolkit/core/node';
 import { startEmulator } from '@raster-toolkit/emulator';
 import { ExitCode, exitCodeFor, formatReport } from './present';
 import { abortOnTerminalSignals } from './signals';
@@ -150,6 +150,8 @@ async function runSync(options: Parameters<typeof syncFolder>[0]): Promise<SyncR
   const controller = new AbortController();
   const removeSignalHandlers = abortOnTerminalSignals(controller, (line) => reporter.line(line), ExitCode.partial);
 
+  // `npm start` runs in a process of its own, so it may collect the chunks of large uploads.
+  enableUploadChunkCollection();
   let report: SyncReport;
   try {
     report = await syncFolder({ ...options, signal: controller.signal, logger: reporter.logger, onEvent: reporter.onEvent });

@@ -17,6 +17,7 @@ import {
   type LibraryAccess,
   type Workspace,
 } from './harness';
+import { writeNoisePng } from '../bench/images';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -291,6 +292,17 @@ describe('raster-sync CLI', () => {
     const skipped = json.report?.plan.skipped.map((file) => file.path);
     expect(skipped).toContain('line\nbreak.png');
     expect(skipped).toContain('back\\slash.png');
+  });
+
+  it('uploads large files with frozen V8 flags', async () => {
+    await mkdir(path.join(workspace.root, 'large'));
+    await writeNoisePng(path.join(workspace.root, 'large', 'poster.png'), 'frozen-flags', 6_000_000);
+
+    // Setting a V8 flag after start ends a process started with this option.
+    const run = await startNode(cliBundle, ['large', '--json'], env, workspace.root, ['--freeze-flags-after-init']).result;
+
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as SyncReport).counts.uploaded).toBe(1);
   });
 
   it('exits 2 on an invalid --max-file-size', async () => {

@@ -46,9 +46,9 @@ export interface RunningProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts `node <script> <args>` with exactly `env` (plus PATH) and collects its output. */
-export function startNode(script: string, args: string[], env: Record<string, string>, cwd = repositoryRoot): RunningProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+/** Starts `node <nodeOptions> <script> <args>` with exactly `env` (plus PATH) and collects its output. */
+export function startNode(script: string, args: string[], env: Record<string, string>, cwd = repositoryRoot, nodeOptions: string[] = []): RunningProcess {
+  const child = spawn(process.execPath, [...nodeOptions, script, ...args], {
     cwd,
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

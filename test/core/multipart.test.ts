@@ -33,7 +33,7 @@ async function readAll(stream: AsyncIterable<unknown>): Promise<number> {
 }
 
 describe('createMultipartBody', () => {
-  // Files up to 256 KiB are read with one call, larger ones in 16 KiB chunks.
+  // Files up to 256 KiB are read with one call, larger ones in 64 KiB chunks.
   it.each([1_000, 256 * 1024, 256 * 1024 + 1, 320 * 1024])('streams the declared length (%i bytes)', async (size) => {
     const body = await createMultipartBody([await fileOf(size)]);
 

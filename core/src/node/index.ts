@@ -8,6 +8,7 @@ export {
   type UndiciTransportOptions,
 } from './undici-transport';
 export { FILE_FIELD_NAME, createMultipartBody, type MultipartBody } from './multipart';
+export { enableUploadChunkCollection } from './collect-garbage';
 export { syncFolder, defaultSyncId } from './sync';
 export { scanFolder, DEFAULT_MAX_FILE_SIZE, type ScanOptions, type ScanResult } from './scan';
 export { discoverFiles, type DiscoverOptions, type DiscoveredFile, type DiscoveryResult } from './discover';

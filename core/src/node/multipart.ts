@@ -71,10 +71,11 @@ async function* generateBody(
 /**
  * Size of each chunk read from a file part larger than `WHOLE_READ_MAX_BYTES`. A new buffer is
  * allocated per chunk, because the transport may still hold a chunk after taking the next one.
- * With 64 KiB chunks the 2 GB sync took 4.5 to 4.7 s instead of 5.2 to 5.4 s, but peaked at up
- * to 121 MB RSS instead of 107 to 108 MB.
+ * With the collections of `countReadBytes`, 64 KiB chunks synced 2 GB in 4.7 to 5.0 s, and 16 KiB
+ * chunks in 5.9 to 6.3 s. Both peaked at 105 MB RSS (4 runs each of `npm run bench -- --only
+ * large` on 2 vCPUs).
  */
-const READ_CHUNK_BYTES = 16 * 1024;
+const READ_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Files up to this size are read with one synchronous call into a buffer of their size plus one
