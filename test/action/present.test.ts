@@ -68,6 +68,14 @@ describe('present', () => {
     expect(JSON.parse(JSON.stringify(assets))).toEqual(JSON.parse('{"__proto__":{"id":"P1","url":"https://cdn/p.png"}}'));
   });
 
+  it('prints asset lines in path order', () => {
+    const files = ['__proto__', '9', '10', 'b.png'].map((path, index) => ({ path, status: 'uploaded' as const, assetId: `A${index}`, url: `https://cdn/${index}` }));
+
+    const lines = formatAssetUrls(report({ files }));
+
+    expect(lines.map((line) => line.trim().split(/\s+/)[0])).toEqual(['10', '9', '__proto__', 'b.png']);
+  });
+
   it('lists uploads, prunes and skipped files in the plan', () => {
     const lines = formatPlan(report().plan, { dryRun: true });
     expect(lines[0]).toBe('Plan (dry run, nothing will be written):');
