@@ -2,9 +2,10 @@
  * SHA-256 of a UTF-8 string, computed synchronously in plain TypeScript. The sync engine derives
  * its tags with it unless its caller passes a faster hasher, as the Node entry does. The pure
  * modules may not import `node:crypto`, and Web Crypto's digest is asynchronous. Inputs are
- * short (a sync id, a path, a hex digest), but a plan derives one per file. So the rounds work on 32-bit integers in reused typed arrays: 10,000 fingerprints took
- * about 15 ms this way against about 60 ms with a `DataView` and arrays of numbers. File contents
- * are hashed by the Node scanner with `node:crypto`, not here.
+ * short (a sync id, a path, a hex digest), but a plan derives one per file. So the rounds work
+ * on 32-bit integers in reused typed arrays: 10,000 fingerprints took about 15 ms this way
+ * against about 60 ms with a `DataView` and arrays of numbers. File contents are hashed by the
+ * Node scanner with `node:crypto`, not here.
  */
 
 const ROUND_CONSTANTS = new Int32Array([
