@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   const controller = new AbortController();
   const removeSignalHandlers = abortOnTerminalSignals(controller, (line) => reporter.line(line), ExitCode.partial);
 
-  // This process is the CLI's own, so it may collect the chunks of large uploads as they go.
+  // This process runs only the CLI, so it may collect upload chunks.
   enableUploadChunkCollection();
   let report;
   try {

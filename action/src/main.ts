@@ -60,8 +60,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const groups = new PhaseGroups({ dryRun: options.dryRun ?? false });
   const logger = new ActionLogger();
 
-  // The runner starts this process for the action alone, so it may collect the chunks of large
-  // uploads as they go.
+  // The runner starts this process for the action alone, so it may collect upload chunks.
   enableUploadChunkCollection();
   let report: SyncReport;
   try {

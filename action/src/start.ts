@@ -150,7 +150,7 @@ async function runSync(options: Parameters<typeof syncFolder>[0]): Promise<SyncR
   const controller = new AbortController();
   const removeSignalHandlers = abortOnTerminalSignals(controller, (line) => reporter.line(line), ExitCode.partial);
 
-  // `npm start` runs in a process of its own, so it may collect the chunks of large uploads.
+  // `npm start` runs in a process of its own, so it may collect upload chunks.
   enableUploadChunkCollection();
   let report: SyncReport;
   try {

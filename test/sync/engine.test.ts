@@ -352,7 +352,7 @@ describe('runSync with a fake API', () => {
 });
 
 describe('runSync with a text hasher', () => {
-  it('derives fingerprints with it', async () => {
+  it('uses the given hasher', async () => {
     const api = new FakeApi();
     const local = files(3);
     let calls = 0;

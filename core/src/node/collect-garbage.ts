@@ -4,8 +4,8 @@
  * A chunk's bytes live outside V8's heap, behind a small wrapper in the young generation, so they
  * are freed only when V8 collects that generation. Without these collections, syncing 2 GB of
  * files of 20 to 100 MB peaked at 131 to 176 MB RSS: sampling showed the young generation grown to
- * 33.6 MB and up to 51.5 MB of chunks not yet freed. With them it peaked at 104.7 to 106.3 MB, 4
- * to 6% over a 200 MB sync (`npm run bench -- --only large`, 2 vCPUs).
+ * 33.6 MB and up to 51.5 MB of chunks not yet freed. With them it peaks at about 105 MB, within
+ * 10% of a 200 MB sync (`npm run bench -- --only large`, 2 vCPUs).
  */
 
 import { setFlagsFromString } from 'node:v8';
@@ -15,10 +15,8 @@ import { runInNewContext } from 'node:vm';
 export const COLLECT_EVERY_BYTES = 2 * 1024 * 1024;
 
 /**
- * Number of collections from one collection of the whole heap to the next. Objects that live
- * through two young collections move to the old generation. With young collections only, the
- * 2 GB sync peaked at 106.2 to 122.0 MB in 12 runs, 4 of them over 110 MB. With these it peaked
- * at 104.7 to 106.3 MB in 10 runs.
+ * Number of young collections per collection of the whole heap, which frees the chunks that moved
+ * to the old generation. Without it the 2 GB sync peaked anywhere from 106 to 122 MB.
  */
 export const FULL_COLLECTION_EVERY = 64;
 
@@ -30,9 +28,9 @@ let bytesSinceCollection = 0;
 let collections = 0;
 
 /**
- * Turns the collections on, for a program that owns its process, as the CLI and the action do.
- * They stay off in a program that loads this package as a library: taking the collector sets a V8
- * flag for the whole process for a moment, and a full collection of a large heap stalls the host.
+ * Turns the collections on. Only a program that owns its process calls it, because taking the
+ * collector sets a V8 flag process-wide and a full collection stalls a host with a large heap.
+ * NOTE: a host that loads the core as a library keeps them off, so its large uploads peak higher.
  */
 export function enableUploadChunkCollection(): void {
   enabled = true;
@@ -53,15 +51,14 @@ export function countReadBytes(bytes: number): void {
   try {
     collector()?.({ type });
   } catch {
-    // A failed collection only costs memory, so the upload goes on without collections.
+    // A failed collection only costs memory, so the upload goes on without further ones.
     collect = null;
   }
 }
 
 /**
- * Returns V8's `gc` function. Node exposes it only with `--expose-gc`, so the flag is set while a
- * new context hands the function over and then cleared. Returns null when flags are frozen,
- * because setting one then ends the process.
+ * Returns V8's `gc` function, setting `--expose-gc` while a new context hands it over, or null
+ * when V8's flags are frozen, because setting one then ends the process.
  */
 function collector(): Collect | null {
   if (collect !== undefined) return collect;
@@ -79,14 +76,17 @@ function collector(): Collect | null {
     const found: unknown = runInNewContext('gc');
     if (typeof found === 'function') collect = found as Collect;
   } catch {
-    collect = null;
+    // Without the function the upload runs without collections.
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
   return collect;
 }
 
-/** Returns whether Node was started with `--freeze-flags-after-init`, which `NODE_OPTIONS` does not allow. */
+/**
+ * Returns whether Node was started with `--freeze-flags-after-init` (`NODE_OPTIONS` rejects it).
+ * NOTE: an embedder that freezes V8's flags another way is not detected.
+ */
 function flagsFrozen(): boolean {
   return process.execArgv.some((option) => /^--freeze[-_]flags[-_]after[-_]init$/.test(option));
 }

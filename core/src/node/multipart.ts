@@ -71,9 +71,8 @@ async function* generateBody(
 /**
  * Size of each chunk read from a file part larger than `WHOLE_READ_MAX_BYTES`. A new buffer is
  * allocated per chunk, because the transport may still hold a chunk after taking the next one.
- * With the collections of `countReadBytes`, 64 KiB chunks synced 2 GB in 4.7 to 5.0 s, and 16 KiB
- * chunks in 5.9 to 6.3 s. Both peaked at 105 MB RSS (4 runs each of `npm run bench -- --only
- * large` on 2 vCPUs).
+ * 64 KiB chunks synced 2 GB in 4.7 to 5.0 s and 16 KiB ones in 5.9 to 6.3 s, both peaking at
+ * 105 MB RSS with the collections of `countReadBytes` (`npm run bench -- --only large`).
  */
 const READ_CHUNK_BYTES = 64 * 1024;
 
