@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SyncReport } from '@raster-toolkit/core';
 import { renderJobSummary } from '../../action/src/job-summary';
 import {
@@ -275,8 +275,71 @@ describe('TerminalReporter', () => {
     reporter.onEvent({ type: 'progress', phase: 'upload', done: 5, total: 10 });
     reporter.onEvent({ type: 'file', outcome: { path: 'a.png', status: 'unchanged' } });
     reporter.onEvent({ type: 'file', outcome: { path: 'b.png', status: 'failed', reason: 'timed out' } });
+    reporter.finish();
 
     expect(output()).toBe('== uploading\nfailed    b.png: timed out\n');
+  });
+
+  describe('without a terminal', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    function uploaded(index: number) {
+      return { type: 'file', outcome: { path: `img-${index}.png`, status: 'uploaded', assetId: `A${index}` } } as const;
+    }
+
+    it('writes the file lines of many files in few writes', () => {
+      const chunks: string[] = [];
+      const stream = { isTTY: false, write: (chunk: string) => chunks.push(chunk) } as unknown as NodeJS.WriteStream;
+      const reporter = new TerminalReporter(stream);
+
+      for (let index = 0; index < 1000; index++) reporter.onEvent(uploaded(index));
+      reporter.finish();
+
+      const lines = Array.from({ length: 1000 }, (_, index) => `uploaded  img-${index}.png -> A${index}\n`);
+      expect(chunks.join('')).toBe(lines.join(''));
+      // 16 KiB of text per write at most, and one for the rest.
+      expect(chunks.length).toBeLessThanOrEqual(3);
+    });
+
+    it('writes waiting file lines within 100 ms', () => {
+      vi.useFakeTimers();
+      const { stream, output } = fakeStream(false);
+      const reporter = new TerminalReporter(stream);
+
+      reporter.onEvent(uploaded(1));
+      vi.advanceTimersByTime(99);
+      expect(output()).toBe('');
+      vi.advanceTimersByTime(1);
+      expect(output()).toBe('uploaded  img-1.png -> A1\n');
+    });
+
+    it('writes waiting file lines before any other line', () => {
+      const { stream, output } = fakeStream(false);
+      const reporter = new TerminalReporter(stream);
+
+      reporter.onEvent(uploaded(1));
+      reporter.logger.warn('Skipping the prune');
+      reporter.onEvent(uploaded(2));
+      reporter.onEvent({ type: 'phase', phase: 'settle' });
+
+      expect(output()).toBe('uploaded  img-1.png -> A1\nwarning: Skipping the prune\nuploaded  img-2.png -> A2\n== waiting for listing\n');
+    });
+
+    it('writes waiting file lines when the process exits', () => {
+      const { stream, output } = fakeStream(false);
+      const reporter = new TerminalReporter(stream);
+      const before = process.listeners('exit');
+
+      reporter.onEvent(uploaded(1));
+      const added = process.listeners('exit').filter((listener) => !before.includes(listener));
+      expect(added).toHaveLength(1);
+      added[0]?.(0);
+
+      expect(output()).toBe('uploaded  img-1.png -> A1\n');
+      expect(process.listeners('exit')).toEqual(before);
+    });
   });
 
   it('prints the plan when the engine sends it', () => {
@@ -288,6 +351,7 @@ describe('TerminalReporter', () => {
     reporter.onEvent({ type: 'file', outcome: { path: 'notes.md', status: 'skipped', reason: 'Raster does not accept this type of file.' } });
     reporter.onEvent({ type: 'phase', phase: 'upload' });
     reporter.onEvent({ type: 'file', outcome: { path: 'b.png', status: 'uploaded', assetId: 'B1' } });
+    reporter.finish();
 
     const text = output();
     expect(text.indexOf('+ b.png (2.0 KiB) will be uploaded')).toBeGreaterThan(-1);
