@@ -27,7 +27,7 @@ afterEach(async () => {
 
 async function setup(
   environment: Partial<Record<(typeof PROXY_VARIABLES)[number], string>>,
-  options = {},
+  options: Record<string, string> = {},
   credentials?: string,
   retry = {},
 ) {
@@ -44,7 +44,8 @@ async function setup(
     process.env[name] = value.replace('$PROXY', proxy.url).replace('$AUTHENTICATED_PROXY', proxy.url.replace('//', '//robot:s3cret@'));
   }
 
-  const transport: UndiciTransport = createUndiciTransport(options);
+  const withProxy = Object.fromEntries(Object.entries(options).map(([name, value]) => [name, value.replace('$PROXY', proxy.url)]));
+  const transport: UndiciTransport = createUndiciTransport(withProxy);
   cleanups.unshift(() => transport.close());
   const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: api.url, retry });
   return { proxy, api, client };
@@ -100,6 +101,23 @@ describe('undici transport proxies', () => {
 
   it('connects directly without proxy variables', async () => {
     const { proxy, api, client } = await setup({});
+
+    await client.me();
+
+    expect(proxy.targets).toEqual([]);
+    expect(api.requests).toBe(1);
+  });
+
+  it('sends through a proxy given as an option', async () => {
+    const { proxy, api, client } = await setup({}, { httpProxy: '$PROXY' });
+
+    await client.me();
+
+    expect(proxy.targets).toEqual([hostOf(api)]);
+  });
+
+  it('connects directly when an empty option overrides HTTP_PROXY', async () => {
+    const { proxy, api, client } = await setup({ HTTP_PROXY: '$PROXY' }, { httpProxy: '' });
 
     await client.me();
 

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 
 import { checkSecureUrl } from '../api/validate';
 import { RasterNetworkError, RasterUsageError } from '../errors';
@@ -98,7 +98,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
 }
 
 function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOptions): Dispatcher {
-  return new EnvHttpProxyAgent({
+  const agentOptions = {
     connections: settings.connections,
     connectTimeout: settings.connectTimeoutMs,
     headersTimeout: settings.headersTimeoutMs,
@@ -106,6 +106,17 @@ function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOpt
     keepAliveTimeout: settings.keepAliveTimeoutMs,
     // `connect` applies to direct connections and `requestTls` to TLS inside a proxy tunnel.
     ...(options.ca === undefined ? {} : { connect: { ca: options.ca }, requestTls: { ca: options.ca } }),
+  };
+  // Without a proxy, EnvHttpProxyAgent sends every request through such an Agent, but first
+  // parses each request's origin again to check NO_PROXY: about 20 ms of main-thread time over
+  // the 1,056 requests of a cold upload of 1,000 files. The variables are read here, as
+  // EnvHttpProxyAgent reads them when it is created.
+  const httpProxy = options.httpProxy ?? process.env['http_proxy'] ?? process.env['HTTP_PROXY'];
+  const httpsProxy = options.httpsProxy ?? process.env['https_proxy'] ?? process.env['HTTPS_PROXY'];
+  if (!httpProxy && !httpsProxy) return new Agent(agentOptions);
+
+  return new EnvHttpProxyAgent({
+    ...agentOptions,
     ...(options.httpProxy === undefined ? {} : { httpProxy: options.httpProxy }),
     ...(options.httpsProxy === undefined ? {} : { httpsProxy: options.httpsProxy }),
     ...(options.noProxy === undefined ? {} : { noProxy: options.noProxy }),
