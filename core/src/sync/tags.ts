@@ -62,9 +62,12 @@ const PATH_MARKER = 'path:';
 /** Returns the fingerprints recorded on an asset's tags under `ownerTag`. */
 export function fingerprintsIn(tags: readonly string[], ownerTag: string): string[] {
   const prefix = `${ownerTag}:`;
-  return tags
-    .filter((tag) => tag.startsWith(prefix) && !tag.startsWith(`${prefix}${PATH_MARKER}`))
-    .map((tag) => tag.slice(prefix.length));
+  const fingerprints: string[] = [];
+  // A plain loop that builds no string per tag: the plan calls this for every owned asset.
+  for (const tag of tags) {
+    if (tag.startsWith(prefix) && !tag.startsWith(PATH_MARKER, prefix.length)) fingerprints.push(tag.slice(prefix.length));
+  }
+  return fingerprints;
 }
 
 /** Returns the tag that records a file's canonical relative path, or null when the path cannot be a tag. */
