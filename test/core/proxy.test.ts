@@ -48,7 +48,7 @@ async function setup(
   const transport: UndiciTransport = createUndiciTransport(withProxy);
   cleanups.unshift(() => transport.close());
   const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: api.url, retry });
-  return { proxy, api, client };
+  return { proxy, api, client, transport };
 }
 
 function hostOf(server: LoopbackServer): string {
@@ -152,5 +152,18 @@ describe('undici transport proxies', () => {
     expect(inspect(error, { depth: 10 })).not.toContain('s3cret');
     expect(api.requests).toBe(0);
     expect(proxy.targets).toEqual([hostOf(api)]);
+  });
+
+  it('retries a library creation the proxy refused', async () => {
+    const { proxy, api, transport } = await setup({ HTTP_PROXY: '$AUTHENTICATED_PROXY' }, {}, 'robot:other');
+    const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', organizationId: 'acme', baseUrl: api.url, retry: { maxAttempts: 2 } });
+
+    const error = await client.createLibrary({ name: 'New' }).catch((caught: unknown) => caught);
+
+    // The proxy refused the tunnel, so the request never reached the service and is sent again.
+    expect(error).toBeInstanceOf(RasterNetworkError);
+    expect((error as RasterNetworkError).ambiguous).toBe(false);
+    expect(proxy.targets).toEqual([hostOf(api), hostOf(api)]);
+    expect(api.requests).toBe(0);
   });
 });

@@ -313,6 +313,20 @@ describe('undici transport uploads', () => {
     expect(clock.waits).toEqual([250, 500]);
   });
 
+  it('retries a JSON write on a closed transport', async () => {
+    const server = await serve((_request, response) => sendData(response, {}));
+    const closed = createUndiciTransport();
+    await closed.close();
+    const { client, clock } = clientFor(server, closed, { retry: { maxAttempts: 2 } });
+
+    const error = await client.transferAssets('photos', 'archive', ['a1']).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterNetworkError);
+    expect((error as RasterNetworkError).ambiguous).toBe(false);
+    expect(clock.waits).toEqual([250]);
+    expect(server.requests).toBe(0);
+  });
+
   it('rejects a file whose size changed', async () => {
     const part = await fileOf('changed.png', randomBytes(100));
     const server = await serve((_request, response) => sendData(response, {}));

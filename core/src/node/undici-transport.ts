@@ -43,7 +43,11 @@ export interface UndiciTransportOptions {
    * proxy behind a private CA. `NODE_EXTRA_CA_CERTS` adds to the bundled ones instead.
    */
   ca?: string | string[];
-  /** A dispatcher to use instead of the proxy-aware pool, such as undici's `MockAgent` in tests. */
+  /**
+   * A dispatcher to use instead of the proxy-aware pool, such as undici's `MockAgent` in tests.
+   * NOTE: `MockAgent` never reports a request as written, so every failure it injects into a
+   * request without a streamed body counts as one that did not reach the service.
+   */
   dispatcher?: Dispatcher;
 }
 
@@ -60,22 +64,6 @@ const DEFAULTS = {
   bodyTimeoutMs: 60_000,
   keepAliveTimeoutMs: 4_000,
 };
-
-/** Error codes of failures that happen before a connection exists, so nothing was sent. */
-const CONNECT_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** Creates the transport; `close()` it when done so its connections do not hold the process. */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
@@ -108,9 +96,10 @@ function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOpt
     ...(options.ca === undefined ? {} : { connect: { ca: options.ca }, requestTls: { ca: options.ca } }),
   };
   // Without a proxy, EnvHttpProxyAgent sends every request through such an Agent, but first
-  // parses each request's origin again to check NO_PROXY: about 20 ms of main-thread time over
-  // the 1,056 requests of a cold upload of 1,000 files. The variables are read here, as
-  // EnvHttpProxyAgent reads them when it is created.
+  // parses each request's origin again to check NO_PROXY. Over the 1,056 requests of a cold
+  // upload of 1,000 files, that cost the CLI about 20 ms of main-thread time (medians of 8 runs
+  // against the emulator on 2 vCPUs). The variables are read here, as EnvHttpProxyAgent reads
+  // them when it is created.
   const httpProxy = options.httpProxy ?? process.env['http_proxy'] ?? process.env['HTTP_PROXY'];
   const httpsProxy = options.httpsProxy ?? process.env['https_proxy'] ?? process.env['HTTPS_PROXY'];
   if (!httpProxy && !httpsProxy) return new Agent(agentOptions);
@@ -135,6 +124,14 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
     streamEnded = true;
   });
 
+  // undici writes the request head, with a body of bytes if there is one, and then calls the
+  // handler's `onRequestSent`. A failure before that call, such as a refused connection, a proxy
+  // that refused the tunnel, a TLS error or a closed transport, cannot have reached the service.
+  let requestWritten = false;
+  const tracking: Pick<Dispatcher, 'dispatch'> = {
+    dispatch: (options, handler) => dispatcher.dispatch(options, trackRequestSent(handler, () => (requestWritten = true))),
+  };
+
   const headers: Record<string, string> = { ...request.headers, 'user-agent': userAgent };
   if (body !== undefined) {
     headers['content-type'] = body.contentType;
@@ -143,7 +140,7 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
 
   try {
     const response = await undiciRequest(url, {
-      dispatcher,
+      dispatcher: tracking as Dispatcher,
       method: request.method,
       headers,
       body: body?.stream ?? body?.bytes ?? null,
@@ -161,20 +158,14 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
       throw error;
     }
 
-    // undici writes a body of bytes with the request head, so like a request without a body it
-    // may have been received unless the connection was never made.
-    const sent = body?.stream === undefined ? !CONNECT_ERROR_CODES.has(errorCode(error) ?? '') : streamEnded;
+    const sent = body?.stream === undefined ? requestWritten : streamEnded;
     throw new RasterNetworkError({ method: request.method, path, cause: error, bodySent: sent });
   } finally {
     body?.stream?.destroy();
   }
 }
 
-/**
- * A body to send: a stream, or for JSON its bytes, which undici writes together with the request
- * head in one system call. Sent as a one-chunk stream, the JSON bodies of 1,000 tag calls cost the
- * CLI about 50 ms more of its main thread (medians of 6 cold uploads, 752 against 800 ms).
- */
+/** A body to send: a stream, or the bytes of a JSON body. */
 interface EncodedBody {
   contentType: string;
   length: number;
@@ -190,8 +181,27 @@ async function encodeBody(body: RequestBody | undefined): Promise<EncodedBody | 
     return createMultipartBody(body.files);
   }
 
+  // As bytes, undici writes the body with the request head in one system call. As a one-chunk
+  // stream, the JSON bodies of the 1,000 tag calls of a cold upload cost the CLI about 50 ms more
+  // of main-thread time (medians of 6 runs against the emulator on 2 vCPUs).
   const bytes = new TextEncoder().encode(JSON.stringify(body.value));
   return { contentType: 'application/json', length: bytes.byteLength, bytes };
+}
+
+/** Wraps a dispatch handler so that `onSent` runs once undici has written the whole request. */
+function trackRequestSent(handler: Dispatcher.DispatchHandler, onSent: () => void): Dispatcher.DispatchHandler {
+  return new Proxy(handler, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key);
+      if (key === 'onRequestSent') {
+        return () => {
+          onSent();
+          return typeof value === 'function' ? (value as () => unknown).call(target) : undefined;
+        };
+      }
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -202,11 +212,6 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     }
   }
   return flat;
-}
-
-function errorCode(error: unknown): string | undefined {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
 }
 
 /** Waits `ms` milliseconds; rejects with the signal's reason when it aborts. */
