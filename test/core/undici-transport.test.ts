@@ -519,6 +519,51 @@ describe('undici transport requests', () => {
     expect(server.requests).toBe(1);
   });
 
+  it('rejects a request aborted before it starts', async () => {
+    const server = await serve((_request, response) => sendData(response, []));
+    const controller = new AbortController();
+    const reason = new Error('stopped');
+    controller.abort(reason);
+
+    await expect(transport().send({ method: 'GET', url: server.url, headers: {}, signal: controller.signal })).rejects.toBe(reason);
+    expect(server.requests).toBe(0);
+  });
+
+  it('joins repeated response headers', async () => {
+    const server = await serve((_request, response) => {
+      response.setHeader('X-Trace', ['a', 'b']);
+      response.end('ok');
+    });
+
+    const response = await transport().send({ method: 'GET', url: server.url, headers: {} });
+
+    expect(response.headers['x-trace']).toBe('a, b');
+    expect(response.text).toBe('ok');
+  });
+
+  it('skips an informational response', async () => {
+    const server = await serve((_request, response) => {
+      response.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      sendData(response, []);
+    });
+
+    const response = await transport().send({ method: 'GET', url: server.url, headers: {} });
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toEqual({ data: [] });
+  });
+
+  it('drops a byte order mark from the body', async () => {
+    const server = await serve((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"data":[]}')]));
+    });
+
+    const response = await transport().send({ method: 'GET', url: server.url, headers: {} });
+
+    expect(response.text).toBe('{"data":[]}');
+  });
+
   it('rejects invalid pool options', () => {
     expect(() => createUndiciTransport({ connections: 0 })).toThrow('Invalid connections: 0. Pass an integer of at least 1.');
   });

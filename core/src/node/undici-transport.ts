@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { Agent, EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 
 import { checkSecureUrl } from '../api/validate';
 import { RasterNetworkError, RasterUsageError } from '../errors';
@@ -128,9 +128,6 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
   // handler's `onRequestSent`. A failure before that call, such as a refused connection, a proxy
   // that refused the tunnel, a TLS error or a closed transport, cannot have reached the service.
   let requestWritten = false;
-  const tracking: Pick<Dispatcher, 'dispatch'> = {
-    dispatch: (options, handler) => dispatcher.dispatch(options, trackRequestSent(handler, () => (requestWritten = true))),
-  };
 
   const headers: Record<string, string> = { ...request.headers, 'user-agent': userAgent };
   if (body !== undefined) {
@@ -139,15 +136,14 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
   }
 
   try {
-    const response = await undiciRequest(url, {
-      dispatcher: tracking as Dispatcher,
-      method: request.method,
-      headers,
-      body: body?.stream ?? body?.bytes ?? null,
-      signal: request.signal ?? null,
-    });
-    const text = await response.body.text();
-    return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
+    return await exchange(
+      dispatcher,
+      { origin: url.origin, path, method: request.method as Dispatcher.HttpMethod, headers, body: body?.stream ?? body?.bytes ?? null },
+      request.signal,
+      () => {
+        requestWritten = true;
+      },
+    );
   } catch (error) {
     if (request.signal?.aborted) {
       throw request.signal.reason;
@@ -188,30 +184,77 @@ async function encodeBody(body: RequestBody | undefined): Promise<EncodedBody | 
   return { contentType: 'application/json', length: bytes.byteLength, bytes };
 }
 
-/** Wraps a dispatch handler so that `onSent` runs once undici has written the whole request. */
-function trackRequestSent(handler: Dispatcher.DispatchHandler, onSent: () => void): Dispatcher.DispatchHandler {
-  return new Proxy(handler, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key);
-      if (key === 'onRequestSent') {
-        return () => {
-          onSent();
-          return typeof value === 'function' ? (value as () => unknown).call(target) : undefined;
-        };
-      }
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
+/**
+ * Sends one request through `dispatcher` and collects the whole response, with a handler of its
+ * own instead of undici's `request()`, whose response body is a stream. A cold upload of 1,000
+ * files sends 1,056 small requests from a main thread that bounds its speed. The streams cost the
+ * CLI about 50 to 85 ms of it (medians of 10 runs against the emulator on 2 vCPUs). Calls
+ * `onSent` when undici has written the request head and any body of bytes.
+ */
+function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal | undefined, onSent: () => void): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let abortRequest: ((reason: unknown) => void) | undefined;
+    const onAbort = (): void => abortRequest?.(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (): void => signal?.removeEventListener('abort', onAbort);
+
+    let status = 0;
+    let rawHeaders: ReadonlyArray<Buffer | string> = [];
+    const chunks: Buffer[] = [];
+    // undici's handler interface from `onConnect` to `onError`. Its newer interface, from
+    // `onRequestStart` on, has no `onRequestSent`.
+    const handler = {
+      onConnect(abort: (reason: unknown) => void): void {
+        abortRequest = abort;
+        if (signal?.aborted) abort(signal.reason);
+      },
+      onRequestSent(): void {
+        onSent();
+      },
+      onHeaders(statusCode: number, headers: ReadonlyArray<Buffer | string>): boolean {
+        // An informational response, such as 103 Early Hints, comes first; the final one replaces it.
+        status = statusCode;
+        rawHeaders = headers;
+        return true;
+      },
+      onData(chunk: Buffer): boolean {
+        chunks.push(chunk);
+        return true;
+      },
+      onComplete(): void {
+        settle();
+        resolve({ status, headers: headersFrom(rawHeaders), text: decodeUtf8(Buffer.concat(chunks)) });
+      },
+      onError(error: Error): void {
+        settle();
+        reject(error);
+      },
+    };
+    dispatcher.dispatch(options, handler as unknown as Dispatcher.DispatchHandler);
   });
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) {
-      flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
+/** Turns undici's raw header list into lower-case names, joining repeated headers with ", ". */
+function headersFrom(raw: ReadonlyArray<Buffer | string>): Record<string, string> {
+  const headers = new Map<string, string>();
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = raw[index]!.toString('latin1').toLowerCase();
+    const value = raw[index + 1]!.toString('latin1');
+    const previous = headers.get(name);
+    headers.set(name, previous === undefined ? value : `${previous}, ${value}`);
   }
-  return flat;
+  // fromEntries keeps a header named `__proto__` as a plain property.
+  return Object.fromEntries(headers);
+}
+
+/** Decodes UTF-8 without a leading byte order mark, as undici's `text()` does. */
+function decodeUtf8(bytes: Buffer): string {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return bytes.toString('utf8', start);
 }
 
 /** Waits `ms` milliseconds; rejects with the signal's reason when it aborts. */
