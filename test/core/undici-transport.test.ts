@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { RasterApiError, RasterClient, RasterNetworkError, RasterUsageError, type FilePart } from '@raster-toolkit/core';
@@ -527,6 +529,65 @@ describe('undici transport requests', () => {
 
     await expect(transport().send({ method: 'GET', url: server.url, headers: {}, signal: controller.signal })).rejects.toBe(reason);
     expect(server.requests).toBe(0);
+    expect(server.connections).toBe(0);
+  });
+
+  it('removes the abort listener after each request', async () => {
+    const server = await serve((request, response) => {
+      if (request.url === '/reset') {
+        request.socket.destroy();
+        return;
+      }
+      if (request.url === '/stall') {
+        return;
+      }
+      sendData(response, [], request.url === '/missing' ? 404 : 200);
+    });
+    const sending = transport();
+    const shared = new AbortController();
+
+    await Promise.all(Array.from({ length: 20 }, () => sending.send({ method: 'GET', url: server.url, headers: {}, signal: shared.signal })));
+    await sending.send({ method: 'GET', url: `${server.url}/missing`, headers: {}, signal: shared.signal });
+    await expect(sending.send({ method: 'GET', url: `${server.url}/reset`, headers: {}, signal: shared.signal })).rejects.toBeInstanceOf(RasterNetworkError);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+
+    const stopping = new AbortController();
+    const stalled = sending.send({ method: 'GET', url: `${server.url}/stall`, headers: {}, signal: stopping.signal });
+    setTimeout(() => stopping.abort(new Error('stopped')), 50);
+    await expect(stalled).rejects.toThrow('stopped');
+    expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('aborts a request waiting for a connection', async () => {
+    const server = await serve(() => undefined);
+    const sending = transport({ connections: 1 });
+    const first = new AbortController();
+    const stalled = sending.send({ method: 'GET', url: `${server.url}/stall`, headers: {}, signal: first.signal }).catch((caught: unknown) => caught);
+    const waiting = new AbortController();
+    const reason = new Error('stopped');
+
+    const queued = sending.send({ method: 'GET', url: server.url, headers: {}, signal: waiting.signal });
+    setTimeout(() => waiting.abort(reason), 50);
+
+    // The first request never gets a response, so the second settles only if the abort ends it.
+    await expect(queued).rejects.toBe(reason);
+    expect(server.requests).toBe(1);
+    first.abort(new Error('done'));
+    await stalled;
+  });
+
+  it('removes the abort listener when dispatch throws', async () => {
+    const agent = new Agent();
+    const throwing = agent.compose(() => () => {
+      throw new Error('interceptor failed');
+    });
+    const server = await serve((_request, response) => sendData(response, []));
+    const controller = new AbortController();
+
+    const error = await transport({ dispatcher: throwing }).send({ method: 'GET', url: server.url, headers: {}, signal: controller.signal }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterNetworkError);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('joins repeated response headers', async () => {

@@ -185,11 +185,11 @@ async function encodeBody(body: RequestBody | undefined): Promise<EncodedBody | 
 }
 
 /**
- * Sends one request through `dispatcher` and collects the whole response, with a handler of its
- * own instead of undici's `request()`, whose response body is a stream. A cold upload of 1,000
- * files sends 1,056 small requests from a main thread that bounds its speed. The streams cost the
- * CLI about 50 to 85 ms of it (medians of 10 runs against the emulator on 2 vCPUs). Calls
- * `onSent` when undici has written the request head and any body of bytes.
+ * Sends one request through `dispatcher` and collects the whole response. undici's `request()`
+ * gives the body as a stream. Over the 1,056 requests of a cold upload of 1,000 files, those
+ * streams cost the CLI about 50 to 85 ms of main-thread time (medians of 10 runs against the
+ * emulator on 2 vCPUs). Calls `onSent` when undici has written the whole request, a streamed body
+ * included. Rejects with the signal's reason when it aborts before the request is written.
  */
 function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal | undefined, onSent: () => void): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
@@ -198,15 +198,24 @@ function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, s
       return;
     }
     let abortRequest: ((reason: unknown) => void) | undefined;
-    const onAbort = (): void => abortRequest?.(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
     const settle = (): void => signal?.removeEventListener('abort', onAbort);
+    const onAbort = (): void => {
+      if (abortRequest !== undefined) {
+        abortRequest(signal?.reason);
+        return;
+      }
+      // Still queued or connecting: undici hands over `abort` only on connecting, and `onConnect`
+      // then aborts the request before writing it, so it can be given up now.
+      settle();
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
 
     let status = 0;
     let rawHeaders: ReadonlyArray<Buffer | string> = [];
     const chunks: Buffer[] = [];
-    // undici's handler interface from `onConnect` to `onError`. Its newer interface, from
-    // `onRequestStart` on, has no `onRequestSent`.
+    // undici's legacy handler methods, `onConnect` to `onError`, because undici 7.30 does not
+    // pass `onRequestSent` on to a handler with the newer `onRequestStart` methods.
     const handler = {
       onConnect(abort: (reason: unknown) => void): void {
         abortRequest = abort;
@@ -216,7 +225,7 @@ function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, s
         onSent();
       },
       onHeaders(statusCode: number, headers: ReadonlyArray<Buffer | string>): boolean {
-        // An informational response, such as 103 Early Hints, comes first; the final one replaces it.
+        // An informational response, such as 103 Early Hints, comes first, and the final one replaces it.
         status = statusCode;
         rawHeaders = headers;
         return true;
@@ -234,7 +243,13 @@ function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, s
         reject(error);
       },
     };
-    dispatcher.dispatch(options, handler as unknown as Dispatcher.DispatchHandler);
+    try {
+      dispatcher.dispatch(options, handler as unknown as Dispatcher.DispatchHandler);
+    } catch (error) {
+      // A composed dispatcher, or a ProxyAgent given a `proxy-authorization` header, throws here
+      // instead of calling `onError`. Without this catch the abort listener stays on the signal.
+      handler.onError(error as Error);
+    }
   });
 }
 
