@@ -236,7 +236,7 @@ describe('TerminalReporter', () => {
   function fakeStream(isTTY: boolean) {
     const chunks: string[] = [];
     const stream = { isTTY, write: (chunk: string) => chunks.push(chunk) } as unknown as NodeJS.WriteStream;
-    return { stream, output: () => chunks.join('') };
+    return { stream, chunks, output: () => chunks.join('') };
   }
 
   it('draws a progress bar on a terminal', () => {
@@ -290,15 +290,14 @@ describe('TerminalReporter', () => {
     }
 
     it('writes many file lines at once', () => {
-      const chunks: string[] = [];
-      const stream = { isTTY: false, write: (chunk: string) => chunks.push(chunk) } as unknown as NodeJS.WriteStream;
+      const { stream, chunks, output } = fakeStream(false);
       const reporter = new TerminalReporter(stream);
 
       for (let index = 0; index < 1000; index++) reporter.onEvent(uploaded(index));
       reporter.finish();
 
       const lines = Array.from({ length: 1000 }, (_, index) => `uploaded  img-${index}.png -> A${index}\n`);
-      expect(chunks.join('')).toBe(lines.join(''));
+      expect(output()).toBe(lines.join(''));
       // One write once the waiting lines reach 16 KiB, and one for the rest.
       expect(chunks).toHaveLength(2);
     });
@@ -341,7 +340,7 @@ describe('TerminalReporter', () => {
       expect(process.listeners('exit')).toEqual(before);
     });
 
-    it('adds one exit listener for many reporters', () => {
+    it('shares one exit listener', () => {
       const before = process.listenerCount('exit');
       const reporters = Array.from({ length: 20 }, () => new TerminalReporter(fakeStream(false).stream));
 
