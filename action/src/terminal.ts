@@ -149,7 +149,7 @@ export class TerminalReporter {
     this.#stream.write(this.#renderBar(this.#progress));
   }
 
-  /** Writes the file lines that wait to be written together. */
+  /** Writes the waiting file lines now. */
   flush(): void {
     if (this.#fileLinesTimer === undefined) return;
     clearTimeout(this.#fileLinesTimer);

@@ -108,7 +108,7 @@ describe('undici transport proxies', () => {
     expect(api.requests).toBe(1);
   });
 
-  it('sends through a proxy given as an option', async () => {
+  it('uses a proxy from options', async () => {
     const { proxy, api, client } = await setup({}, { httpProxy: '$PROXY' });
 
     await client.me();
@@ -116,7 +116,7 @@ describe('undici transport proxies', () => {
     expect(proxy.targets).toEqual([hostOf(api)]);
   });
 
-  it('connects directly when an empty option overrides HTTP_PROXY', async () => {
+  it('lets an empty option override HTTP_PROXY', async () => {
     const { proxy, api, client } = await setup({ HTTP_PROXY: '$PROXY' }, { httpProxy: '' });
 
     await client.me();
@@ -154,7 +154,7 @@ describe('undici transport proxies', () => {
     expect(proxy.targets).toEqual([hostOf(api)]);
   });
 
-  it('retries a library creation the proxy refused', async () => {
+  it('retries a refused library creation', async () => {
     const { proxy, api, transport } = await setup({ HTTP_PROXY: '$AUTHENTICATED_PROXY' }, {}, 'robot:other');
     const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', organizationId: 'acme', baseUrl: api.url, retry: { maxAttempts: 2 } });
 

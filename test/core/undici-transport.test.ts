@@ -315,7 +315,7 @@ describe('undici transport uploads', () => {
     expect(clock.waits).toEqual([250, 500]);
   });
 
-  it('retries a JSON write on a closed transport', async () => {
+  it('retries JSON writes when closed', async () => {
     const server = await serve((_request, response) => sendData(response, {}));
     const closed = createUndiciTransport();
     await closed.close();
@@ -521,7 +521,7 @@ describe('undici transport requests', () => {
     expect(server.requests).toBe(1);
   });
 
-  it('rejects a request aborted before it starts', async () => {
+  it('rejects a request aborted early', async () => {
     const server = await serve((_request, response) => sendData(response, []));
     const controller = new AbortController();
     const reason = new Error('stopped');
@@ -532,7 +532,7 @@ describe('undici transport requests', () => {
     expect(server.connections).toBe(0);
   });
 
-  it('removes the abort listener after each request', async () => {
+  it('removes abort listeners after requests', async () => {
     const server = await serve((request, response) => {
       if (request.url === '/reset') {
         request.socket.destroy();
@@ -558,7 +558,7 @@ describe('undici transport requests', () => {
     expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(0);
   });
 
-  it('aborts a request waiting for a connection', async () => {
+  it('aborts a queued request', async () => {
     const server = await serve(() => undefined);
     const sending = transport({ connections: 1 });
     const first = new AbortController();
@@ -576,7 +576,7 @@ describe('undici transport requests', () => {
     await stalled;
   });
 
-  it('removes the abort listener when dispatch throws', async () => {
+  it('removes abort listener on throw', async () => {
     const agent = new Agent();
     const throwing = agent.compose(() => () => {
       throw new Error('interceptor failed');
@@ -614,7 +614,7 @@ describe('undici transport requests', () => {
     expect(JSON.parse(response.text)).toEqual({ data: [] });
   });
 
-  it('drops a byte order mark from the body', async () => {
+  it('drops a byte order mark', async () => {
     const server = await serve((_request, response) => {
       response.setHeader('content-type', 'application/json');
       response.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"data":[]}')]));

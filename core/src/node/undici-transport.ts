@@ -117,7 +117,7 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
   const body = await encodeBody(request.body);
   const path = `${url.pathname}${url.search}`;
 
-  // A streamed body counts as sent once undici has taken its last byte: from then on a failure
+  // A streamed body counts as sent once undici has taken its last byte. From then on, a failure
   // may come after the service received the whole request and acted on it.
   let streamEnded = false;
   body?.stream?.once('end', () => {
@@ -204,8 +204,8 @@ function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, s
         abortRequest(signal?.reason);
         return;
       }
-      // Still queued or connecting: undici hands over `abort` only on connecting, and `onConnect`
-      // then aborts the request before writing it, so it can be given up now.
+      // The request still waits for a connection. undici passes `abort` only in `onConnect`, which
+      // then aborts the request before writing it, so the promise can reject now.
       settle();
       reject(signal?.reason);
     };
@@ -253,7 +253,7 @@ function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, s
   });
 }
 
-/** Turns undici's raw header list into lower-case names, joining repeated headers with ", ". */
+/** Converts undici's raw header list to an object with lower-case names, joining repeats with ", ". */
 function headersFrom(raw: ReadonlyArray<Buffer | string>): Record<string, string> {
   const headers = new Map<string, string>();
   for (let index = 0; index + 1 < raw.length; index += 2) {

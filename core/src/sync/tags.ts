@@ -63,7 +63,8 @@ const PATH_MARKER = 'path:';
 export function fingerprintsIn(tags: readonly string[], ownerTag: string): string[] {
   const prefix = `${ownerTag}:`;
   const fingerprints: string[] = [];
-  // A plain loop that builds no prefix string per tag, because the plan calls this for every owned asset.
+  // A plain loop that builds no prefix string per tag, because the plan calls this for every
+  // owned asset.
   for (const tag of tags) {
     if (tag.startsWith(prefix) && !tag.startsWith(PATH_MARKER, prefix.length)) fingerprints.push(tag.slice(prefix.length));
   }
