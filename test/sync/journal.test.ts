@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -233,6 +233,44 @@ describe('FileJournal', () => {
 
     expect((await new FileJournal(file).load()).map((batch) => batch.id)).toEqual(['one', 'three']);
     expect(JSON.parse(await readFile(file, 'utf8'))).toHaveLength(2);
+  });
+
+  it('writes each batch before add resolves', async () => {
+    const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
+    const journal = new FileJournal(file);
+    const ids = Array.from({ length: 20 }, (_, index) => `batch-${index}`);
+    const seen = await Promise.all(ids.map(async (id) => {
+      await journal.add(pending({ id }));
+      return (JSON.parse(await readFile(file, 'utf8')) as PendingBatch[]).some((batch) => batch.id === id);
+    }));
+    expect(seen.every(Boolean)).toBe(true);
+
+    await Promise.all(ids.slice(0, 15).map((id) => journal.remove(id)));
+    expect((await new FileJournal(file).load()).map((batch) => batch.id)).toEqual(ids.slice(15));
+    expect(await journal.load()).toHaveLength(5);
+  });
+
+  it('drops a batch whose write failed', async () => {
+    const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
+    const temporary = `${file}.${process.pid}.tmp`;
+    await mkdir(temporary);
+    const journal = new FileJournal(file);
+
+    await expect(journal.add(pending({ id: 'lost' }))).rejects.toMatchObject({ code: 'EISDIR' });
+    await rm(temporary, { recursive: true });
+    await journal.add(pending({ id: 'kept' }));
+
+    expect((await new FileJournal(file).load()).map((batch) => batch.id)).toEqual(['kept']);
+  });
+
+  it('rereads the file after a failed read', async () => {
+    const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
+    await writeFile(file, '{ not json');
+    const journal = new FileJournal(file);
+    await expect(journal.load()).rejects.toThrow(SyntaxError);
+
+    await writeFile(file, JSON.stringify([pending({ id: 'one' })]));
+    expect((await journal.load()).map((batch) => batch.id)).toEqual(['one']);
   });
 
   it('names one file per sync and library', () => {

@@ -20,38 +20,63 @@ export function journalFileFor(folder: string, apiUrl: string, libraryId: string
 
 /**
  * A journal in one JSON file, rewritten through a temporary file and a rename so that a killed
- * process leaves either the old or the new content. Operations of one process run one at a time.
+ * process leaves either the old or the new content. The file is read once, and the batches are
+ * then kept in memory. Changes made while a write is in progress go to disk together in the next
+ * write, and each `add` and `remove` resolves once a write that contains its change has finished.
  * Two processes must not write one journal at once: `syncFolder` holds a lock file beside it for
  * the whole run, which keeps out a second run that uses the same journal folder.
  */
 export class FileJournal implements UploadJournal {
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The batches as read from the file, then changed in place by every `add` and `remove`. */
+  private batches: Promise<PendingBatch[]> | undefined;
+  private folderMade = false;
+  /** The last write started or waiting to start. */
+  private lastWrite: Promise<void> = Promise.resolve();
+  /** A write that has not taken its snapshot yet, which every new change can join. */
+  private waitingWrite: Promise<void> | undefined;
 
   constructor(readonly filePath: string) {}
 
-  load(): Promise<PendingBatch[]> {
-    return this.serialize(() => this.read());
+  async load(): Promise<PendingBatch[]> {
+    return [...(await this.current())];
   }
 
-  add(batch: PendingBatch): Promise<void> {
-    return this.serialize(async () => {
-      const batches = (await this.read()).filter((entry) => entry.id !== batch.id);
-      await this.write([...batches, batch]);
+  async add(batch: PendingBatch): Promise<void> {
+    const batches = await this.current();
+    removeBatch(batches, (entry) => entry.id === batch.id);
+    batches.push(batch);
+    try {
+      await this.save(batches);
+    } catch (error) {
+      // The caller goes on without this entry, so no later write should bring it back.
+      removeBatch(batches, (entry) => entry === batch);
+      throw error;
+    }
+  }
+
+  async remove(batchId: string): Promise<void> {
+    const batches = await this.current();
+    if (removeBatch(batches, (entry) => entry.id === batchId)) await this.save(batches);
+  }
+
+  private current(): Promise<PendingBatch[]> {
+    this.batches ??= this.read().catch((error: unknown) => {
+      this.batches = undefined;
+      throw error;
     });
+    return this.batches;
   }
 
-  remove(batchId: string): Promise<void> {
-    return this.serialize(async () => {
-      const batches = await this.read();
-      const kept = batches.filter((entry) => entry.id !== batchId);
-      if (kept.length !== batches.length) await this.write(kept);
+  /** Writes the batches after the write in progress, or joins a write that has not started. */
+  private save(batches: PendingBatch[]): Promise<void> {
+    if (this.waitingWrite !== undefined) return this.waitingWrite;
+    const write = this.lastWrite.catch(() => undefined).then(() => {
+      this.waitingWrite = undefined;
+      return this.write(JSON.stringify(batches));
     });
-  }
-
-  private serialize<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(operation, operation);
-    this.queue = result.catch(() => undefined);
-    return result;
+    this.waitingWrite = write;
+    this.lastWrite = write;
+    return write;
   }
 
   private async read(): Promise<PendingBatch[]> {
@@ -66,10 +91,21 @@ export class FileJournal implements UploadJournal {
     return Array.isArray(parsed) ? (parsed as PendingBatch[]) : [];
   }
 
-  private async write(batches: PendingBatch[]): Promise<void> {
-    await mkdir(path.dirname(this.filePath), { recursive: true });
+  private async write(text: string): Promise<void> {
+    if (!this.folderMade) {
+      await mkdir(path.dirname(this.filePath), { recursive: true });
+      this.folderMade = true;
+    }
     const temporary = `${this.filePath}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(batches));
+    await writeFile(temporary, text);
     await rename(temporary, this.filePath);
   }
+}
+
+/** Removes the batches that match; returns whether there were any. */
+function removeBatch(batches: PendingBatch[], matches: (batch: PendingBatch) => boolean): boolean {
+  const remaining = batches.filter((batch) => !matches(batch));
+  if (remaining.length === batches.length) return false;
+  batches.splice(0, batches.length, ...remaining);
+  return true;
 }
