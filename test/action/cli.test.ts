@@ -18,6 +18,7 @@ import {
   type Workspace,
 } from './harness';
 import { writeNoisePng } from '../bench/images';
+import { startForwardProxy } from '../core/support/forward-proxy';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -167,6 +168,30 @@ describe('raster-sync CLI', () => {
     const rejectedByEngine = await runCli(['images', '--concurrency', '100000']);
     expect(rejectedByEngine.code).toBe(2);
     expect(rejectedByEngine.stderr).toContain('concurrency');
+    expect(emulator.admin.stats().requests).toBe(0);
+  });
+
+  it('syncs through HTTP_PROXY', async () => {
+    const proxy = await startForwardProxy();
+    try {
+      const run = await runCli(['images/brand', '--json'], { ...env, HTTP_PROXY: proxy.url });
+
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.report?.counts.uploaded).toBeGreaterThan(0);
+      // One CONNECT tunnel per connection, each to the emulator.
+      expect(proxy.targets.length).toBeGreaterThan(0);
+      expect(new Set(proxy.targets)).toEqual(new Set([new URL(emulator.url).host]));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('exits 2 on an invalid proxy URL', async () => {
+    const run = await runCli(['images'], { ...env, HTTPS_PROXY: 'proxy.example:8080 with:secret' });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error: Invalid HTTPS_PROXY: it is not an http: or https: URL.');
+    expect(run.stderr).not.toContain('secret');
     expect(emulator.admin.stats().requests).toBe(0);
   });
 

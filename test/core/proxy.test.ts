@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { RasterClient, RasterNetworkError } from '@raster-toolkit/core';
+import { RasterClient, RasterNetworkError, RasterUsageError } from '@raster-toolkit/core';
 import { createUndiciTransport, type UndiciTransport } from '@raster-toolkit/core/node';
 
 import { startForwardProxy } from './support/forward-proxy';
@@ -131,6 +131,29 @@ describe('undici transport proxies', () => {
     await client.me();
 
     expect(proxy.targets).toEqual([]);
+  });
+
+  it.each([
+    [{ https_proxy: 'proxy.example:8080' }, {}, 'https_proxy'],
+    [{ HTTP_PROXY: 'not a url' }, {}, 'HTTP_PROXY'],
+    [{ HTTP_PROXY: 'http://127.0.0.1:1' }, { httpProxy: 'ftp://robot:s3cret@proxy.example' }, 'httpProxy'],
+  ])('rejects an invalid proxy URL (%o, %o)', (environment, options, name) => {
+    for (const variable of PROXY_VARIABLES) delete process.env[variable];
+    Object.assign(process.env, environment);
+
+    const create = () => createUndiciTransport(options);
+
+    expect(create).toThrow(RasterUsageError);
+    expect(create).toThrow(`Invalid ${name}: it is not an http: or https: URL.`);
+    const error = (() => {
+      try {
+        return create();
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toMatchObject({ parameter: name });
+    expect((error as Error).message).not.toContain('s3cret');
   });
 
   it('authenticates with credentials in the proxy URL', async () => {

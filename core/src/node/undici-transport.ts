@@ -6,7 +6,11 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// undici's main module also loads fetch, WebSocket and the mocks, which delayed the CLI's first
+// request by 30 ms, so it is loaded only for a proxy. The path is public, because undici has no
+// exports map, and a release that moves the file fails the build.
+import Agent from 'undici/lib/dispatcher/agent.js';
 
 import { checkSecureUrl } from '../api/validate';
 import { RasterNetworkError, RasterUsageError } from '../errors';
@@ -76,16 +80,27 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
   }
 
   const userAgent = options.userAgent === undefined ? TOOLKIT_USER_AGENT : `${options.userAgent} ${TOOLKIT_USER_AGENT}`;
-  const dispatcher = options.dispatcher ?? createDispatcher(settings, options);
+  let dispatcher = options.dispatcher ?? createDispatcher(settings, options);
+  if (dispatcher instanceof Promise) {
+    dispatcher.then((loaded) => {
+      dispatcher = loaded;
+    }, () => {});
+  }
 
   return {
-    send: (request) => send(dispatcher, request, userAgent),
+    send: (request) => dispatcher instanceof Promise
+      ? dispatcher.then((loaded) => send(loaded, request, userAgent))
+      : send(dispatcher, request, userAgent),
     sleep,
-    close: () => dispatcher.close(),
+    close: async () => (await dispatcher).close(),
   };
 }
 
-function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOptions): Dispatcher {
+/**
+ * Returns an undici `Agent` without a proxy, or else a promise of an `EnvHttpProxyAgent`, made
+ * once undici's main module has loaded. Checks the proxy URLs first, so a bad one fails here.
+ */
+function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOptions): Dispatcher | Promise<Dispatcher> {
   const agentOptions = {
     connections: settings.connections,
     connectTimeout: settings.connectTimeoutMs,
@@ -100,17 +115,45 @@ function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOpt
   // upload of 1,000 files, that cost the CLI about 20 ms of main-thread time (medians of 8 runs
   // against the emulator on 2 vCPUs). The variables are read here, as EnvHttpProxyAgent reads
   // them when it is created.
-  const httpProxy = options.httpProxy ?? process.env['http_proxy'] ?? process.env['HTTP_PROXY'];
-  const httpsProxy = options.httpsProxy ?? process.env['https_proxy'] ?? process.env['HTTPS_PROXY'];
+  const httpProxy = proxySetting('httpProxy', options.httpProxy, 'http_proxy', 'HTTP_PROXY');
+  const httpsProxy = proxySetting('httpsProxy', options.httpsProxy, 'https_proxy', 'HTTPS_PROXY');
   if (!httpProxy && !httpsProxy) return new Agent(agentOptions);
 
-  return new EnvHttpProxyAgent({
+  return import('undici').then(({ EnvHttpProxyAgent }) => new EnvHttpProxyAgent({
     ...agentOptions,
     ...(options.httpProxy === undefined ? {} : { httpProxy: options.httpProxy }),
     ...(options.httpsProxy === undefined ? {} : { httpsProxy: options.httpsProxy }),
     ...(options.noProxy === undefined ? {} : { noProxy: options.noProxy }),
-  });
+  }));
 }
+
+/**
+ * Returns a proxy URL from its option, else from its environment variables, lower case first.
+ * Throws a `RasterUsageError` when it is not a URL of a scheme undici supports, naming the option
+ * or variable but not the value, which may contain a password.
+ */
+function proxySetting(option: string, value: string | undefined, ...variables: string[]): string | undefined {
+  let name = option;
+  let url = value;
+  for (const variable of variables) {
+    if (url !== undefined) break;
+    name = variable;
+    url = process.env[variable];
+  }
+  if (url && !PROXY_PROTOCOLS.includes(URL.parse(url)?.protocol ?? '')) {
+    throw new RasterUsageError(
+      name,
+      `Invalid ${name}: it is not an http: or https: URL. Set it to the proxy's URL, such as http://proxy.example:8080.`,
+    );
+  }
+  return url;
+}
+
+/**
+ * Proxy URL schemes that undici's `ProxyAgent` connects through.
+ * NOTE: no test runs a SOCKS proxy. `socks5:` and `socks:` pass because undici's source handles them.
+ */
+const PROXY_PROTOCOLS = ['http:', 'https:', 'socks5:', 'socks:'];
 
 async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: string): Promise<HttpResponse> {
   const url = checkSecureUrl('url', request.url);
