@@ -42,7 +42,8 @@ Options:
                           owner/name of the origin remote and the folder relative to the
                           repository root (as the action), else the folder's absolute path.
   --tags <tags>           Extra tags for uploaded assets, comma-separated. Repeatable.
-  --concurrency <n>       Upload batches and tag calls in flight at once, 1 to 32. Default: 4.
+  --concurrency <n>       Upload batches in flight at once, 1 to 32, with four times as
+                          many tag calls. Default: 4.
   --api-url <url>         Base URL of the API. Default: $RASTER_API_URL, else https://api.raster.app.
   --json                  Print the JSON report on stdout; progress and messages go to stderr.
   --verbose               Also print unchanged files and debug messages.

@@ -28,7 +28,7 @@ export function parseIntegerInRange(name: string, value: string, min: number, ma
   return number;
 }
 
-/** Parses the number of upload batches and tag calls in flight, within the engine's bounds. */
+/** Parses the number of upload batches in flight, within the engine's bounds. */
 export function parseConcurrency(name: string, value: string): number {
   return parseIntegerInRange(name, value, 1, MAX_CONCURRENCY);
 }

@@ -104,8 +104,8 @@ describe('runSync with a fake API', () => {
 
     expect(report.counts.uploaded).toBe(100);
     expect(api.maxInFlight.upload).toBe(3);
-    expect(api.maxInFlight.tag).toBeGreaterThan(1);
-    expect(api.maxInFlight.tag).toBeLessThanOrEqual(3);
+    expect(api.maxInFlight.tag).toBeGreaterThan(3);
+    expect(api.maxInFlight.tag).toBeLessThanOrEqual(12);
   });
 
   it('uploads the next batch while tagging', async () => {

@@ -13,7 +13,7 @@ import { RasterClient } from '../client';
 import { DEFAULT_BASE_URL } from '../api/limits';
 import { reportStoppedBeforeStart, runSync } from '../sync/engine';
 import { ownerTagFor } from '../sync/tags';
-import { resolveSyncOptions, type ResolvedSyncOptions } from '../sync/options';
+import { connectionsFor, resolveSyncOptions, type ResolvedSyncOptions } from '../sync/options';
 import type { SyncOptions, SyncReport } from '../sync/types';
 import { defaultJournalDir, FileJournal, journalFileFor } from './journal';
 import { acquireRunLock, lockFileFor, type RunLock } from './run-lock';
@@ -128,7 +128,7 @@ export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
 }
 
 async function runLocked(options: SyncOptions, resolved: ResolvedSyncOptions, journal: FileJournal): Promise<SyncReport> {
-  const transport = createUndiciTransport({ connections: resolved.concurrency * 2 });
+  const transport = createUndiciTransport({ connections: connectionsFor(resolved.concurrency) });
   try {
     // The client checks the key, the organization and the URL, and throws RasterUsageError.
     const client = new RasterClient({

@@ -14,6 +14,7 @@ import { mapWithConcurrency } from './concurrency';
 import { Limiter, UploadGate } from './gate';
 import type { PendingBatch, UploadJournal } from './journal';
 import { listAssetsCreatedSince } from './listing';
+import { TAG_CALLS_PER_BATCH } from './options';
 import { assetNameFor, isAssetNameOf } from './paths';
 import type { PlannedUpload } from './plan';
 import { plural } from './plural';
@@ -155,7 +156,7 @@ class UploadPhase {
   private taggingFailure: { error: unknown } | null = null;
 
   constructor(private readonly input: UploadPhaseInput) {
-    this.tagLimiter = new Limiter(input.concurrency);
+    this.tagLimiter = new Limiter(input.concurrency * TAG_CALLS_PER_BATCH);
   }
 
   async run(): Promise<UploadPhaseResult> {
