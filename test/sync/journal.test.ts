@@ -263,6 +263,46 @@ describe('FileJournal', () => {
     expect((await new FileJournal(file).load()).map((batch) => batch.id)).toEqual(['kept']);
   });
 
+  it('keeps a batch whose remove failed', async () => {
+    const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
+    const journal = new FileJournal(file);
+    await journal.add(pending({ id: 'kept' }));
+    const temporary = `${file}.${process.pid}.tmp`;
+    await mkdir(temporary);
+
+    await expect(journal.remove('kept')).rejects.toMatchObject({ code: 'EISDIR' });
+    await rm(temporary, { recursive: true });
+    await journal.add(pending({ id: 'next' }));
+
+    expect((await new FileJournal(file).load()).map((batch) => batch.id)).toEqual(['kept', 'next']);
+  });
+
+  it('keeps the entry a failed add replaced', async () => {
+    const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
+    const journal = new FileJournal(file);
+    await journal.add(pending({ id: 'same', startedAt: 1 }));
+    const temporary = `${file}.${process.pid}.tmp`;
+    await mkdir(temporary);
+
+    await expect(journal.add(pending({ id: 'same', startedAt: 2 }))).rejects.toMatchObject({ code: 'EISDIR' });
+    await rm(temporary, { recursive: true });
+    await journal.add(pending({ id: 'next' }));
+
+    const batches = await new FileJournal(file).load();
+    expect(batches.map((batch) => [batch.id, batch.startedAt])).toEqual([['same', 1], ['next', 10_000]]);
+  });
+
+  it('makes its folder again after a cleaner removed it', async () => {
+    const file = journalFileFor(join(folder, 'nested'), 'http://127.0.0.1:1', 'lib', OWNER);
+    const journal = new FileJournal(file);
+    await journal.add(pending({ id: 'one' }));
+    await rm(join(folder, 'nested'), { recursive: true });
+
+    await journal.add(pending({ id: 'two' }));
+
+    expect((await new FileJournal(file).load()).map((batch) => batch.id)).toEqual(['one', 'two']);
+  });
+
   it('rereads the file after a failed read', async () => {
     const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
     await writeFile(file, '{ not json');

@@ -29,7 +29,6 @@ export function journalFileFor(folder: string, apiUrl: string, libraryId: string
 export class FileJournal implements UploadJournal {
   /** The batches as read from the file, then changed in place by every `add` and `remove`. */
   private batches: Promise<PendingBatch[]> | undefined;
-  private folderMade = false;
   /** The last write started or waiting to start. */
   private lastWrite: Promise<void> = Promise.resolve();
   /** A write that has not taken its snapshot yet, which every new change can join. */
@@ -43,20 +42,30 @@ export class FileJournal implements UploadJournal {
 
   async add(batch: PendingBatch): Promise<void> {
     const batches = await this.current();
-    removeBatch(batches, (entry) => entry.id === batch.id);
+    const replaced = removeBatch(batches, (entry) => entry.id === batch.id);
     batches.push(batch);
     try {
       await this.save(batches);
     } catch (error) {
-      // The caller goes on without this entry, so no later write should bring it back.
+      // The caller goes on without this entry, so no later write should bring it back. The file
+      // still contains the entry it replaced, so later writes keep that one.
       removeBatch(batches, (entry) => entry === batch);
+      if (!batches.some((entry) => entry.id === batch.id)) batches.push(...replaced);
       throw error;
     }
   }
 
   async remove(batchId: string): Promise<void> {
     const batches = await this.current();
-    if (removeBatch(batches, (entry) => entry.id === batchId)) await this.save(batches);
+    const removed = removeBatch(batches, (entry) => entry.id === batchId);
+    if (removed.length === 0) return;
+    try {
+      await this.save(batches);
+    } catch (error) {
+      // The file still contains the batch, so later writes keep it unless it was added again.
+      if (!batches.some((entry) => entry.id === batchId)) batches.push(...removed);
+      throw error;
+    }
   }
 
   private current(): Promise<PendingBatch[]> {
@@ -92,20 +101,22 @@ export class FileJournal implements UploadJournal {
   }
 
   private async write(text: string): Promise<void> {
-    if (!this.folderMade) {
-      await mkdir(path.dirname(this.filePath), { recursive: true });
-      this.folderMade = true;
-    }
     const temporary = `${this.filePath}.${process.pid}.tmp`;
-    await writeFile(temporary, text);
+    try {
+      await writeFile(temporary, text);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The folder is made at the first write, and again if a cleaner of temporary files removed it.
+      await mkdir(path.dirname(this.filePath), { recursive: true });
+      await writeFile(temporary, text);
+    }
     await rename(temporary, this.filePath);
   }
 }
 
-/** Removes the batches that match; returns whether there were any. */
-function removeBatch(batches: PendingBatch[], matches: (batch: PendingBatch) => boolean): boolean {
-  const remaining = batches.filter((batch) => !matches(batch));
-  if (remaining.length === batches.length) return false;
-  batches.splice(0, batches.length, ...remaining);
-  return true;
+/** Removes the batches that match and returns them. */
+function removeBatch(batches: PendingBatch[], matches: (batch: PendingBatch) => boolean): PendingBatch[] {
+  const removed = batches.filter(matches);
+  if (removed.length > 0) batches.splice(0, batches.length, ...batches.filter((batch) => !matches(batch)));
+  return removed;
 }
