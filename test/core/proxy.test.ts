@@ -133,18 +133,22 @@ describe('undici transport proxies', () => {
     expect(proxy.targets).toEqual([]);
   });
 
+  const NOT_A_URL = 'it is not an http:, https: or socks5: URL.';
+  const BARE_PERCENT = 'its user name or password has a % that does not start an escape.';
+
   it.each([
-    [{ https_proxy: 'proxy.example:8080' }, {}, 'https_proxy'],
-    [{ HTTP_PROXY: 'not a url' }, {}, 'HTTP_PROXY'],
-    [{ HTTP_PROXY: 'http://127.0.0.1:1' }, { httpProxy: 'ftp://robot:s3cret@proxy.example' }, 'httpProxy'],
-  ])('rejects an invalid proxy URL (%o, %o)', (environment, options, name) => {
+    [{ https_proxy: 'proxy.example:8080' }, {}, 'https_proxy', NOT_A_URL],
+    [{ HTTP_PROXY: 'not a url' }, {}, 'HTTP_PROXY', NOT_A_URL],
+    [{ HTTP_PROXY: 'http://127.0.0.1:1' }, { httpProxy: 'ftp://robot:s3cret@proxy.example' }, 'httpProxy', NOT_A_URL],
+    [{ HTTPS_PROXY: 'http://robot:50%off-s3cret@127.0.0.1:1' }, {}, 'HTTPS_PROXY', BARE_PERCENT],
+  ])('rejects an invalid proxy URL (%o, %o)', (environment, options, name, problem) => {
     for (const variable of PROXY_VARIABLES) delete process.env[variable];
     Object.assign(process.env, environment);
 
     const create = () => createUndiciTransport(options);
 
     expect(create).toThrow(RasterUsageError);
-    expect(create).toThrow(`Invalid ${name}: it is not an http: or https: URL.`);
+    expect(create).toThrow(`Invalid ${name}: ${problem}`);
     const error = (() => {
       try {
         return create();
@@ -154,6 +158,16 @@ describe('undici transport proxies', () => {
     })();
     expect(error).toMatchObject({ parameter: name });
     expect((error as Error).message).not.toContain('s3cret');
+  });
+
+  it('accepts an escaped percent in the proxy password', async () => {
+    const { proxy, api } = await setup({});
+    const transport = createUndiciTransport({ httpProxy: proxy.url.replace('//', '//robot:50%25off@') });
+    cleanups.unshift(() => transport.close());
+
+    await new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: api.url }).me();
+
+    expect(proxy.targets).toEqual([hostOf(api)]);
   });
 
   it('authenticates with credentials in the proxy URL', async () => {

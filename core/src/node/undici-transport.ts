@@ -8,8 +8,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import type { Dispatcher } from 'undici';
 // undici's main module also loads fetch, WebSocket and the mocks, which delayed the CLI's first
-// request by 30 ms, so it is loaded only for a proxy. The path is public, because undici has no
-// exports map, and a release that moves the file fails the build.
+// request from 115 to 136 ms, so it is loaded only for a proxy. The path is undici's internal
+// layout, reachable because undici has no exports map: a release that moves the file fails the
+// bundle build, though not the type check.
 import Agent from 'undici/lib/dispatcher/agent.js';
 
 import { checkSecureUrl } from '../api/validate';
@@ -89,11 +90,23 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
 
   return {
     send: (request) => dispatcher instanceof Promise
-      ? dispatcher.then((loaded) => send(loaded, request, userAgent))
+      ? dispatcher.then((loaded) => send(loaded, request, userAgent), (error: unknown) => {
+        throw new RasterNetworkError({ method: request.method, path: pathOf(request.url), cause: error, bodySent: false });
+      })
       : send(dispatcher, request, userAgent),
     sleep,
-    close: async () => (await dispatcher).close(),
+    close: async () => {
+      // A proxy agent that failed to load has no connections to close.
+      const loaded = await Promise.resolve(dispatcher).catch(() => undefined);
+      await loaded?.close();
+    },
   };
+}
+
+/** Returns the path and query of a URL, or the text itself when it is not a URL. */
+function pathOf(url: string): string {
+  const parsed = URL.parse(url);
+  return parsed === null ? url : `${parsed.pathname}${parsed.search}`;
 }
 
 /**
@@ -129,8 +142,8 @@ function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOpt
 
 /**
  * Returns a proxy URL from its option, else from its environment variables, lower case first.
- * Throws a `RasterUsageError` when it is not a URL of a scheme undici supports, naming the option
- * or variable but not the value, which may contain a password.
+ * Throws a `RasterUsageError` for a value that undici's `ProxyAgent` would reject, naming the
+ * option or variable but not the value, which may contain a password.
  */
 function proxySetting(option: string, value: string | undefined, ...variables: string[]): string | undefined {
   let name = option;
@@ -140,13 +153,32 @@ function proxySetting(option: string, value: string | undefined, ...variables: s
     name = variable;
     url = process.env[variable];
   }
-  if (url && !PROXY_PROTOCOLS.includes(URL.parse(url)?.protocol ?? '')) {
+  if (!url) return url;
+
+  const parsed = URL.parse(url);
+  if (parsed === null || !PROXY_PROTOCOLS.includes(parsed.protocol)) {
     throw new RasterUsageError(
       name,
-      `Invalid ${name}: it is not an http: or https: URL. Set it to the proxy's URL, such as http://proxy.example:8080.`,
+      `Invalid ${name}: it is not an http:, https: or socks5: URL. Set it to the proxy's URL, such as http://proxy.example:8080.`,
+    );
+  }
+  // ProxyAgent decodes the user name and password, and throws URIError for a bare `%`.
+  if (!decodes(parsed.username) || !decodes(parsed.password)) {
+    throw new RasterUsageError(
+      name,
+      `Invalid ${name}: its user name or password has a % that does not start an escape. Write a % in them as %25.`,
     );
   }
   return url;
+}
+
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

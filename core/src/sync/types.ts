@@ -45,7 +45,7 @@ export interface SyncOptions {
   syncId?: string;
   /** Extra tags for every uploaded asset; at most 18, each within Raster's tag rules. */
   tags?: string[];
-  /** Upload batches in flight at once, with four tag calls in flight per batch; 4 by default. */
+  /** Upload batches in flight at once, 4 by default. Tag calls share four times as many slots. */
   concurrency?: number;
   /** Wait until the run's own uploads appear in listings; true by default. */
   waitForListing?: boolean;
