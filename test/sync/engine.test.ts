@@ -108,6 +108,18 @@ describe('runSync with a fake API', () => {
     expect(api.maxInFlight.tag).toBeLessThanOrEqual(12);
   });
 
+  it('stops waiting once the uploads are listed', async () => {
+    const api = new FakeApi();
+    await sync(api, files(600));
+    const before = api.count('GET /assets tagged');
+
+    const report = await sync(api, [...files(600), localFile('new/a.png'), localFile('new/b.png')]);
+
+    expect(report.counts.uploaded).toBe(2);
+    // Two pages of 500 for the plan, then one for the wait: the new uploads list first.
+    expect(api.count('GET /assets tagged') - before).toBe(3);
+  });
+
   it('uploads the next batch while tagging', async () => {
     const api = new FakeApi();
     const tagAssets = api.tagAssets.bind(api);

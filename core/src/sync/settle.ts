@@ -3,9 +3,9 @@
  * before they appear would upload them again, so a run waits until its own uploads are listed.
  */
 
+import { MAX_PAGE_SIZE } from '../api/limits';
 import type { Asset } from '../api/types';
 import type { SyncApi } from './api';
-import { listOwnedAssets } from './listing';
 import type { SyncLogger } from './types';
 
 /** First and longest pause between two listings while waiting for uploads, in milliseconds. */
@@ -41,10 +41,7 @@ export async function waitUntilListed(input: SettleInput): Promise<string[]> {
 
   for (;;) {
     try {
-      const listed = await listOwnedAssets(input.api, input.libraryId, input.ownerTag);
-      for (const asset of listed) {
-        if (missing.delete(asset.id)) input.onListed(asset);
-      }
+      await listUntilFound(input, missing);
     } catch (error) {
       logger.warn(`Listing the library while waiting for the uploads failed: ${(error as Error).message}`);
     }
@@ -66,4 +63,19 @@ export async function waitUntilListed(input: SettleInput): Promise<string[]> {
 
   logger.warn(`${missing.size} of ${ids.length} uploads were still not listed after ${input.timeoutMs} ms; a run started now could upload them again.`);
   return [...missing];
+}
+
+/**
+ * Lists the owned assets page by page and takes each missing one it finds out of `missing`. Stops
+ * at the last page, or as soon as none is missing. New uploads list first, so after a run that
+ * uploaded a few files into a large library the first page usually contains them all.
+ */
+async function listUntilFound(input: SettleInput, missing: Set<string>): Promise<void> {
+  for (let page = 1; missing.size > 0; page++) {
+    const assets = await input.api.listAssets(input.libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [input.ownerTag] });
+    for (const asset of assets) {
+      if (missing.delete(asset.id)) input.onListed(asset);
+    }
+    if (assets.length < MAX_PAGE_SIZE) return;
+  }
 }
