@@ -382,6 +382,24 @@ describe('syncFolder against the emulator', () => {
     await expectEachFileOnce(folder.path);
   });
 
+  it('second run after a stop adds nothing', async () => {
+    emulator.admin.configure({ listingLagMs: 1_000 });
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'latency', latencyMs: 100 }]);
+    const controller = new AbortController();
+    const onEvent = (event: SyncEvent) => {
+      if (event.type === 'file' && event.outcome.status === 'uploaded') controller.abort();
+    };
+
+    const stopped = await sync({ signal: controller.signal, onEvent, concurrency: 2, batchBytes: 64 * 1024 });
+    emulator.admin.clearFaults();
+    const next = await sync();
+
+    expect(stopped.outcome).toBe('partial');
+    expect(stopped.counts.uploaded).toBeGreaterThan(0);
+    expect(next.counts.uploaded).toBe(stopped.counts.cancelled);
+    await expectEachFileOnce(folder.path);
+  });
+
   it('reports thumbnails processed while waiting', async () => {
     emulator.admin.configure({ processingDelayMs: 300, listingLagMs: 600 });
 

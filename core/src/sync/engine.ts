@@ -240,8 +240,9 @@ class SyncRun {
       }
     }
 
-    // Wait until this run's uploads are listed, so that a run started right after finds them.
-    if (options.waitForListing && result.uploadedIds.length > 0 && !stopped) {
+    // Wait until this run's uploads are listed, so that a run started right after finds them. A
+    // stopped run waits too, for a shorter time.
+    if (options.waitForListing && result.uploadedIds.length > 0) {
       await this.waitForListing(result.uploadedIds);
     }
 

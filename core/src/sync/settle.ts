@@ -6,6 +6,7 @@
 import { MAX_PAGE_SIZE } from '../api/limits';
 import type { Asset } from '../api/types';
 import type { SyncApi } from './api';
+import { plural } from './plural';
 import type { SyncLogger } from './types';
 
 /** First and longest pause between two listings while waiting for uploads, in milliseconds. */
@@ -29,13 +30,22 @@ export interface SettleInput {
 }
 
 /**
- * Polls the owned listing until every id is in it, the timeout passes or the run is stopped.
- * Resolves with the ids still missing. A failed listing is logged and polled again, because the
- * uploads are done and only the wait is affected.
+ * Maximum wait for listing once the run is stopped, in milliseconds. When a workflow is cancelled,
+ * GitHub's runner sends SIGTERM 7.5 s after SIGINT and kills the process 2.5 s later.
+ */
+export const STOPPED_SETTLE_MS = 5_000;
+
+/**
+ * Polls the owned listing until every id is in it or the timeout passes, and resolves with the ids
+ * still missing. Once the run is stopped, it waits at most `STOPPED_SETTLE_MS` more, because a run
+ * started right after would upload again what it cannot list yet. A failed listing is logged and
+ * polled again, because the uploads are done and only the wait is affected.
  */
 export async function waitUntilListed(input: SettleInput): Promise<string[]> {
   const { ids, logger } = input;
-  const deadline = input.now() + input.timeoutMs;
+  const started = input.now();
+  let deadline = started + input.timeoutMs;
+  let stopSeen = false;
   const missing = new Set(ids);
   let pause = SETTLE_POLL_FIRST_MS;
 
@@ -48,20 +58,25 @@ export async function waitUntilListed(input: SettleInput): Promise<string[]> {
     input.onProgress(ids.length - missing.size, ids.length);
 
     if (missing.size === 0) {
-      logger.info(`All ${ids.length} uploads are listed.`);
+      logger.info(ids.length === 1 ? 'The upload is listed.' : `All ${ids.length} uploads are listed.`);
       return [];
     }
-    if (input.now() >= deadline) break;
-    if (input.signal?.aborted) {
-      logger.warn(`Stopped waiting for ${missing.size} uploads to be listed because the run was stopped.`);
-      return [...missing];
+    if (input.signal?.aborted && !stopSeen) {
+      stopSeen = true;
+      deadline = Math.min(deadline, input.now() + STOPPED_SETTLE_MS);
+      logger.info(`The run was stopped. Waiting up to ${STOPPED_SETTLE_MS / 1000} s for ${plural(missing.size, 'upload')} to be listed.`);
     }
+    if (input.now() >= deadline) break;
 
+    // Not cut short by the stop: the wait after a stop is what keeps the next run from uploading again.
     await input.sleep(Math.min(pause, Math.max(0, deadline - input.now())));
     pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS);
   }
 
-  logger.warn(`${missing.size} of ${ids.length} uploads were still not listed after ${input.timeoutMs} ms; a run started now could upload them again.`);
+  logger.warn(
+    `${missing.size} of ${ids.length} uploads were still not listed after ${input.now() - started} ms; ` +
+      'a run started now could upload them again.',
+  );
   return [...missing];
 }
 
