@@ -53,6 +53,9 @@ Environment:
   RASTER_API_KEY          API key with Write access to the library. Required.
   RASTER_LIBRARY, RASTER_ORGANIZATION, RASTER_API_URL
                           Defaults for --library, --organization and --api-url.
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+                          Proxy URL for https:// and http:// API URLs, and hosts that
+                          bypass it. The lower-case names take precedence.
 
 Exit codes:
   0  the sync succeeded, or the dry run finished

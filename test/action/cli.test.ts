@@ -190,7 +190,7 @@ describe('raster-sync CLI', () => {
     const run = await runCli(['images'], { ...env, HTTPS_PROXY: 'proxy.example:8080 with:secret' });
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('error: Invalid HTTPS_PROXY: it is not an http:, https: or socks5: URL.');
+    expect(run.stderr).toContain('error: Invalid HTTPS_PROXY: it is not an http:, https:, socks5: or socks: URL.');
     expect(run.stderr).not.toContain('secret');
     expect(emulator.admin.stats().requests).toBe(0);
   });

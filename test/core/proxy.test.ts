@@ -133,14 +133,18 @@ describe('undici transport proxies', () => {
     expect(proxy.targets).toEqual([]);
   });
 
-  const NOT_A_URL = 'it is not an http:, https: or socks5: URL.';
+  const NOT_A_URL = 'it is not an http:, https:, socks5: or socks: URL.';
   const BARE_PERCENT = 'its user name or password has a % that does not start an escape.';
+  const WITH_PATH = 'a proxy URL has no path, query or fragment.';
 
   it.each([
     [{ https_proxy: 'proxy.example:8080' }, {}, 'https_proxy', NOT_A_URL],
     [{ HTTP_PROXY: 'not a url' }, {}, 'HTTP_PROXY', NOT_A_URL],
     [{ HTTP_PROXY: 'http://127.0.0.1:1' }, { httpProxy: 'ftp://robot:s3cret@proxy.example' }, 'httpProxy', NOT_A_URL],
     [{ HTTPS_PROXY: 'http://robot:50%off-s3cret@127.0.0.1:1' }, {}, 'HTTPS_PROXY', BARE_PERCENT],
+    [{ HTTPS_PROXY: 'http://127.0.0.1:8888/proxy' }, {}, 'HTTPS_PROXY', WITH_PATH],
+    [{ HTTP_PROXY: 'http://127.0.0.1:8888?x=1' }, {}, 'HTTP_PROXY', WITH_PATH],
+    [{}, { httpsProxy: 'http://robot:s3cret@127.0.0.1:8888/#f' }, 'httpsProxy', WITH_PATH],
   ])('rejects an invalid proxy URL (%o, %o)', (environment, options, name, problem) => {
     for (const variable of PROXY_VARIABLES) delete process.env[variable];
     Object.assign(process.env, environment);

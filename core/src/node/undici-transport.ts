@@ -159,7 +159,14 @@ function proxySetting(option: string, value: string | undefined, ...variables: s
   if (parsed === null || !PROXY_PROTOCOLS.includes(parsed.protocol)) {
     throw new RasterUsageError(
       name,
-      `Invalid ${name}: it is not an http:, https: or socks5: URL. Set it to the proxy's URL, such as http://proxy.example:8080.`,
+      `Invalid ${name}: it is not an http:, https:, socks5: or socks: URL. Set it to the proxy's URL, such as http://proxy.example:8080.`,
+    );
+  }
+  // undici rejects every request through a proxy URL with a path, a query or a fragment.
+  if (parsed.pathname.length > 1 || parsed.search !== '' || parsed.hash !== '') {
+    throw new RasterUsageError(
+      name,
+      `Invalid ${name}: a proxy URL has no path, query or fragment. Set it to the proxy's URL, such as http://proxy.example:8080.`,
     );
   }
   // ProxyAgent decodes the user name and password, and throws URIError for a bare `%`.

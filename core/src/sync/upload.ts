@@ -161,8 +161,10 @@ class UploadPhase {
 
   async run(): Promise<UploadPhaseResult> {
     const batches = packBatches(this.input.uploads, this.input.batchBytes);
-    if (batches.length > 0) await this.window.takeBaseline(this.input.api, this.input.libraryId, this.input.logger);
-    this.input.logger.info(`Uploading ${plural(this.input.uploads.length, 'file')} in ${plural(batches.length, 'batch', 'batches')}.`);
+    if (batches.length > 0) {
+      await this.window.takeBaseline(this.input.api, this.input.libraryId, this.input.logger);
+      this.input.logger.info(`Uploading ${plural(this.input.uploads.length, 'file')} in ${plural(batches.length, 'batch', 'batches')}.`);
+    }
 
     try {
       await mapWithConcurrency(batches, this.input.concurrency, (batch) => this.startBatch(batch, 0));
