@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { FileJournal, journalFileFor } from '../../core/src/node/journal';
-import { applyAdoptions, findAdoptions, PENDING_BATCH_EXPIRY_MS, type PendingBatch, type RecoveryInput, type UploadJournal } from '../../core/src/sync/journal';
+import { applyAdoptions, findAdoptions, PENDING_BATCH_EXPIRY_MS, RECOVERY_LISTING_WAIT_MS, type PendingBatch, type RecoveryInput, type UploadJournal } from '../../core/src/sync/journal';
 import type { Asset } from '../../core/src/api/types';
 import { RasterApiError } from '../../core/src/errors';
 import { fingerprintTagFor, ownerTagFor } from '../../core/src/sync/tags';
@@ -209,6 +209,58 @@ describe('journal recovery', () => {
     expect(a.tags).toEqual([]);
     expect(journal.batches).toHaveLength(1);
     expect(api.calls).toEqual([]);
+  });
+});
+
+describe('journal recovery during listing lag', () => {
+  function lagged(api: FakeApi, clock: { now: number }, sleeps: number[]): RecoveryInput {
+    return {
+      api, journal: new MemoryJournal(), libraryId: 'lib', ownerTag: OWNER, extraTags: [], ownedFingerprints: new Set(),
+      now: () => clock.now, logger: SILENT,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock.now += ms;
+      },
+    };
+  }
+
+  it('lists again until the assets appear', async () => {
+    const api = new FakeApi();
+    const clock = { now: 11_000 };
+    const sleeps: number[] = [];
+    const input = lagged(api, clock, sleeps);
+    await input.journal.add(pending());
+    const listAssets = api.listAssets.bind(api);
+    // The stored files appear from the third listing on.
+    let listings = 0;
+    api.listAssets = async (libraryId, options) => {
+      listings += 1;
+      if (listings === 3) {
+        api.clock = 10_500;
+        api.store('a', 5);
+        api.store('b', 6);
+      }
+      return listAssets(libraryId, options);
+    };
+
+    const recovery = await findAdoptions(input);
+
+    expect(recovery?.adoptions.map((adoption) => adoption.file.path)).toEqual(['img/a.png', 'img/b.png']);
+    expect(sleeps).toEqual([500, 1_000]);
+  });
+
+  it('stops listing 15 s after the batch started', async () => {
+    const api = new FakeApi();
+    const clock = { now: 11_000 };
+    const sleeps: number[] = [];
+    const input = lagged(api, clock, sleeps);
+    await input.journal.add(pending({ startedAt: 10_000 }));
+
+    const recovery = await findAdoptions(input);
+
+    expect(recovery?.adoptions).toEqual([]);
+    expect(clock.now).toBe(10_000 + RECOVERY_LISTING_WAIT_MS);
+    expect(sleeps).toEqual([500, 1_000, 2_000, 4_000, 6_500]);
   });
 });
 

@@ -550,6 +550,53 @@ describe('syncFolder against the emulator', () => {
     await transport.close();
   });
 
+  it('adopts killed uploads during listing lag', async () => {
+    emulator.admin.configure({ listingLagMs: 1_500 });
+    const journalDir = join(folder.path, '..', 'journal');
+    const options = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: folder.path, syncId: SYNC_ID, include: ['brand/**'] }, () => SYNC_ID);
+    const transport = createUndiciTransport();
+    const client = new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url });
+
+    // The killed run stores its uploads, then hangs before its first tag call is sent.
+    let uploaded: () => void = () => {};
+    const tagCallReached = new Promise<void>((resolve) => {
+      uploaded = resolve;
+    });
+    const hangingTags: SyncApi = {
+      listLibraries: (page) => client.listLibraries(page),
+      listAssets: (libraryId, page) => client.listAssets(libraryId, page),
+      uploadAssets: (libraryId, files) => client.uploadAssets(libraryId, files),
+      deleteAssets: (libraryId, ids) => client.deleteAssets(libraryId, ids),
+      tagAssets: () => {
+        uploaded();
+        return new Promise<never>(() => {});
+      },
+    };
+    void runSync(options, {
+      api: hangingTags,
+      resolveOrganization: () => client.organizationId(),
+      scan: () => scanFolder(folder.path, { include: ['brand/**'] }),
+      requestCount: () => client.requestCount,
+      now: Date.now,
+      sleep: async () => {},
+      journal: new FileJournal(journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER)),
+    });
+    await tagCallReached;
+
+    // The next run starts while the lag still hides the stored uploads.
+    const report = await sync({ include: ['brand/**'] });
+
+    const brandFiles = (await uploadableFiles(folder.path)).filter((path) => path.startsWith('brand/'));
+    expect(report.outcome).toBe('success');
+    expect(report.counts.uploaded).toBe(0);
+    expect(report.adoptedAssetIds).toHaveLength(brandFiles.length);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const assets = await listAllAssets(emulator);
+    expect(assets).toHaveLength(brandFiles.length);
+    expect(assets.filter((asset) => !asset.tags.includes(OWNER))).toEqual([]);
+    await transport.close();
+  });
+
   it('plans Windows paths the same', async () => {
     const scanned = await scanFolder(folder.path);
     if (!scanned.found) throw new Error(scanned.reason);

@@ -282,6 +282,7 @@ class SyncRun {
         return ownedFingerprints;
       },
       now: this.deps.now,
+      sleep: (ms) => this.deps.sleep(ms, this.deps.signal),
       logger: this.logger,
     };
   }

@@ -78,8 +78,19 @@ export interface RecoveryInput {
   /** Fingerprints the owned assets already carry: such files were tagged before the run ended. */
   ownedFingerprints: ReadonlySet<string>;
   now: () => number;
+  /** Pauses between listings while listing lag may hide stored files. Without it, recovery lists once. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   logger: SyncLogger;
 }
+
+/**
+ * How long after an interrupted batch started its stored files may still be missing from listings,
+ * in milliseconds, because Raster lists a new upload after a delay of seconds. Until then,
+ * recovery lists again while a group of files has fewer candidates than files.
+ */
+export const RECOVERY_LISTING_WAIT_MS = 15_000;
+
+const RECOVERY_POLL_FIRST_MS = 500;
 
 /** One untagged asset matched to a file of a pending batch, with the tags it is to receive. */
 export interface Adoption {
@@ -100,9 +111,11 @@ export interface Recovery {
  * untagged assets with a pending file's name and size, created after its batch started and not
  * in its baseline, taken only where they are exactly as many as the pending files with that name
  * and size. Each match gets the owner and fingerprint tags the earlier run meant to add,
- * so the plan counts it as unchanged, or as stale when the file changed since. Resolves with
- * null when there is nothing to recover. Never rejects: a failure is logged, the journal is kept
- * for the next run, and the files are planned as if nothing had been stored.
+ * so the plan counts it as unchanged, or as stale when the file changed since. Until
+ * `RECOVERY_LISTING_WAIT_MS` after the newest batch started, it lists again while listing lag may
+ * hide candidates. Resolves with null when there is nothing to recover. Never rejects: a failure
+ * is logged, the journal is kept for the next run, and the files are planned as if nothing had
+ * been stored.
  */
 export async function findAdoptions(input: RecoveryInput): Promise<Recovery | null> {
   let batches: PendingBatch[];
@@ -115,14 +128,6 @@ export async function findAdoptions(input: RecoveryInput): Promise<Recovery | nu
   if (batches.length === 0) return null;
 
   input.logger.info(`Found ${plural(batches.length, 'upload batch', 'upload batches')} that an interrupted run left untagged; looking for their assets.`);
-  let recent: Asset[];
-  try {
-    const since = batches.reduce((earliest, batch) => Math.min(earliest, earliestCreatedOf(batch)), Infinity);
-    recent = await listAssetsCreatedSince(input.api, input.libraryId, since);
-  } catch (error) {
-    input.logger.warn(`Listing the library to recover interrupted uploads failed: ${(error as Error).message}`);
-    return null;
-  }
 
   // The unsettled files of all batches are matched together against the untagged assets any of
   // them may have stored, so two batches with a file of one name and size never take each
@@ -130,10 +135,36 @@ export async function findAdoptions(input: RecoveryInput): Promise<Recovery | nu
   const files = [...batches]
     .sort((a, b) => a.startedAt - b.startedAt)
     .flatMap((batch) => batch.files.filter((file) => !input.ownedFingerprints.has(file.fingerprint)).map((file) => ({ ...file, batch })));
-  const candidates = recent.filter((asset) => asset.tags.length === 0 && batches.some((batch) => mayAdoptFor(batch, asset)));
-  const adoptions: Adoption[] = [];
+  const since = batches.reduce((earliest, batch) => Math.min(earliest, earliestCreatedOf(batch)), Infinity);
+  // Until then, stored files missing from the listing may only be hidden by listing lag.
+  const listedBy = Math.max(...batches.map((batch) => batch.startedAt)) + RECOVERY_LISTING_WAIT_MS;
 
-  for (const group of groupCandidates(files, candidates)) {
+  let groups: ReturnType<typeof groupCandidates<(typeof files)[number]>>;
+  for (let pause = RECOVERY_POLL_FIRST_MS; ; pause *= 2) {
+    let recent: Asset[];
+    try {
+      recent = await listAssetsCreatedSince(input.api, input.libraryId, since);
+    } catch (error) {
+      input.logger.warn(`Listing the library to recover interrupted uploads failed: ${(error as Error).message}`);
+      return null;
+    }
+    const candidates = recent.filter((asset) => asset.tags.length === 0 && batches.some((batch) => mayAdoptFor(batch, asset)));
+    groups = groupCandidates(files, candidates);
+
+    const short = groups.some((group) => group.candidates.length < group.files.length);
+    const wait = Math.min(pause, listedBy - input.now());
+    if (input.sleep === undefined || !short || wait <= 0) break;
+    if (pause === RECOVERY_POLL_FIRST_MS) input.logger.info('Some of their assets are not listed yet. Waiting for the listing to catch up.');
+    try {
+      await input.sleep(wait);
+    } catch {
+      // The run was stopped: recover what is listed now.
+      break;
+    }
+  }
+
+  const adoptions: Adoption[] = [];
+  for (const group of groups) {
     if (group.status === 'ambiguous') {
       input.logger.warn(`${plural(group.files.length, 'file')} named "${assetNameFor(group.files[0]!.path)}" that an interrupted upload left ` +
         `match ${plural(group.candidates.length, 'untagged asset')}, so none is adopted; the files are planned as if nothing had been stored.`);
