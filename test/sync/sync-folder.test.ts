@@ -99,6 +99,41 @@ async function expectEachFileOnce(root: string, foreign = 0): Promise<void> {
   }
 }
 
+/**
+ * Starts a sync of `brand/**` whose uploads are stored but whose tag calls never complete, as when
+ * the process dies between the two. The run is left hanging, like a process that no longer runs.
+ */
+function startKilledRun(): { tagCallReached: Promise<void>; close: () => Promise<void> } {
+  const journalDir = join(folder.path, '..', 'journal');
+  const options = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: folder.path, syncId: SYNC_ID, include: ['brand/**'] }, () => SYNC_ID);
+  const transport = createUndiciTransport();
+  const client = new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url });
+  let reached: () => void = () => {};
+  const tagCallReached = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const hangingTags: SyncApi = {
+    listLibraries: (page) => client.listLibraries(page),
+    listAssets: (libraryId, page) => client.listAssets(libraryId, page),
+    uploadAssets: (libraryId, files) => client.uploadAssets(libraryId, files),
+    deleteAssets: (libraryId, ids) => client.deleteAssets(libraryId, ids),
+    tagAssets: () => {
+      reached();
+      return new Promise<never>(() => {});
+    },
+  };
+  void runSync(options, {
+    api: hangingTags,
+    resolveOrganization: () => client.organizationId(),
+    scan: () => scanFolder(folder.path, { include: ['brand/**'] }),
+    requestCount: () => client.requestCount,
+    now: Date.now,
+    sleep: async () => {},
+    journal: new FileJournal(journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER)),
+  });
+  return { tagCallReached, close: () => transport.close() };
+}
+
 describe('syncFolder against the emulator', () => {
   it('uploads every uploadable file once', async () => {
     const report = await sync();
@@ -496,29 +531,7 @@ describe('syncFolder against the emulator', () => {
 
   it('adopts uploads a killed run left untagged', async () => {
     const lookalike = await uploadForeign(emulator, 'logo-128.png', await readFile(join(folder.path, 'brand/logo-128.png')));
-    const journalDir = join(folder.path, '..', 'journal');
-    const options = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: folder.path, syncId: SYNC_ID, include: ['brand/**'] }, () => SYNC_ID);
-    const transport = createUndiciTransport();
-    const client = new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url });
-
-    // The killed run: its uploads are stored, but its tag calls never complete, as when the
-    // process dies between the two. The run is left hanging, like a process that no longer runs.
-    const hangingTags: SyncApi = {
-      listLibraries: (page) => client.listLibraries(page),
-      listAssets: (libraryId, page) => client.listAssets(libraryId, page),
-      uploadAssets: (libraryId, files) => client.uploadAssets(libraryId, files),
-      deleteAssets: (libraryId, ids) => client.deleteAssets(libraryId, ids),
-      tagAssets: () => new Promise<never>(() => {}),
-    };
-    void runSync(options, {
-      api: hangingTags,
-      resolveOrganization: () => client.organizationId(),
-      scan: () => scanFolder(folder.path, { include: ['brand/**'] }),
-      requestCount: () => client.requestCount,
-      now: Date.now,
-      sleep: async () => {},
-      journal: new FileJournal(journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER)),
-    });
+    const killed = startKilledRun();
     const brandFiles = (await uploadableFiles(folder.path)).filter((path) => path.startsWith('brand/'));
     for (let waited = 0; (await listAllAssets(emulator)).length < brandFiles.length + 1; waited += 50) {
       if (waited > 5_000) throw new Error('the killed run did not upload its files');
@@ -547,41 +560,13 @@ describe('syncFolder against the emulator', () => {
 
     const again = await sync({ include: ['brand/**'] });
     expect(again.adoptedAssetIds).toBeUndefined();
-    await transport.close();
+    await killed.close();
   });
 
   it('adopts killed uploads during listing lag', async () => {
     emulator.admin.configure({ listingLagMs: 1_500 });
-    const journalDir = join(folder.path, '..', 'journal');
-    const options = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: folder.path, syncId: SYNC_ID, include: ['brand/**'] }, () => SYNC_ID);
-    const transport = createUndiciTransport();
-    const client = new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url });
-
-    // The killed run stores its uploads, then hangs before its first tag call is sent.
-    let uploaded: () => void = () => {};
-    const tagCallReached = new Promise<void>((resolve) => {
-      uploaded = resolve;
-    });
-    const hangingTags: SyncApi = {
-      listLibraries: (page) => client.listLibraries(page),
-      listAssets: (libraryId, page) => client.listAssets(libraryId, page),
-      uploadAssets: (libraryId, files) => client.uploadAssets(libraryId, files),
-      deleteAssets: (libraryId, ids) => client.deleteAssets(libraryId, ids),
-      tagAssets: () => {
-        uploaded();
-        return new Promise<never>(() => {});
-      },
-    };
-    void runSync(options, {
-      api: hangingTags,
-      resolveOrganization: () => client.organizationId(),
-      scan: () => scanFolder(folder.path, { include: ['brand/**'] }),
-      requestCount: () => client.requestCount,
-      now: Date.now,
-      sleep: async () => {},
-      journal: new FileJournal(journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER)),
-    });
-    await tagCallReached;
+    const killed = startKilledRun();
+    await killed.tagCallReached;
 
     // The next run starts while the lag still hides the stored uploads.
     const report = await sync({ include: ['brand/**'] });
@@ -594,7 +579,7 @@ describe('syncFolder against the emulator', () => {
     const assets = await listAllAssets(emulator);
     expect(assets).toHaveLength(brandFiles.length);
     expect(assets.filter((asset) => !asset.tags.includes(OWNER))).toEqual([]);
-    await transport.close();
+    await killed.close();
   });
 
   it('plans Windows paths the same', async () => {
