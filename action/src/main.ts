@@ -55,7 +55,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const removeSignalHandlers = abortOnSignals(controller, {
     onStop: (signal) =>
       core.warning(`Received ${signal}: no new upload starts, the uploads in flight finish and are tagged, and nothing is pruned.`),
-    onRepeat: (signal) => core.info(`Received ${signal} again; still finishing the uploads in flight.`),
+    onRepeat: (signal) => core.info(`Received ${signal} again. Still stopping: uploads in flight finish and are tagged.`),
   });
   const groups = new PhaseGroups({ dryRun: options.dryRun ?? false });
   const logger = new ActionLogger();

@@ -42,7 +42,7 @@ export function abortOnTerminalSignals(
 ): () => void {
   return abortOnSignals(controller, {
     onStop: (signal) =>
-      print(`Received ${signal}: finishing the uploads in flight, then stopping without pruning. Press Ctrl-C again to quit at once.`),
+      print(`Received ${signal}: stopping. No new upload starts, uploads in flight finish and are tagged, and nothing is pruned. Press Ctrl-C again to quit at once.`),
     onRepeat: (signal) => {
       print(
         `Received ${signal} again: quitting now. Uploads in flight may be left untagged. The next run of this sync on this machine ` +
