@@ -189,10 +189,27 @@ describe('undici transport proxies', () => {
     const error = await client.me().catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(RasterNetworkError);
-    expect((error as Error).message).toContain('407');
+    expect((error as Error).message).toContain(
+      'failed before the request was sent: The proxy rejected the tunnel with 407 Proxy Authentication Required. ' +
+        'Check the user name and password in the proxy URL. (UND_ERR_ABORTED)',
+    );
     expect(inspect(error, { depth: 10 })).not.toContain('s3cret');
     expect(api.requests).toBe(0);
     expect(proxy.targets).toEqual([hostOf(api)]);
+  });
+
+  it('names the status of a refused tunnel', async () => {
+    const { proxy, api } = await setup({ HTTP_PROXY: '$PROXY' });
+    const transport = createUndiciTransport();
+    cleanups.unshift(() => transport.close());
+    // The test proxy opens tunnels only to 127.0.0.1.
+    const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: `http://localhost:${api.port}`, retry: { maxAttempts: 1 } });
+
+    const error = await client.me().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RasterNetworkError);
+    expect((error as Error).message).toContain('The proxy rejected the tunnel to the service with status 403.');
+    expect(proxy.targets).toEqual([`localhost:${api.port}`]);
   });
 
   it('retries a refused library creation', async () => {

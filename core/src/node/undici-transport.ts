@@ -189,6 +189,21 @@ function decodes(text: string): boolean {
 }
 
 /**
+ * Rewords undici's error for a proxy that rejected a tunnel, `Proxy response (407) !== 200 when HTTP
+ * Tunneling`, to say what to check. Returns undefined for any other error.
+ */
+function proxyRejectionError(error: unknown): Error | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const status = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(error.message)?.[1];
+  if (status === undefined) return undefined;
+
+  const message = status === '407'
+    ? 'The proxy rejected the tunnel with 407 Proxy Authentication Required. Check the user name and password in the proxy URL.'
+    : `The proxy rejected the tunnel to the service with status ${status}.`;
+  return Object.assign(new Error(message, { cause: error }), { code: (error as { code?: unknown }).code });
+}
+
+/**
  * Proxy URL schemes that undici's `ProxyAgent` connects through.
  * NOTE: no test runs a SOCKS proxy. `socks5:` and `socks:` pass because undici's source handles them.
  */
@@ -237,7 +252,7 @@ async function send(dispatcher: Dispatcher, request: HttpRequest, userAgent: str
     }
 
     const sent = body?.stream === undefined ? requestWritten : streamEnded;
-    throw new RasterNetworkError({ method: request.method, path, cause: error, bodySent: sent });
+    throw new RasterNetworkError({ method: request.method, path, cause: proxyRejectionError(error) ?? error, bodySent: sent });
   } finally {
     body?.stream?.destroy();
   }
