@@ -164,7 +164,7 @@ describe('undici transport proxies', () => {
     expect((error as Error).message).not.toContain('s3cret');
   });
 
-  it('accepts an escaped percent in the proxy password', async () => {
+  it('accepts %25 in the password', async () => {
     const { proxy, api } = await setup({});
     const transport = createUndiciTransport({ httpProxy: proxy.url.replace('//', '//robot:50%25off@') });
     cleanups.unshift(() => transport.close());
@@ -198,7 +198,7 @@ describe('undici transport proxies', () => {
     expect(proxy.targets).toEqual([hostOf(api)]);
   });
 
-  it('names the status of a refused tunnel', async () => {
+  it('names a rejected tunnel status', async () => {
     const { proxy, api } = await setup({ HTTP_PROXY: '$PROXY' });
     const transport = createUndiciTransport();
     cleanups.unshift(() => transport.close());

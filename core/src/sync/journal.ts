@@ -8,7 +8,7 @@
 import type { Asset } from '../api/types';
 import type { SyncApi } from './api';
 import { listAssetsCreatedSince } from './listing';
-import { groupCandidates } from './adoption-groups';
+import { groupCandidates, type AdoptionGroup } from './adoption-groups';
 import { assetNameFor } from './paths';
 import { plural } from './plural';
 import { tagSyncedAsset } from './tag-call';
@@ -84,9 +84,9 @@ export interface RecoveryInput {
 }
 
 /**
- * How long after an interrupted batch started its stored files may still be missing from listings,
- * in milliseconds, because Raster lists a new upload after a delay of seconds. Until then,
- * recovery lists again while a group of files has fewer candidates than files.
+ * Time after an interrupted batch started during which listing lag can still hide its stored
+ * files, in milliseconds: Raster lists a new upload after a delay of seconds. Until then, recovery
+ * lists again while a group of files has fewer candidates than files.
  */
 export const RECOVERY_LISTING_WAIT_MS = 15_000;
 
@@ -136,10 +136,10 @@ export async function findAdoptions(input: RecoveryInput): Promise<Recovery | nu
     .sort((a, b) => a.startedAt - b.startedAt)
     .flatMap((batch) => batch.files.filter((file) => !input.ownedFingerprints.has(file.fingerprint)).map((file) => ({ ...file, batch })));
   const since = batches.reduce((earliest, batch) => Math.min(earliest, earliestCreatedOf(batch)), Infinity);
-  // Until then, stored files missing from the listing may only be hidden by listing lag.
+  // Before this time, listing lag can still hide a stored file.
   const listedBy = Math.max(...batches.map((batch) => batch.startedAt)) + RECOVERY_LISTING_WAIT_MS;
 
-  let groups: ReturnType<typeof groupCandidates<(typeof files)[number]>>;
+  let groups: Array<AdoptionGroup<(typeof files)[number]>>;
   for (let pause = RECOVERY_POLL_FIRST_MS; ; pause *= 2) {
     let recent: Asset[];
     try {
@@ -158,7 +158,7 @@ export async function findAdoptions(input: RecoveryInput): Promise<Recovery | nu
     try {
       await input.sleep(wait);
     } catch {
-      // The run was stopped: recover what is listed now.
+      // The run was stopped, so recovery goes on with the last listing.
       break;
     }
   }

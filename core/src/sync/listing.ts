@@ -11,14 +11,22 @@ import type { SyncApi } from './api';
  */
 export async function listOwnedAssets(api: SyncApi, libraryId: string, ownerTag: string): Promise<Asset[]> {
   const byId = new Map<string, Asset>();
+  await visitOwnedPages(api, libraryId, ownerTag, (assets) => {
+    for (const asset of assets) byId.set(asset.id, asset);
+    return true;
+  });
+  return [...byId.values()];
+}
 
+/**
+ * Calls `visit` with each page of the assets that carry `ownerTag`, at the maximum page size,
+ * until a page is short or `visit` returns false.
+ */
+export async function visitOwnedPages(api: SyncApi, libraryId: string, ownerTag: string, visit: (assets: Asset[]) => boolean): Promise<void> {
   for (let page = 1; ; page++) {
     const assets = await api.listAssets(libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [ownerTag] });
-    for (const asset of assets) byId.set(asset.id, asset);
-    if (assets.length < MAX_PAGE_SIZE) break;
+    if (!visit(assets) || assets.length < MAX_PAGE_SIZE) return;
   }
-
-  return [...byId.values()];
 }
 
 /**

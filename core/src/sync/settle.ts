@@ -3,9 +3,9 @@
  * before they appear would upload them again, so a run waits until its own uploads are listed.
  */
 
-import { MAX_PAGE_SIZE } from '../api/limits';
 import type { Asset } from '../api/types';
 import type { SyncApi } from './api';
+import { visitOwnedPages } from './listing';
 import { plural } from './plural';
 import type { SyncLogger } from './types';
 
@@ -68,7 +68,7 @@ export async function waitUntilListed(input: SettleInput): Promise<string[]> {
     }
     if (input.now() >= deadline) break;
 
-    // Not cut short by the stop: the wait after a stop is what keeps the next run from uploading again.
+    // The sleep ignores the stop, because the wait after a stop keeps the next run from uploading again.
     await input.sleep(Math.min(pause, Math.max(0, deadline - input.now())));
     pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS);
   }
@@ -85,12 +85,11 @@ export async function waitUntilListed(input: SettleInput): Promise<string[]> {
  * at the last page, or as soon as none is missing. New uploads list first, so after a run that
  * uploaded a few files into a large library the first page usually contains them all.
  */
-async function listUntilFound(input: SettleInput, missing: Set<string>): Promise<void> {
-  for (let page = 1; missing.size > 0; page++) {
-    const assets = await input.api.listAssets(input.libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [input.ownerTag] });
+function listUntilFound(input: SettleInput, missing: Set<string>): Promise<void> {
+  return visitOwnedPages(input.api, input.libraryId, input.ownerTag, (assets) => {
     for (const asset of assets) {
       if (missing.delete(asset.id)) input.onListed(asset);
     }
-    if (assets.length < MAX_PAGE_SIZE) return;
-  }
+    return missing.size > 0;
+  });
 }
