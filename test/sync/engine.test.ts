@@ -120,6 +120,42 @@ describe('runSync with a fake API', () => {
     expect(api.count('GET /assets tagged') - before).toBe(3);
   });
 
+  it('lists counted pages concurrently', async () => {
+    const api = new FakeApi();
+    await sync(api, files(1_200));
+    const listAssets = api.listAssets.bind(api);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    api.listAssets = async (libraryId, options) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+      return listAssets(libraryId, options);
+    };
+    const before = api.count('GET /assets tagged');
+
+    const report = await sync(api, files(1_200));
+
+    expect(report.counts.unchanged).toBe(1_200);
+    // Page 1 alone, then pages 2 and 3 together: the owner tag's count of 1,200 spans three pages.
+    expect(api.count('GET /assets tagged') - before).toBe(3);
+    expect(maxInFlight).toBe(2);
+  });
+
+  it('stops when the library list fails', async () => {
+    const api = new FakeApi();
+    api.listLibraries = async () => {
+      throw new RasterApiError({ status: 500, code: 'INTERNAL', serviceMessage: 'library list failed', method: 'GET', path: '/libraries' });
+    };
+
+    const report = await sync(api, files(3));
+
+    expect(report.outcome).toBe('failed');
+    expect(report.stopReason).toContain('Listing the library failed, so nothing was written');
+    expect(api.count('POST')).toBe(0);
+  });
+
   it('uploads the next batch while tagging', async () => {
     const api = new FakeApi();
     const tagAssets = api.tagAssets.bind(api);

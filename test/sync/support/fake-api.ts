@@ -40,7 +40,10 @@ export class FakeApi implements SyncApi {
 
   async listLibraries(): Promise<Library[]> {
     this.calls.push('GET /libraries');
-    return [{ id: this.libraryId, name: 'Library', assetsCount: this.assets.length, photosCount: this.assets.length, trashCount: 0, tags: [] }];
+    const counts = new Map<string, number>();
+    for (const asset of this.assets) for (const tag of asset.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    const tags = [...counts].map(([id, count]) => ({ id, count, type: 'user' as const }));
+    return [{ id: this.libraryId, name: 'Library', assetsCount: this.assets.length, photosCount: this.assets.length, trashCount: 0, tags }];
   }
 
   async listAssets(_libraryId: string, options: { page: number; pageSize: number; tags?: string[] }): Promise<Asset[]> {
