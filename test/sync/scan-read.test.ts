@@ -112,6 +112,33 @@ describe('scanFolder', () => {
   });
 
 
+  it('checks mixed small and large files', async () => {
+    const big = pngLike(2 * 1024 * 1024 + 5);
+    const small = pngLike(1_500);
+    const text = Buffer.from('plain text, not an image');
+    const entries: Array<[string, Buffer]> = [
+      ['a-big.png', big],
+      ['b-small.png', small],
+      ['c-empty.png', Buffer.alloc(0)],
+      ['d-big-text.png', Buffer.concat([text, Buffer.alloc(2 * 1024 * 1024)])],
+      ['e-text.png', text],
+      ['f-small.png', pngLike(900)],
+    ];
+    await Promise.all(entries.map(([name, bytes]) => writeFile(join(root, name), bytes)));
+    const progress: string[] = [];
+
+    const result = await scanFolder(root, { onProgress: (done, total) => progress.push(`${done}/${total}`) });
+
+    expect(result.found).toBe(true);
+    const files = result.found ? result.files : [];
+    expect(files.map((file) => file.path)).toEqual(entries.map(([name]) => name));
+    expect(files.map((file) => file.sha256)).toEqual([sha256(big), sha256(small), undefined, undefined, undefined, sha256(entries[5]![1])]);
+    expect(files[2]!.skipReason).toContain('empty');
+    expect(files[3]!.skipReason).toContain('does not accept this type');
+    expect(files[4]!.skipReason).toContain('does not accept this type');
+    expect(progress).toEqual(['1/6', '2/6', '3/6', '4/6', '5/6', '6/6']);
+  });
+
   it('lets timers run between reads', async () => {
     await Promise.all(Array.from({ length: 3_000 }, (_, index) => writeFile(join(root, `image-${index}.png`), pngLike(1_000))));
     let ticks = 0;

@@ -92,9 +92,7 @@ function readSmallFile(absolutePath: string, expectedSize: number): FileRead {
  * Stops one byte past `expectedSize`, which is enough to tell that the file grew, and stops
  * after the head of a file whose type Raster does not accept, which is then never hashed.
  */
-async function readFile(absolutePath: string, expectedSize: number): Promise<FileRead> {
-  if (expectedSize <= SYNC_READ_MAX_BYTES) return readSmallFile(absolutePath, expectedSize);
-
+async function readLargeFile(absolutePath: string, expectedSize: number): Promise<FileRead> {
   const hash = createHash('sha256');
   // A file's head is at most the file, so small files allocate no more than their size.
   const head = new Uint8Array(Math.min(MEDIA_SNIFF_BYTES, expectedSize));
@@ -145,37 +143,67 @@ function sizeLimitReason(size: number, maxFileSize: number): string {
     "Raise it with --max-file-size or the action's max-file-size input if your Raster plan accepts larger files.";
 }
 
-/** Runs the local pre-checks on one discovered file and hashes it when it passes them. */
-export async function checkFile(file: DiscoveredFile, maxFileSize: number): Promise<LocalFile> {
+/** Whether `checkFile` reads the file with synchronous calls. */
+function readsSynchronously(file: DiscoveredFile): boolean {
+  return file.size <= SYNC_READ_MAX_BYTES;
+}
+
+/**
+ * Runs the local pre-checks that need no read. Returns the file to report, and whether it must
+ * still be read and hashed.
+ */
+function precheck(file: DiscoveredFile, maxFileSize: number): { local: LocalFile; read: boolean } {
   const local: LocalFile = { path: file.path, size: file.size, source: { kind: 'path', path: file.absolutePath } };
   if (file.verbatimPath) local.verbatimPath = true;
 
-  if (file.skipReason !== undefined) return { ...local, skipReason: file.skipReason };
-  if (file.size === 0) return { ...local, skipReason: 'The file is empty, and Raster rejects empty files.' };
-  if (file.size > maxFileSize) return { ...local, skipReason: sizeLimitReason(file.size, maxFileSize) };
+  if (file.skipReason !== undefined) local.skipReason = file.skipReason;
+  else if (file.size === 0) local.skipReason = 'The file is empty, and Raster rejects empty files.';
+  else if (file.size > maxFileSize) local.skipReason = sizeLimitReason(file.size, maxFileSize);
+  return { local, read: local.skipReason === undefined };
+}
 
-  let read;
+/** Completes a checked file with the outcome of its read. */
+function withRead(local: LocalFile, read: FileRead | { error: unknown }): LocalFile {
+  if ('error' in read) {
+    const code = (read.error as NodeJS.ErrnoException).code ?? (read.error as Error).message;
+    local.skipReason = `The file cannot be read (${code}).`;
+  } else if (read.contentType === null) {
+    local.skipReason = 'Raster does not accept this type of file: its content is not JPEG, PNG, GIF, WebP, AVIF, ' +
+      'HEIC, TIFF, BMP, SVG, MP4, QuickTime or WebM.';
+  } else if (read.bytesRead !== local.size) {
+    local.skipReason = 'The file changed while it was being read; run the sync again.';
+  } else {
+    local.sha256 = read.sha256;
+    local.contentType = read.contentType;
+  }
+  return local;
+}
+
+/** `checkFile` for a file that `readsSynchronously`, without a promise. */
+function checkFileSync(file: DiscoveredFile, maxFileSize: number): LocalFile {
+  const { local, read } = precheck(file, maxFileSize);
+  if (!read) return local;
+  let outcome: FileRead | { error: unknown };
   try {
-    read = await readFile(file.absolutePath, file.size);
+    outcome = readSmallFile(file.absolutePath, file.size);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    return { ...local, skipReason: `The file cannot be read (${code}).` };
+    outcome = { error };
   }
+  return withRead(local, outcome);
+}
 
-  const contentType = read.contentType;
-  if (contentType === null) {
-    return {
-      ...local,
-      skipReason: 'Raster does not accept this type of file: its content is not JPEG, PNG, GIF, WebP, AVIF, ' +
-        'HEIC, TIFF, BMP, SVG, MP4, QuickTime or WebM.',
-    };
+/** Runs the local pre-checks on one discovered file and hashes it when it passes them. */
+export async function checkFile(file: DiscoveredFile, maxFileSize: number): Promise<LocalFile> {
+  if (readsSynchronously(file)) return checkFileSync(file, maxFileSize);
+  const { local, read } = precheck(file, maxFileSize);
+  if (!read) return local;
+  let outcome: FileRead | { error: unknown };
+  try {
+    outcome = await readLargeFile(file.absolutePath, file.size);
+  } catch (error) {
+    outcome = { error };
   }
-
-  if (read.bytesRead !== file.size) {
-    return { ...local, skipReason: 'The file changed while it was being read; run the sync again.' };
-  }
-
-  return { ...local, sha256: read.sha256, contentType };
+  return withRead(local, outcome);
 }
 
 /** Discovers, checks and hashes the files under `root`. */
@@ -185,20 +213,37 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
 
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   const total = discovery.files.length;
+  const files = new Array<LocalFile>(total);
   let done = 0;
-  const nextSlice = eventLoopSlices();
+  const record = (index: number, file: LocalFile): void => {
+    files[index] = file;
+    done += 1;
+    options.onProgress?.(done, total);
+  };
 
-  let files: LocalFile[];
+  // Large files are read through the thread pool, several at once, while the small ones are read
+  // and hashed here with synchronous calls. Without a task and an async read per small file, 10,000
+  // files of 1.5 kB were scanned in 108 instead of 115 ms (medians of 16, 2 vCPUs).
+  const large: number[] = [];
+  const small: number[] = [];
+  discovery.files.forEach((file, index) => (readsSynchronously(file) ? small : large).push(index));
+
+  const nextSlice = eventLoopSlices();
+  const largeDone = mapWithConcurrency(large, options.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY, async (index) => {
+    record(index, await checkFile(discovery.files[index]!, maxFileSize));
+  });
+  // Observed at once, so that a failure during the loop below does not count as unhandled; the
+  // `await` after the loop still rejects with it.
+  largeDone.catch(() => {});
   try {
-    files = await mapWithConcurrency(discovery.files, options.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY, async (file) => {
+    for (const index of small) {
       await nextSlice();
-      const checked = await checkFile(file, maxFileSize);
-      done += 1;
-      options.onProgress?.(done, total);
-      return checked;
-    });
+      record(index, checkFileSync(discovery.files[index]!, maxFileSize));
+    }
+    await largeDone;
   } finally {
     // The upload that follows does not read through these buffers, so they are left to the collector.
+    await largeDone.catch(() => {});
     largeReadBuffers.length = 0;
   }
   return { found: true, files };
