@@ -120,27 +120,28 @@ describe('runSync with a fake API', () => {
     expect(api.count('GET /assets tagged') - before).toBe(3);
   });
 
-  it('lists counted pages concurrently', async () => {
+  it('keeps every file when an upload lands mid-listing', async () => {
     const api = new FakeApi();
-    await sync(api, files(1_200));
+    await sync(api, files(1_600));
     const listAssets = api.listAssets.bind(api);
-    let inFlight = 0;
-    let maxInFlight = 0;
+    let uploaded = false;
     api.listAssets = async (libraryId, options) => {
-      inFlight += 1;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight -= 1;
-      return listAssets(libraryId, options);
+      // Later pages answer sooner, as they could if several pages were requested at once.
+      await new Promise((resolve) => setTimeout(resolve, (5 - options.page) * 3));
+      const page = await listAssets(libraryId, options);
+      if (options.tags && options.page === 3 && !uploaded) {
+        // Newest first: the new asset shifts the last asset of each page onto the next one.
+        api.store('late', 10, [OWNER]);
+        uploaded = true;
+      }
+      return page;
     };
-    const before = api.count('GET /assets tagged');
 
-    const report = await sync(api, files(1_200));
+    const report = await sync(api, files(1_600));
 
-    expect(report.counts.unchanged).toBe(1_200);
-    // Page 1 alone, then pages 2 and 3 together: the owner tag's count of 1,200 spans three pages.
-    expect(api.count('GET /assets tagged') - before).toBe(3);
-    expect(maxInFlight).toBe(2);
+    expect(uploaded).toBe(true);
+    expect(report.counts.uploaded).toBe(0);
+    expect(report.counts.unchanged).toBe(1_600);
   });
 
   it('stops when the library list fails', async () => {

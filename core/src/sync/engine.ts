@@ -257,13 +257,9 @@ class SyncRun {
       return { failure: `Resolving the organization from the API key failed, so nothing was written: ${describeKeyError(error)}` };
     }
     try {
-      // The library's counts are read while the first page of owned assets is listed. The owner
-      // tag's count lets the listing request the further pages several at a time.
-      const counts = this.libraryCounts();
-      // A failure of the counts fails the listing through `Promise.all`, not as an unhandled rejection here.
-      const ownedCount = counts.then((found) => found?.ownedCount, () => undefined);
-      const [owned, library] = await Promise.all([listOwnedAssets(this.deps.api, this.options.library, this.ownerTag, ownedCount), counts]);
-      return { owned, foreignCount: Math.max(0, (library?.assetsCount ?? 0) - owned.length) };
+      // The library's asset count is read while the owned assets are listed.
+      const [owned, assetsCount] = await Promise.all([listOwnedAssets(this.deps.api, this.options.library, this.ownerTag), this.libraryAssetCount()]);
+      return { owned, foreignCount: Math.max(0, assetsCount - owned.length) };
     } catch (error) {
       return { failure: `Listing the library failed, so nothing was written: ${describeError(error)}` };
     }
@@ -406,21 +402,18 @@ class SyncRun {
   }
 
   /**
-   * Reads the library's asset count, from which the assets without the owner tag are counted, and
-   * the owner tag's count when the library lists it. Returns undefined when the library is not in
-   * the key's library list.
+   * Reads the library's asset count, from which the assets without the owner tag are counted.
+   * Returns 0 when the library is not in the key's library list.
    */
-  private async libraryCounts(): Promise<{ assetsCount: number; ownedCount: number | undefined } | undefined> {
+  private async libraryAssetCount(): Promise<number> {
     for (let page = 1; ; page++) {
       const libraries = await this.deps.api.listLibraries({ page, pageSize: MAX_PAGE_SIZE });
       const library = libraries.find((candidate) => candidate.id === this.options.library);
-      if (library) {
-        return { assetsCount: library.assetsCount, ownedCount: library.tags.find((tag) => tag.id === this.ownerTag)?.count };
-      }
+      if (library) return library.assetsCount;
       if (libraries.length < MAX_PAGE_SIZE) break;
     }
     this.logger.debug(`Library ${this.options.library} is not in the key's library list; counting 0 foreign assets.`);
-    return undefined;
+    return 0;
   }
 
   /** Trashes the planned assets in batches of 100; returns why it failed, or null. */
