@@ -139,6 +139,27 @@ describe('scanFolder', () => {
     expect(progress).toEqual(['1/6', '2/6', '3/6', '4/6', '5/6', '6/6']);
   });
 
+  it('stops reading after a failed callback', async () => {
+    const large = pngLike(1024 * 1024 + 1);
+    await Promise.all([
+      ...Array.from({ length: 12 }, (_, index) => writeFile(join(root, `large-${String(index).padStart(2, '0')}.png`), large)),
+      ...Array.from({ length: 5 }, (_, index) => writeFile(join(root, `small-${index}.png`), pngLike(1_500))),
+    ]);
+    let calls = 0;
+
+    const scan = scanFolder(root, {
+      hashConcurrency: 1,
+      onProgress: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('progress failed');
+      },
+    });
+
+    await expect(scan).rejects.toThrow('progress failed');
+    // The small file that failed, and at most the one large file in flight.
+    expect(calls).toBeLessThanOrEqual(2);
+  });
+
   it('lets timers run between reads', async () => {
     await Promise.all(Array.from({ length: 3_000 }, (_, index) => writeFile(join(root, `image-${index}.png`), pngLike(1_000))));
     let ticks = 0;
