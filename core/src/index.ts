@@ -37,6 +37,8 @@ export {
 } from './errors';
 export {
   DEFAULT_RETRY_OPTIONS,
+  PERMANENT_NETWORK_CODES,
+  PROXY_REJECTED_CODE,
   RETRYABLE_STATUSES,
   backoffDelay,
   createRetryPolicy,

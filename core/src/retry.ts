@@ -9,6 +9,12 @@ import { RasterUsageError } from './errors';
 /** Statuses that mean the service did not act on the request, so sending it again is safe. */
 export const RETRYABLE_STATUSES: readonly number[] = [429, 500, 502, 503, 504];
 
+/** Code of a network failure where a proxy refused the tunnel with a 4xx status, such as 407. */
+export const PROXY_REJECTED_CODE = 'RASTER_PROXY_REJECTED';
+
+/** Codes of network failures that sending the request again cannot fix. */
+export const PERMANENT_NETWORK_CODES: readonly string[] = [PROXY_REJECTED_CODE];
+
 export type Jitter = 'full' | 'decorrelated' | 'none';
 
 export interface RetryOptions {
@@ -82,6 +88,9 @@ function decideRetry(context: RetryContext, options: Required<RetryOptions>, ran
   const reason = describeFailure(failure);
 
   if (failure.kind === 'status' && !RETRYABLE_STATUSES.includes(failure.status)) {
+    return { retry: false, reason: `${reason} is not retryable` };
+  }
+  if (failure.kind === 'network' && failure.code !== undefined && PERMANENT_NETWORK_CODES.includes(failure.code)) {
     return { retry: false, reason: `${reason} is not retryable` };
   }
   if (failure.kind === 'network' && failure.bodySent && !context.idempotent) {

@@ -191,7 +191,7 @@ describe('undici transport proxies', () => {
     expect(error).toBeInstanceOf(RasterNetworkError);
     expect((error as Error).message).toContain(
       'failed before the request was sent: The proxy rejected the tunnel with 407 Proxy Authentication Required. ' +
-        'Check the user name and password in the proxy URL. (UND_ERR_ABORTED)',
+        'Check the user name and password in the proxy URL. (RASTER_PROXY_REJECTED)',
     );
     expect(inspect(error, { depth: 10 })).not.toContain('s3cret');
     expect(api.requests).toBe(0);
@@ -212,16 +212,28 @@ describe('undici transport proxies', () => {
     expect(proxy.targets).toEqual([`localhost:${api.port}`]);
   });
 
-  it('retries a refused library creation', async () => {
-    const { proxy, api, transport } = await setup({ HTTP_PROXY: '$AUTHENTICATED_PROXY' }, {}, 'robot:other');
-    const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', organizationId: 'acme', baseUrl: api.url, retry: { maxAttempts: 2 } });
+  it('fails at once on rejected credentials', async () => {
+    const { proxy, api, client } = await setup({ HTTP_PROXY: '$AUTHENTICATED_PROXY' }, {}, 'robot:other', { maxAttempts: 3 });
+
+    const error = await client.me().catch((caught: unknown) => caught);
+
+    // Sending again cannot make wrong credentials valid.
+    expect(error).toBeInstanceOf(RasterNetworkError);
+    expect((error as RasterNetworkError).attempts).toBe(1);
+    expect(proxy.targets).toEqual([hostOf(api)]);
+  });
+
+  it('retries a library creation the proxy could not deliver', async () => {
+    const { proxy, api, transport } = await setup({ HTTP_PROXY: '$PROXY' });
+    const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', organizationId: 'acme', baseUrl: api.url, retry: { maxAttempts: 2, baseDelayMs: 0 } });
+    await api.close();
 
     const error = await client.createLibrary({ name: 'New' }).catch((caught: unknown) => caught);
 
-    // The proxy refused the tunnel, so the request never reached the service and is sent again.
+    // The proxy returned 502, so the request never reached the service and is sent again.
     expect(error).toBeInstanceOf(RasterNetworkError);
+    expect((error as Error).message).toContain('The proxy rejected the tunnel to the service with status 502.');
     expect((error as RasterNetworkError).ambiguous).toBe(false);
     expect(proxy.targets).toEqual([hostOf(api), hostOf(api)]);
-    expect(api.requests).toBe(0);
   });
 });

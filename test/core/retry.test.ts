@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  PROXY_REJECTED_CODE,
   RasterApiError,
   RasterClient,
   RasterNetworkError,
@@ -65,6 +66,13 @@ describe('retry policy decisions', () => {
     const ambiguous = policy.decide(context({ kind: 'network', bodySent: true, code: 'ECONNRESET' }, { idempotent: false }));
     expect(ambiguous.retry).toBe(false);
     expect(ambiguous.reason).toBe('network error ECONNRESET after the request was sent; the outcome is unknown');
+  });
+
+  it('does not retry a rejected proxy tunnel', () => {
+    const decision = policy.decide(context({ kind: 'network', bodySent: false, code: PROXY_REJECTED_CODE }));
+
+    expect(decision.retry).toBe(false);
+    expect(decision.reason).toBe('network error RASTER_PROXY_REJECTED is not retryable');
   });
 
   it('stops at the maximum attempts', () => {

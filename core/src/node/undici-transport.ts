@@ -14,6 +14,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 
 import { checkSecureUrl } from '../api/validate';
 import { RasterNetworkError, RasterUsageError } from '../errors';
+import { PROXY_REJECTED_CODE } from '../retry';
 import type { HttpRequest, HttpResponse, RequestBody, Transport } from '../transport';
 import corePackage from '../../package.json' with { type: 'json' };
 import { createMultipartBody } from './multipart';
@@ -199,7 +200,10 @@ function proxyRejectionError(error: unknown): Error | undefined {
   const message = status === '407'
     ? 'The proxy rejected the tunnel with 407 Proxy Authentication Required. Check the user name and password in the proxy URL.'
     : `The proxy rejected the tunnel to the service with status ${status}.`;
-  return Object.assign(new Error(message, { cause: error }), { code: (error as { code?: unknown }).code });
+  // A 4xx status rejects this client's request, for example its credentials, and sending again
+  // cannot change that. A 5xx status, such as 502 when the proxy cannot reach the service, may pass.
+  const code = status.startsWith('4') ? PROXY_REJECTED_CODE : (error as { code?: unknown }).code;
+  return Object.assign(new Error(message, { cause: error }), { code });
 }
 
 /**

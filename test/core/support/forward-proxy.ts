@@ -15,7 +15,8 @@ export interface ForwardProxy {
 /**
  * Starts a forward proxy on 127.0.0.1 that opens CONNECT tunnels (which undici's ProxyAgent
  * uses) and forwards absolute-URL requests. It rejects targets other than 127.0.0.1, and with
- * `credentials` (`user:password`) every tunnel without that Basic `Proxy-Authorization`.
+ * `credentials` (`user:password`) every tunnel without that Basic `Proxy-Authorization`. A tunnel
+ * to a port that refuses the connection gets 502.
  */
 export async function startForwardProxy(credentials?: string): Promise<ForwardProxy> {
   const expectedAuthorization =
@@ -52,13 +53,19 @@ export async function startForwardProxy(credentials?: string): Promise<ForwardPr
       clientSocket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n');
       return;
     }
+    let established = false;
     const upstream = connect(Number(port), '127.0.0.1', () => {
+      established = true;
       clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       tunnelled.push(head);
       clientSocket.on('data', (chunk: Buffer) => tunnelled.push(chunk));
       upstream.pipe(clientSocket);
       clientSocket.pipe(upstream);
+    });
+    // A target that cannot be reached gets 502 Bad Gateway, as from real proxies.
+    upstream.once('error', () => {
+      if (!established) clientSocket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
     });
     for (const socket of [clientSocket, upstream]) {
       sockets.add(socket);
