@@ -9,7 +9,10 @@ import { RasterUsageError } from './errors';
 /** Statuses that mean the service did not act on the request, so sending it again is safe. */
 export const RETRYABLE_STATUSES: readonly number[] = [429, 500, 502, 503, 504];
 
-/** Code of a network failure where a proxy refused the tunnel with a 4xx status, such as 407. */
+/**
+ * Code of a network failure where a proxy rejected the tunnel with a status that sending again
+ * cannot change, such as 407 for wrong credentials.
+ */
 export const PROXY_REJECTED_CODE = 'RASTER_PROXY_REJECTED';
 
 /** Codes of network failures that sending the request again cannot fix. */

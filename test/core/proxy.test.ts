@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { inspect } from 'node:util';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,6 +56,24 @@ async function setup(
 
 function hostOf(server: LoopbackServer): string {
   return `127.0.0.1:${server.port}`;
+}
+
+/** Starts a proxy on 127.0.0.1 that handles each connection with `onData`, and counts them. */
+async function startRawProxy(onData: (socket: Socket) => void): Promise<{ url: string; connections: () => number }> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('data', () => onData(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, connections: () => connections };
 }
 
 describe('undici transport proxies', () => {
@@ -221,6 +242,71 @@ describe('undici transport proxies', () => {
     expect(error).toBeInstanceOf(RasterNetworkError);
     expect((error as RasterNetworkError).attempts).toBe(1);
     expect(proxy.targets).toEqual([hostOf(api)]);
+  });
+
+  it('fails when the proxy closes the tunnel request', async () => {
+    const proxy = await startRawProxy((socket) => socket.destroy());
+    const api = await startServer((_request, response) => sendData(response, {}));
+    cleanups.push(() => api.close());
+    const transport = createUndiciTransport({ httpProxy: proxy.url });
+    cleanups.unshift(() => transport.close());
+    const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: api.url, retry: { maxAttempts: 2, baseDelayMs: 0 } });
+
+    const error = await client.me().catch((caught: unknown) => caught);
+
+    // undici 7.30 alone would connect again without end.
+    expect(error).toBeInstanceOf(RasterNetworkError);
+    expect((error as Error).message).toContain('The proxy closed the connection before it responded to the tunnel request. (RASTER_PROXY_CLOSED)');
+    expect(proxy.connections()).toBe(2);
+    expect(api.requests).toBe(0);
+  });
+
+  it.each([
+    [429, 2],
+    [408, 2],
+    [501, 1],
+  ])('tries a tunnel rejected with %i %i times', async (status, attempts) => {
+    const proxy = await startRawProxy((socket) => socket.end(`HTTP/1.1 ${status} Status\r\n\r\n`));
+    const transport = createUndiciTransport({ httpProxy: proxy.url });
+    cleanups.unshift(() => transport.close());
+    const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: 'http://127.0.0.1:9', retry: { maxAttempts: 2, baseDelayMs: 0 } });
+
+    const error = await client.me().catch((caught: unknown) => caught);
+
+    expect((error as Error).message).toContain(`The proxy rejected the tunnel to the service with status ${status}.`);
+    expect(proxy.connections()).toBe(attempts);
+  });
+
+  it('trusts the ca option for an https proxy', async () => {
+    const fixtures = new URL('./fixtures/tls/', import.meta.url);
+    const certificate = readFileSync(new URL('loopback-cert.pem', fixtures), 'utf8');
+    const key = readFileSync(new URL('loopback-key.pem', fixtures), 'utf8');
+    const targets: string[] = [];
+    const proxy = createHttpsServer({ key, cert: certificate });
+    proxy.on('connect', (request, clientSocket: Socket) => {
+      targets.push(request.url ?? '');
+      clientSocket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    });
+    const httpsProxy = `https://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const send = async (options: { ca?: string }) => {
+      const transport = createUndiciTransport({ httpProxy: httpsProxy, ...options });
+      cleanups.unshift(() => transport.close());
+      const client = new RasterClient({ transport, apiKey: 'pk_proxySecret3', baseUrl: 'http://127.0.0.1:9', retry: { maxAttempts: 1 } });
+      return client.me().then(() => new Error('The request succeeded.'), (caught: unknown) => caught as Error);
+    };
+
+    const trusted = await send({ ca: certificate });
+    const untrusted = await send({});
+
+    // With the certificate, TLS to the proxy succeeds and the proxy's own 403 comes back.
+    expect(trusted.message).toContain('with status 403');
+    expect(untrusted.message).toContain('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(targets).toEqual(['127.0.0.1:9']);
   });
 
   it('retries a library creation the proxy could not deliver', async () => {

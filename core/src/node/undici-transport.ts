@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import type { Dispatcher } from 'undici';
+import type { Client, Dispatcher } from 'undici';
 // undici's main module also loads fetch, WebSocket and the mocks, and made the CLI's first request
 // come at 136 instead of 115 ms, so it is loaded only for a proxy.
 // NOTE: this path is undici's internal layout. A release that moves it fails the bundle build.
@@ -14,7 +14,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 
 import { checkSecureUrl } from '../api/validate';
 import { RasterNetworkError, RasterUsageError } from '../errors';
-import { PROXY_REJECTED_CODE } from '../retry';
+import { PROXY_REJECTED_CODE, RETRYABLE_STATUSES } from '../retry';
 import type { HttpRequest, HttpResponse, RequestBody, Transport } from '../transport';
 import corePackage from '../../package.json' with { type: 'json' };
 import { createMultipartBody } from './multipart';
@@ -120,8 +120,9 @@ function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOpt
     headersTimeout: settings.headersTimeoutMs,
     bodyTimeout: settings.bodyTimeoutMs,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
-    // `connect` applies to direct connections and `requestTls` to TLS inside a proxy tunnel.
-    ...(options.ca === undefined ? {} : { connect: { ca: options.ca }, requestTls: { ca: options.ca } }),
+    // `connect` applies to direct connections, `proxyTls` to an `https:` proxy and `requestTls` to
+    // TLS inside a proxy tunnel.
+    ...(options.ca === undefined ? {} : { connect: { ca: options.ca }, proxyTls: { ca: options.ca }, requestTls: { ca: options.ca } }),
   };
   // Without a proxy, EnvHttpProxyAgent sends every request through such an Agent, but first
   // parses each request's origin again to check NO_PROXY. Over the 1,056 requests of a cold
@@ -132,12 +133,32 @@ function createDispatcher(settings: typeof DEFAULTS, options: UndiciTransportOpt
   const httpsProxy = proxySetting('httpsProxy', options.httpsProxy, 'https_proxy', 'HTTPS_PROXY');
   if (!httpProxy && !httpsProxy) return new Agent(agentOptions);
 
-  return import('undici').then(({ EnvHttpProxyAgent }) => new EnvHttpProxyAgent({
+  return import('undici').then(({ Client, EnvHttpProxyAgent }) => new EnvHttpProxyAgent({
     ...agentOptions,
+    clientFactory: (origin: URL, clientOptions: Client.Options) => proxyClient(new Client(origin, clientOptions)),
     ...(options.httpProxy === undefined ? {} : { httpProxy: options.httpProxy }),
     ...(options.httpsProxy === undefined ? {} : { httpsProxy: options.httpsProxy }),
     ...(options.noProxy === undefined ? {} : { noProxy: options.noProxy }),
   }));
+}
+
+/** Code of the failure when a proxy closes the connection before it responds to the tunnel request. */
+const PROXY_CLOSED_CODE = 'RASTER_PROXY_CLOSED';
+
+/**
+ * Wraps the client that opens tunnels through a proxy. When the proxy closes the connection before
+ * it responds to the tunnel request, undici 7.30 takes the socket error for one that connecting again
+ * fixes, and reconnects without end at full CPU (nodejs/undici#3897, fixed by nodejs/undici#5441,
+ * which this version lacks). An error with another code fails the request instead, and the
+ * client's retry policy decides.
+ */
+function proxyClient(client: Client): Client {
+  const connect = client.connect.bind(client) as (options: Dispatcher.ConnectOptions) => Promise<Dispatcher.ConnectData>;
+  const tunnel = (options: Dispatcher.ConnectOptions) => connect(options).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code !== 'UND_ERR_SOCKET') throw error;
+    throw Object.assign(new Error('The proxy closed the connection before it responded to the tunnel request.', { cause: error }), { code: PROXY_CLOSED_CODE });
+  });
+  return Object.assign(client, { connect: tunnel });
 }
 
 /**
@@ -200,9 +221,10 @@ function proxyRejectionError(error: unknown): Error | undefined {
   const message = status === '407'
     ? 'The proxy rejected the tunnel with 407 Proxy Authentication Required. Check the user name and password in the proxy URL.'
     : `The proxy rejected the tunnel to the service with status ${status}.`;
-  // A 4xx status rejects this client's request, for example its credentials, and sending again
-  // cannot change that. A 5xx status, such as 502 when the proxy cannot reach the service, may pass.
-  const code = status.startsWith('4') ? PROXY_REJECTED_CODE : (error as { code?: unknown }).code;
+  // The statuses that the retry policy retries from the service, and 408, may succeed when sent
+  // again. Any other, such as 407 for wrong credentials, fails the request at once.
+  const retryable = Number(status) === 408 || RETRYABLE_STATUSES.includes(Number(status));
+  const code = retryable ? (error as { code?: unknown }).code : PROXY_REJECTED_CODE;
   return Object.assign(new Error(message, { cause: error }), { code });
 }
 
