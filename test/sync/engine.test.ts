@@ -126,7 +126,7 @@ describe('runSync with a fake API', () => {
     const listAssets = api.listAssets.bind(api);
     let uploaded = false;
     api.listAssets = async (libraryId, options) => {
-      // Later pages answer sooner, as they could if several pages were requested at once.
+      // Later pages respond sooner, as they could if several pages were requested at once.
       await new Promise((resolve) => setTimeout(resolve, (5 - options.page) * 3));
       const page = await listAssets(libraryId, options);
       if (options.tags && options.page === 3 && !uploaded) {

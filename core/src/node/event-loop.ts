@@ -3,8 +3,8 @@
 /**
  * Time in milliseconds that synchronous file calls may run before the event loop runs again, so
  * that the listing during the scan and signal handlers are not held up. The listing reads one
- * page per turn of the event loop: with 4 ms, the 21 pages of a no-op re-sync of 10,000 files
- * ended about 50 ms after the scan, and with 1 ms together with it. The re-sync then took 397
+ * page per turn of the event loop. For a no-op re-sync of 10,000 files, its 21 pages ended about
+ * 50 ms after the scan with 4 ms, and up to 30 ms after it with 1 ms. The re-sync then took 397
  * instead of 415 ms (medians of 10 alternating runs, 2 vCPUs).
  */
 export const SYNC_SLICE_MS = 1;

@@ -20,8 +20,8 @@ import { READ_NONBLOCKING, readExpectedBytesSync } from './sync-read';
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
 
 /**
- * Maximum number of files over `SYNC_READ_MAX_BYTES` read and hashed at once through the thread
- * pool. Smaller files are read one at a time with synchronous calls.
+ * Maximum number of files over `SYNC_READ_MAX_BYTES` read at once through the thread pool. Smaller
+ * files are read one at a time with synchronous calls.
  */
 export const DEFAULT_HASH_CONCURRENCY = 8;
 
@@ -182,7 +182,7 @@ function withRead(local: LocalFile, read: FileRead | { error: unknown }): LocalF
   return local;
 }
 
-/** Checks a file that `readsSynchronously`, like `checkFile` but without a promise. */
+/** Checks a file of at most `SYNC_READ_MAX_BYTES`, like `checkFile` but without a promise. */
 function checkFileSync(file: DiscoveredFile, maxFileSize: number): LocalFile {
   const { local, read } = precheck(file, maxFileSize);
   if (!read) return local;
