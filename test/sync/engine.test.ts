@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
 import { RasterApiError, RasterNetworkError } from '../../core/src/errors';
+import { PROXY_REJECTED_CODE } from '../../core/src/retry';
 import { mapWithConcurrency } from '../../core/src/sync/concurrency';
 import { runSync } from '../../core/src/sync/engine';
 import type { PendingBatch, UploadJournal } from '../../core/src/sync/journal';
@@ -301,6 +302,18 @@ describe('runSync with a fake API', () => {
     const api = new FakeApi();
     const locked = new RasterApiError({ status: 403, code: 'LIBRARY_LOCKED', serviceMessage: 'locked', method: 'POST', path: '/assets' });
     api.uploadFaults = Array.from({ length: 5 }, () => () => ({ kind: 'reject', error: locked }));
+
+    const report = await sync(api, files(60), { concurrency: 1 });
+
+    expect(report.counts.failed).toBe(60);
+    expect(api.count('POST /assets ')).toBe(1);
+  });
+
+  it('stops new batches after a rejected proxy', async () => {
+    const api = new FakeApi();
+    const cause = Object.assign(new Error('The proxy rejected the tunnel with 407 Proxy Authentication Required.'), { code: PROXY_REJECTED_CODE });
+    const rejected = new RasterNetworkError({ method: 'POST', path: '/assets', cause, bodySent: false });
+    api.uploadFaults = Array.from({ length: 5 }, () => () => ({ kind: 'reject', error: rejected }));
 
     const report = await sync(api, files(60), { concurrency: 1 });
 
