@@ -42,6 +42,7 @@ export {
   RETRYABLE_STATUSES,
   backoffDelay,
   createRetryPolicy,
+  isPermanentNetworkCode,
   parseRetryAfter,
   type Jitter,
   type RetryContext,

@@ -18,6 +18,11 @@ export const PROXY_REJECTED_CODE = 'RASTER_PROXY_REJECTED';
 /** Codes of network failures that sending the request again cannot fix. */
 export const PERMANENT_NETWORK_CODES: readonly string[] = [PROXY_REJECTED_CODE];
 
+/** Returns true when a network failure with `code` cannot be fixed by sending the request again. */
+export function isPermanentNetworkCode(code: string | undefined): boolean {
+  return code !== undefined && PERMANENT_NETWORK_CODES.includes(code);
+}
+
 export type Jitter = 'full' | 'decorrelated' | 'none';
 
 export interface RetryOptions {
@@ -93,7 +98,7 @@ function decideRetry(context: RetryContext, options: Required<RetryOptions>, ran
   if (failure.kind === 'status' && !RETRYABLE_STATUSES.includes(failure.status)) {
     return { retry: false, reason: `${reason} is not retryable` };
   }
-  if (failure.kind === 'network' && failure.code !== undefined && PERMANENT_NETWORK_CODES.includes(failure.code)) {
+  if (failure.kind === 'network' && isPermanentNetworkCode(failure.code)) {
     return { retry: false, reason: `${reason} is not retryable` };
   }
   if (failure.kind === 'network' && failure.bodySent && !context.idempotent) {

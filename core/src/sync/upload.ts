@@ -6,7 +6,7 @@
 import { DEFAULT_UPLOAD_BATCH_BYTES, MAX_FILES_PER_UPLOAD, MAX_IDS_PER_REQUEST } from '../api/limits';
 import type { Asset } from '../api/types';
 import { RasterApiError, RasterNetworkError, RasterUsageError } from '../errors';
-import { PERMANENT_NETWORK_CODES } from '../retry';
+import { isPermanentNetworkCode } from '../retry';
 import type { FilePart } from '../transport';
 import type { SyncApi } from './api';
 import { groupCandidates } from './adoption-groups';
@@ -302,7 +302,7 @@ class UploadPhase {
 
     // A network failure that sending again cannot fix, such as a proxy that rejects the
     // credentials, fails every later batch too.
-    const permanent = error instanceof RasterNetworkError && error.code !== undefined && PERMANENT_NETWORK_CODES.includes(error.code);
+    const permanent = error instanceof RasterNetworkError && isPermanentNetworkCode(error.code);
     if ((kind !== undefined && FATAL_KINDS.has(kind)) || permanent) this.fatalError ??= message;
     this.input.logger.warn(`Upload of ${batch.map((upload) => upload.path).join(', ')} failed: ${message}`);
     for (const upload of batch) {
