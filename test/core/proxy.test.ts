@@ -58,7 +58,10 @@ function hostOf(server: LoopbackServer): string {
   return `127.0.0.1:${server.port}`;
 }
 
-/** Starts a proxy on 127.0.0.1 that handles each connection with `onData`, and counts them. */
+/**
+ * Starts a TCP server on 127.0.0.1 that calls `onData` with each connection's socket at its first
+ * data, and counts the connections.
+ */
 async function startRawProxy(onData: (socket: Socket) => void): Promise<{ url: string; connections: () => number }> {
   let connections = 0;
   const sockets = new Set<Socket>();

@@ -156,7 +156,7 @@ describe('scanFolder', () => {
     });
 
     await expect(scan).rejects.toThrow('progress failed');
-    // The small file that failed, and at most the one large file in flight.
+    // The failed call for a small file, and at most one call for the large file in flight.
     expect(calls).toBeLessThanOrEqual(2);
   });
 

@@ -224,10 +224,9 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     options.onProgress?.(done, total);
   };
 
-  // Large files are read through the thread pool, several at once, while the small ones are read
-  // and hashed here with synchronous calls. Without a task and an async read per small file,
-  // `scanFolder` alone took 108 instead of 115 ms over the benchmark's 10,000 files of 1.5 kB
-  // (medians of 16 alternating runs, 2 vCPUs).
+  // Large files are read through the thread pool, several at once, and small ones here with
+  // synchronous calls and no promise per file. Over the benchmark's 10,000 files of 1.5 kB,
+  // `scanFolder` took 108 instead of 115 ms (medians of 16 alternating runs, 2 vCPUs).
   const large: number[] = [];
   const small: number[] = [];
   discovery.files.forEach((file, index) => (readsSynchronously(file) ? small : large).push(index));

@@ -147,10 +147,10 @@ const PROXY_CLOSED_CODE = 'RASTER_PROXY_CLOSED';
 
 /**
  * Wraps the client that opens tunnels through a proxy. When the proxy closes the connection before
- * it responds to the tunnel request, undici 7.30 takes the socket error for one that connecting again
- * fixes, and reconnects without end at full CPU (nodejs/undici#3897, fixed by nodejs/undici#5441,
- * which this version lacks). An error with another code fails the request instead, and the
- * client's retry policy decides.
+ * it responds to the tunnel request, undici 7.30.3 treats the socket error as recoverable and
+ * reconnects without end at full CPU (nodejs/undici#3897, fixed by nodejs/undici#5441, which
+ * 7.30.3 does not include). The error is given another code, so the request fails and the client's
+ * retry policy decides whether to send it again.
  */
 function proxyClient(client: Client): Client {
   const connect = client.connect.bind(client) as (options: Dispatcher.ConnectOptions) => Promise<Dispatcher.ConnectData>;

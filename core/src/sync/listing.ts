@@ -8,8 +8,8 @@ import type { SyncApi } from './api';
  * Lists every asset with `ownerTag`, all pages at the maximum page size, de-duplicated by id
  * (pages are offsets, so a concurrent upload can shift an asset onto the next page). Rejects
  * when any page fails: a partial listing would turn owned assets into uploads and miss prunes.
- * The pages are read one after the other: page n + 1 read before page n misses the asset that an
- * upload during the listing shifts from page n onto page n + 1.
+ * The pages are read one after the other, because page n + 1 read before page n misses the asset
+ * that an upload during the listing shifts from page n onto page n + 1.
  */
 export async function listOwnedAssets(api: SyncApi, libraryId: string, ownerTag: string): Promise<Asset[]> {
   const byId = new Map<string, Asset>();

@@ -63,7 +63,7 @@ export async function startForwardProxy(credentials?: string): Promise<ForwardPr
       upstream.pipe(clientSocket);
       clientSocket.pipe(upstream);
     });
-    // A target that cannot be reached gets 502 Bad Gateway, as from real proxies.
+    // A target that cannot be reached gets 502 Bad Gateway, as real proxies return.
     upstream.once('error', () => {
       if (!established) clientSocket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
     });
