@@ -18,6 +18,7 @@ export function checkPatterns(name: string, lines: readonly string[]): void {
  * failed before planning found no files to compare with, so it gets none.
  */
 export function unmatchedPatternWarnings(name: string, include: readonly string[] | undefined, report: SyncReport): string[] {
+  if (include === undefined || include.length === 0) return [];
   if (report.outcome === 'failed' && report.files.length === 0) return [];
   const { plan } = report;
   const paths = new Set([
