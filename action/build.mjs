@@ -6,7 +6,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { bundleOptions } from './bundle-options.mjs';
+import { bundleOptions, demoBundleOptions } from './bundle-options.mjs';
 
 const actionDir = path.dirname(fileURLToPath(import.meta.url));
 const repositoryRoot = path.dirname(actionDir);
@@ -37,6 +37,6 @@ await writeAtomically(
 
 // The demo behind `npm start` is built into build/, which git ignores: it is not shipped.
 await writeAtomically(
-  await build({ ...common, entryPoints: { start: 'action/src/start.ts' }, outdir: 'build' }),
+  await build({ ...demoBundleOptions(repositoryRoot), write: false, entryPoints: { start: 'action/src/start.ts' }, outdir: 'build' }),
   0o644,
 );

@@ -1,5 +1,5 @@
 /**
- * The built action bundle, run as GitHub's runner runs it (`node action/dist/index.js` with
+ * The built action bundle, run as GitHub's runner runs it (`node action/dist/index.cjs` with
  * INPUT_* variables and the runner's command files), against the emulator on loopback.
  */
 import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';

@@ -12,8 +12,8 @@ import type { Asset, SyncReport } from '@raster-toolkit/core';
 import { SHARED_IMAGES } from '../support/shared-images';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const actionBundle = path.join(repositoryRoot, 'action/dist/index.js');
-export const cliBundle = path.join(repositoryRoot, 'action/dist/cli.js');
+export const actionBundle = path.join(repositoryRoot, 'action/dist/index.cjs');
+export const cliBundle = path.join(repositoryRoot, 'action/dist/cli.cjs');
 export const sampleImages = SHARED_IMAGES;
 
 const API_VERSION = '2026-05-20';

@@ -51,8 +51,8 @@ try {
   const actionDir = fromSource ? join(outDir, 'action') : join(repoRoot, 'action', 'dist');
   const { main } = await import(pathToFileURL(join(outDir, 'main.js')).href);
   exitCode = await main(harnessArgs, {
-    syncCli: join(actionDir, 'cli.js'),
-    action: join(actionDir, 'index.js'),
+    syncCli: join(actionDir, 'cli.cjs'),
+    action: join(actionDir, 'index.cjs'),
     clientsDir: join(outDir, 'clients'),
     scriptsDir: join(benchDir, 'clients'),
   });

@@ -127,7 +127,7 @@ export async function compareActionStart(context: BenchContext): Promise<Compari
     };
 
     context.log('action start: the action');
-    const action = await measureStarts('action (index.js bundle)', [programs.action], actionEnv);
+    const action = await measureStarts('action (index.cjs bundle)', [programs.action], actionEnv);
     context.log('action start: bare Node');
     const bare = await measureStarts('bare Node process sending one request', [join(programs.clientsDir, 'first-request.js')], bareEnv);
     result.sides.push(action, bare);
