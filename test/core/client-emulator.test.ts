@@ -176,6 +176,19 @@ describe('RasterClient against the emulator', () => {
     expect(emulator.admin.stats().byRoute['search-assets']).toBe(3);
   });
 
+  it('lists asset summaries with the sync fields', async () => {
+    const raster = client();
+    const [logo] = await uploadSamples(raster);
+    await raster.tagAssets(emulator.libraryId, [logo!.id], ['brand']);
+
+    const [full] = await raster.listAssets(emulator.libraryId, { tags: ['brand'] });
+    const summaries = await raster.listAssetSummaries(emulator.libraryId, { tags: ['brand'], pageSize: 1 });
+
+    expect(summaries).toEqual([{
+      id: full!.id, name: full!.name, url: full!.url, thumbUrl: full!.thumbUrl, size: full!.size, created: full!.created, tags: ['brand'],
+    }]);
+  });
+
   it('gets, describes, tags, untags and searches assets', async () => {
     const raster = client();
     const [logo, menu] = await uploadSamples(raster);

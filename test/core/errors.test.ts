@@ -228,6 +228,20 @@ describe('responses that are not envelopes', () => {
 
     expect(parsed).toMatchObject({ id: 'a1', name: null, width: null, tags: [], views: [], uploadedBy: null });
   });
+
+  it('rejects an asset summary without an id', async () => {
+    const error = await client(ok([{ name: 'x' }]))
+      .listAssetSummaries('photos')
+      .then(unexpected, (caught: unknown) => caught as RasterApiError);
+
+    expect(error.serviceMessage).toBe('expected asset.id to be a string, got undefined');
+  });
+
+  it('fills summary fields the service leaves out', async () => {
+    const [parsed] = await client(ok([{ id: 'a1', tags: ['x', 7] }])).listAssetSummaries('photos');
+
+    expect(parsed).toEqual({ id: 'a1', name: null, url: null, thumbUrl: null, size: null, created: null, tags: ['x'] });
+  });
 });
 
 describe('RasterNetworkError', () => {

@@ -61,7 +61,7 @@ describe('listing during the scan', () => {
 
   it('lists libraries during the owned listing', async () => {
     const api = new FakeApi();
-    const listAssets = api.listAssets.bind(api);
+    const listAssetSummaries = api.listAssetSummaries.bind(api);
     let libraryListSent = false;
     let libraryListSentDuringListing: boolean | undefined;
     const listLibraries = api.listLibraries.bind(api);
@@ -69,11 +69,11 @@ describe('listing during the scan', () => {
       libraryListSent = true;
       return listLibraries();
     };
-    api.listAssets = async (...args) => {
+    api.listAssetSummaries = async (...args) => {
       // The listing's page comes back one timer turn later, as from a server.
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (args[1].tags !== undefined) libraryListSentDuringListing ??= libraryListSent;
-      return listAssets(...args);
+      return listAssetSummaries(...args);
     };
 
     const report = await sync(api, async (_onProgress, onFolderFound) => {

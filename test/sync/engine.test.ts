@@ -124,12 +124,12 @@ describe('runSync with a fake API', () => {
   it('keeps every file when an upload lands mid-listing', async () => {
     const api = new FakeApi();
     await sync(api, files(1_600));
-    const listAssets = api.listAssets.bind(api);
+    const listAssetSummaries = api.listAssetSummaries.bind(api);
     let uploaded = false;
-    api.listAssets = async (libraryId, options) => {
+    api.listAssetSummaries = async (libraryId, options) => {
       // Later pages respond sooner, as they could if several pages were requested at once.
       await new Promise((resolve) => setTimeout(resolve, (5 - options.page) * 3));
-      const page = await listAssets(libraryId, options);
+      const page = await listAssetSummaries(libraryId, options);
       if (options.tags && options.page === 3 && !uploaded) {
         // Newest first: the new asset shifts the last asset of each page onto the next one.
         api.store('late', 10, [OWNER]);

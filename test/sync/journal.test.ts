@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { FileJournal, journalFileFor } from '../../core/src/node/journal';
 import { applyAdoptions, findAdoptions, PENDING_BATCH_EXPIRY_MS, RECOVERY_LISTING_WAIT_MS, type PendingBatch, type RecoveryInput, type UploadJournal } from '../../core/src/sync/journal';
-import type { Asset } from '../../core/src/api/types';
+import type { AssetSummary } from '../../core/src/api/types';
 import { RasterApiError } from '../../core/src/errors';
 import { fingerprintTagFor, ownerTagFor } from '../../core/src/sync/tags';
 import { FakeApi } from './support/fake-api';
@@ -42,7 +42,7 @@ function pending(overrides: Partial<PendingBatch> = {}): PendingBatch {
 }
 
 /** Finds and applies adoptions as a run does; resolves with the adopted assets. */
-async function recover(api: FakeApi, journal: UploadJournal, now = 20_000, ownedFingerprints: string[] = []): Promise<Asset[]> {
+async function recover(api: FakeApi, journal: UploadJournal, now = 20_000, ownedFingerprints: string[] = []): Promise<AssetSummary[]> {
   const input: RecoveryInput = { api, journal, libraryId: 'lib', ownerTag: OWNER, extraTags: ['extra'], ownedFingerprints: new Set(ownedFingerprints), now: () => now, logger: SILENT };
   const recovery = await findAdoptions(input);
   if (recovery === null) return [];
@@ -230,17 +230,17 @@ describe('journal recovery during listing lag', () => {
     const sleeps: number[] = [];
     const input = lagged(api, clock, sleeps);
     await input.journal.add(pending());
-    const listAssets = api.listAssets.bind(api);
+    const listAssetSummaries = api.listAssetSummaries.bind(api);
     // The stored files appear from the third listing on.
     let listings = 0;
-    api.listAssets = async (libraryId, options) => {
+    api.listAssetSummaries = async (libraryId, options) => {
       listings += 1;
       if (listings === 3) {
         api.clock = 10_500;
         api.store('a', 5);
         api.store('b', 6);
       }
-      return listAssets(libraryId, options);
+      return listAssetSummaries(libraryId, options);
     };
 
     const recovery = await findAdoptions(input);

@@ -114,7 +114,7 @@ function startKilledRun(): { tagCallReached: Promise<void>; close: () => Promise
   });
   const hangingTags: SyncApi = {
     listLibraries: (page) => client.listLibraries(page),
-    listAssets: (libraryId, page) => client.listAssets(libraryId, page),
+    listAssetSummaries: (libraryId, page) => client.listAssetSummaries(libraryId, page),
     uploadAssets: (libraryId, files) => client.uploadAssets(libraryId, files),
     deleteAssets: (libraryId, ids) => client.deleteAssets(libraryId, ids),
     tagAssets: () => {

@@ -9,6 +9,7 @@ import { isObject } from './envelope';
 import type {
   AnonymousLibrary,
   Asset,
+  AssetSummary,
   AssetView,
   DeleteResult,
   DescriptionResult,
@@ -128,6 +129,24 @@ export function parseAsset(value: unknown): Asset {
 
 export function parseAssets(value: unknown): Asset[] {
   return list(value, 'assets').map(parseAsset);
+}
+
+/** Parses only the fields of `AssetSummary`; the other fields are not checked. */
+export function parseAssetSummary(value: unknown): AssetSummary {
+  const fields = object(value, 'asset');
+  return {
+    id: requiredString(fields, 'id', 'asset'),
+    name: optionalString(fields, 'name'),
+    url: optionalString(fields, 'url'),
+    thumbUrl: optionalString(fields, 'thumbUrl'),
+    size: optionalNumber(fields, 'size'),
+    created: optionalNumber(fields, 'created'),
+    tags: strings(fields.tags),
+  };
+}
+
+export function parseAssetSummaries(value: unknown): AssetSummary[] {
+  return list(value, 'assets').map(parseAssetSummary);
 }
 
 export function parseTag(value: unknown): Tag {

@@ -40,6 +40,12 @@ export interface Asset {
   uploadedBy: { name: string | null } | null;
 }
 
+/**
+ * The fields of an asset that the folder sync reads, as `listAssetSummaries` returns them. A sync
+ * lists every asset it owns and keeps them until the end of the run.
+ */
+export type AssetSummary = Pick<Asset, 'id' | 'name' | 'url' | 'thumbUrl' | 'size' | 'created' | 'tags'>;
+
 /** A tag and the number of assets that carry it; `id` is the tag text. */
 export interface Tag {
   id: string;

@@ -3,7 +3,7 @@
  * its own, by asset name and size. Used during the run and, from the journal, by the next run.
  */
 
-import type { Asset } from '../api/types';
+import type { AssetSummary } from '../api/types';
 import { assetNameFor, isAssetNameOf } from './paths';
 
 /** Files with one asset name and size, and the untagged candidates that match them. */
@@ -12,7 +12,7 @@ export interface AdoptionGroup<F> {
   key: string;
   files: F[];
   /** Candidates oldest first. */
-  candidates: Asset[];
+  candidates: AssetSummary[];
   /**
    * Verdict: `match` with exactly as many candidates as files, `none` with no candidate, and
    * `ambiguous` with more candidates or with fewer but some. A batch is stored whole or not at
@@ -26,7 +26,7 @@ export interface AdoptionGroup<F> {
  * each group could adopt. In a `match` group the oldest candidate goes to the first file, as the
  * service stores the parts of an upload in order.
  */
-export function groupCandidates<F extends { path: string; size: number }>(files: readonly F[], candidates: readonly Asset[]): AdoptionGroup<F>[] {
+export function groupCandidates<F extends { path: string; size: number }>(files: readonly F[], candidates: readonly AssetSummary[]): AdoptionGroup<F>[] {
   const groups = new Map<string, AdoptionGroup<F>>();
   for (const file of files) {
     const key = `${assetNameFor(file.path)}\u0000${file.size}`;

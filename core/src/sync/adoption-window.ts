@@ -14,7 +14,7 @@
  * nothing is adopted unless its uploader tags it within `ADOPTION_SETTLE_MS`.
  */
 
-import type { Asset } from '../api/types';
+import type { AssetSummary } from '../api/types';
 import type { SyncApi } from './api';
 import { earliestCreatedOf, type PendingBatch } from './journal';
 import type { SyncLogger } from './types';
@@ -44,7 +44,7 @@ export class AdoptionWindow {
   /** Lists the newest assets before the first upload; a failure is logged and the time alone decides. */
   async takeBaseline(api: SyncApi, libraryId: string, logger: SyncLogger): Promise<void> {
     try {
-      const assets = await api.listAssets(libraryId, { page: 1, pageSize: BASELINE_PAGE_SIZE });
+      const assets = await api.listAssetSummaries(libraryId, { page: 1, pageSize: BASELINE_PAGE_SIZE });
       const created = assets.flatMap((asset) => (asset.created === null ? [] : [asset.created]));
       this.baseline = { ids: new Set(assets.map((asset) => asset.id)), newestCreated: created.length > 0 ? Math.max(...created) : null };
     } catch (error) {
@@ -53,7 +53,7 @@ export class AdoptionWindow {
   }
 
   /** Narrows the clock bound with the assets of an upload whose response arrived at `respondedAt`. */
-  observe(assets: readonly Asset[], respondedAt: number): void {
+  observe(assets: readonly AssetSummary[], respondedAt: number): void {
     for (const asset of assets) {
       if (asset.created === null) continue;
       const offset = asset.created - respondedAt;
@@ -80,7 +80,7 @@ export class AdoptionWindow {
   }
 
   /** Returns whether `asset` may be adopted: untagged, not seen before the run, and new enough. */
-  mayAdopt(asset: Asset, since: number): boolean {
+  mayAdopt(asset: AssetSummary, since: number): boolean {
     if (asset.tags.length > 0 || this.baseline?.ids.has(asset.id)) return false;
     return asset.created === null || asset.created >= since;
   }

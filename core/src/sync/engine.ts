@@ -5,7 +5,7 @@
 
 import { MAX_PAGE_SIZE } from '../api/limits';
 import { RasterApiError } from '../errors';
-import type { Asset } from '../api/types';
+import type { AssetSummary } from '../api/types';
 import type { SyncApi } from './api';
 import { checkGuards } from './guards';
 import { applyAdoptions, findAdoptions, type Recovery, type RecoveryInput, type UploadJournal } from './journal';
@@ -49,7 +49,7 @@ export interface SyncDependencies {
 }
 
 /** The owned assets and the count of foreign ones, or why listing them failed. */
-type Listing = { owned: Asset[]; foreignCount: number } | { failure: string };
+type Listing = { owned: AssetSummary[]; foreignCount: number } | { failure: string };
 
 const SILENT_LOGGER: SyncLogger = { debug: () => {}, info: () => {}, warn: () => {} };
 
@@ -265,7 +265,7 @@ class SyncRun {
     }
   }
 
-  private recoveryInput(journal: UploadJournal, owned: readonly Asset[]): RecoveryInput {
+  private recoveryInput(journal: UploadJournal, owned: readonly AssetSummary[]): RecoveryInput {
     const ownerTag = this.ownerTag;
     // A copy, because the caller adds adopted assets to `owned` afterwards.
     const ownedAtStart = [...owned];
@@ -291,7 +291,7 @@ class SyncRun {
    * Finds, without writing, the assets an interrupted earlier run uploaded but never tagged (see
    * `findAdoptions`), and counts them as owned, with their tags to be, instead of foreign.
    */
-  private async findInterruptedUploads(listing: { owned: Asset[]; foreignCount: number }): Promise<Recovery | null> {
+  private async findInterruptedUploads(listing: { owned: AssetSummary[]; foreignCount: number }): Promise<Recovery | null> {
     if (this.deps.journal === undefined) return null;
 
     const recovery = await findAdoptions(this.recoveryInput(this.deps.journal, listing.owned));
@@ -306,7 +306,7 @@ class SyncRun {
    * Tags the assets `findInterruptedUploads` found. A file whose asset could not be tagged was
    * planned as unchanged, so its outcome turns to failed, which also keeps the prune from running.
    */
-  private async adoptInterruptedUploads(recovery: Recovery, owned: readonly Asset[]): Promise<void> {
+  private async adoptInterruptedUploads(recovery: Recovery, owned: readonly AssetSummary[]): Promise<void> {
     const journal = this.deps.journal;
     if (journal === undefined) return;
 
@@ -329,7 +329,7 @@ class SyncRun {
   }
 
   /** Logs the plan and records the outcome of every file the plan settles without a write. */
-  private recordPlan(plan: SyncPlan, owned: readonly Asset[]): void {
+  private recordPlan(plan: SyncPlan, owned: readonly AssetSummary[]): void {
     this.plan = plan;
     const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because prune is off`;
     // Adapters print the whole plan from the plan event, so this summary is a debug line.

@@ -5,7 +5,7 @@
  * machine reads the journal and adopts them instead of uploading the files again.
  */
 
-import type { Asset } from '../api/types';
+import type { AssetSummary } from '../api/types';
 import type { SyncApi } from './api';
 import { listAssetsCreatedSince } from './listing';
 import { groupCandidates, type AdoptionGroup } from './adoption-groups';
@@ -65,7 +65,7 @@ export function earliestCreatedOf(batch: Pick<PendingBatch, 'startedAt' | 'basel
 }
 
 /** Returns whether an untagged `asset` may have been stored by `batch`: new enough and not in its baseline. */
-function mayAdoptFor(batch: PendingBatch, asset: Asset): boolean {
+function mayAdoptFor(batch: PendingBatch, asset: AssetSummary): boolean {
   return !batch.baselineIds.includes(asset.id) && (asset.created === null || asset.created >= earliestCreatedOf(batch));
 }
 
@@ -97,7 +97,7 @@ export interface Adoption {
   batchId: string;
   file: PendingBatch['files'][number];
   /** The asset as it will be once tagged. */
-  asset: Asset;
+  asset: AssetSummary;
 }
 
 /** Result of `findAdoptions`: the pending batches and the matches that `applyAdoptions` writes. */
@@ -141,7 +141,7 @@ export async function findAdoptions(input: RecoveryInput): Promise<Recovery | nu
 
   let groups: Array<AdoptionGroup<(typeof files)[number]>>;
   for (let pause = RECOVERY_POLL_FIRST_MS; ; pause *= 2) {
-    let recent: Asset[];
+    let recent: AssetSummary[];
     try {
       recent = await listAssetsCreatedSince(input.api, input.libraryId, since);
     } catch (error) {

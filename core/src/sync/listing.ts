@@ -1,7 +1,7 @@
 /** Listings the engine reads: the owned assets, and the newest assets during reconciliation. */
 
 import { MAX_PAGE_SIZE } from '../api/limits';
-import type { Asset } from '../api/types';
+import type { AssetSummary } from '../api/types';
 import type { SyncApi } from './api';
 
 /**
@@ -11,8 +11,8 @@ import type { SyncApi } from './api';
  * The pages are read one after the other, because page n + 1 read before page n misses the asset
  * that an upload during the listing shifts from page n onto page n + 1.
  */
-export async function listOwnedAssets(api: SyncApi, libraryId: string, ownerTag: string): Promise<Asset[]> {
-  const byId = new Map<string, Asset>();
+export async function listOwnedAssets(api: SyncApi, libraryId: string, ownerTag: string): Promise<AssetSummary[]> {
+  const byId = new Map<string, AssetSummary>();
   await visitOwnedPages(api, libraryId, ownerTag, (assets) => {
     for (const asset of assets) byId.set(asset.id, asset);
     return true;
@@ -24,9 +24,9 @@ export async function listOwnedAssets(api: SyncApi, libraryId: string, ownerTag:
  * Calls `visit` with each page of the assets that carry `ownerTag`, at the maximum page size,
  * until a page is short or `visit` returns false.
  */
-export async function visitOwnedPages(api: SyncApi, libraryId: string, ownerTag: string, visit: (assets: Asset[]) => boolean): Promise<void> {
+export async function visitOwnedPages(api: SyncApi, libraryId: string, ownerTag: string, visit: (assets: AssetSummary[]) => boolean): Promise<void> {
   for (let page = 1; ; page++) {
-    const assets = await api.listAssets(libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [ownerTag] });
+    const assets = await api.listAssetSummaries(libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [ownerTag] });
     if (!visit(assets) || assets.length < MAX_PAGE_SIZE) return;
   }
 }
@@ -35,11 +35,11 @@ export async function visitOwnedPages(api: SyncApi, libraryId: string, ownerTag:
  * Lists the library's assets newest first until one was created before `since` (unix
  * milliseconds) or the pages run out. Assets with no `created` are kept.
  */
-export async function listAssetsCreatedSince(api: SyncApi, libraryId: string, since: number, pageSize = 100): Promise<Asset[]> {
-  const byId = new Map<string, Asset>();
+export async function listAssetsCreatedSince(api: SyncApi, libraryId: string, since: number, pageSize = 100): Promise<AssetSummary[]> {
+  const byId = new Map<string, AssetSummary>();
 
   for (let page = 1; ; page++) {
-    const assets = await api.listAssets(libraryId, { page, pageSize });
+    const assets = await api.listAssetSummaries(libraryId, { page, pageSize });
     let reachedOlder = false;
     for (const asset of assets) {
       if (asset.created !== null && asset.created < since) {

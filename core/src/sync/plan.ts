@@ -3,7 +3,7 @@
  * to upload, what is unchanged and what to prune.
  */
 
-import type { Asset } from '../api/types';
+import type { AssetSummary } from '../api/types';
 import type { FileSource } from '../transport';
 import { canonicalRelativePath, caseFoldedPath } from './paths';
 import { fingerprintFor, fingerprintsIn, pathIn, type TextHasher } from './tags';
@@ -43,7 +43,7 @@ export interface PlanInput {
   ownerTag: string;
   files: readonly LocalFile[];
   /** Every asset listed with the owner tag. */
-  owned: readonly Asset[];
+  owned: readonly AssetSummary[];
   foreignCount: number;
   /**
    * Whether stale owned assets go to `plan.prune`; true when omitted. When false they go to
@@ -133,7 +133,7 @@ export function planSync(input: PlanInput): PlanResult {
 
   // Index the owned assets by fingerprint. Several assets with one fingerprint (left by an
   // interrupted run of an older tool) keep the oldest and prune the rest.
-  const ownedByFingerprint = new Map<string, Asset[]>();
+  const ownedByFingerprint = new Map<string, AssetSummary[]>();
   for (const asset of owned) {
     for (const fingerprint of fingerprintsIn(asset.tags, input.ownerTag)) {
       const group = ownedByFingerprint.get(fingerprint);
@@ -202,7 +202,7 @@ export function planSync(input: PlanInput): PlanResult {
 }
 
 /** Returns the asset created first, by `created` and then by id. */
-function oldest(assets: readonly Asset[]): Asset {
+function oldest(assets: readonly AssetSummary[]): AssetSummary {
   if (assets.length === 1) return assets[0]!;
   return [...assets].sort((a, b) => {
     const byCreated = (a.created ?? 0) - (b.created ?? 0);

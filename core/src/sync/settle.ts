@@ -3,7 +3,7 @@
  * before they appear would upload them again, so a run waits until its own uploads are listed.
  */
 
-import type { Asset } from '../api/types';
+import type { AssetSummary } from '../api/types';
 import type { SyncApi } from './api';
 import { visitOwnedPages } from './listing';
 import { plural } from './plural';
@@ -26,7 +26,7 @@ export interface SettleInput {
   logger: SyncLogger;
   onProgress: (done: number, total: number) => void;
   /** Called with each listed asset of this run, whose processed fields may now be set. */
-  onListed: (asset: Asset) => void;
+  onListed: (asset: AssetSummary) => void;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 
 import { DEFAULT_UPLOAD_BATCH_BYTES, MAX_FILES_PER_UPLOAD, MAX_IDS_PER_REQUEST } from '../api/limits';
-import type { Asset } from '../api/types';
+import type { AssetSummary } from '../api/types';
 import { RasterApiError, RasterNetworkError, RasterUsageError } from '../errors';
 import { isPermanentNetworkCode } from '../retry';
 import type { FilePart } from '../transport';
@@ -243,7 +243,7 @@ class UploadPhase {
    * settles the batch's files and returns null.
    */
   private async upload(batch: PlannedUpload[], resends: number, startedAt: number): Promise<{ tagged: Promise<void> } | null> {
-    let assets: Asset[];
+    let assets: AssetSummary[];
 
     await this.gate.acquireShared();
     try {
@@ -315,7 +315,7 @@ class UploadPhase {
    * are checked. When they disagree, the assets are matched by name and size instead. Assets left
    * without a file are trashed, because nothing else would ever tag or delete them.
    */
-  private async matchAssets(batch: PlannedUpload[], assets: Asset[]): Promise<Array<{ upload: PlannedUpload; asset: Asset }>> {
+  private async matchAssets(batch: PlannedUpload[], assets: AssetSummary[]): Promise<Array<{ upload: PlannedUpload; asset: AssetSummary }>> {
     const inOrder = assets.length === batch.length &&
       batch.every((upload, index) => {
         const name = assets[index]!.name;
@@ -325,7 +325,7 @@ class UploadPhase {
 
     this.input.logger.warn(`An upload returned ${plural(assets.length, 'asset')} for ${plural(batch.length, 'file')}, or in another order; matching them by name and size.`);
     const remaining = [...assets];
-    const pairs: Array<{ upload: PlannedUpload; asset: Asset }> = [];
+    const pairs: Array<{ upload: PlannedUpload; asset: AssetSummary }> = [];
     for (const upload of batch) {
       const index = remaining.findIndex((asset) => asset.name !== null && isAssetNameOf(asset.name, upload.path) && (asset.size === null || asset.size === upload.size));
       if (index === -1) {
@@ -339,7 +339,7 @@ class UploadPhase {
     return pairs;
   }
 
-  private async tagAll(pairs: Array<{ upload: PlannedUpload; asset: Asset }>): Promise<void> {
+  private async tagAll(pairs: Array<{ upload: PlannedUpload; asset: AssetSummary }>): Promise<void> {
     await Promise.all(pairs.map(({ upload, asset }) => this.tagLimiter.run(() => this.tagOne(upload, asset))));
   }
 
@@ -348,7 +348,7 @@ class UploadPhase {
    * the fingerprint without the owner tag. When tagging fails for good, trashes the asset: untagged,
    * it would belong to no sync and never be pruned.
    */
-  private async tagOne(upload: PlannedUpload, asset: Asset): Promise<void> {
+  private async tagOne(upload: PlannedUpload, asset: AssetSummary): Promise<void> {
     const tags = syncTagsFor(this.input.ownerTag, upload.fingerprint, upload.path, this.input.extraTags);
 
     try {
@@ -423,7 +423,7 @@ class UploadPhase {
    * the files of which nothing was found.
    */
   private async reconcile(batch: PlannedUpload[], startedAt: number, resends: number): Promise<void> {
-    const found = new Map<PlannedUpload, Asset>();
+    const found = new Map<PlannedUpload, AssetSummary>();
     const deadline = this.input.now() + this.input.reconcileTimeoutMs;
     let pause = RECONCILE_POLL_FIRST_MS;
     let listingError: string | null = null;

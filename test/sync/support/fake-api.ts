@@ -46,7 +46,7 @@ export class FakeApi implements SyncApi {
     return [{ id: this.libraryId, name: 'Library', assetsCount: this.assets.length, photosCount: this.assets.length, trashCount: 0, tags }];
   }
 
-  async listAssets(_libraryId: string, options: { page: number; pageSize: number; tags?: string[] }): Promise<Asset[]> {
+  async listAssetSummaries(_libraryId: string, options: { page: number; pageSize: number; tags?: string[] }): Promise<Asset[]> {
     this.calls.push(`GET /assets${options.tags ? ' tagged' : ''}`);
     const matching = this.assets
       .filter((asset) => !options.tags || asset.tags.some((tag) => options.tags!.includes(tag)))
