@@ -24,6 +24,7 @@ import {
   parseDeleteResult,
   parseDescriptionResult,
   parseLibraries,
+  parseLibrarySummaries,
   parseLibrary,
   parseMe,
   parseSearchResult,
@@ -41,6 +42,7 @@ import type {
   DeleteResult,
   DescriptionResult,
   Library,
+  LibrarySummary,
   Me,
   SearchHit,
   SearchResult,
@@ -204,6 +206,20 @@ export class RasterClient {
 
   /** Fetches one page of the libraries the key reaches, in the order they were created. */
   async listLibraries(options: PageOptions = {}): Promise<Library[]> {
+    return this.#listLibraryPage(options, parseLibraries);
+  }
+
+  /**
+   * Fetches one page like `listLibraries`, but keeps only the fields of `LibrarySummary`. Each
+   * library lists its tags with their counts, two for every file a sync owns, and parsing the
+   * 20,000 tags of a library of 10,000 synced files made a sync that changed nothing about 8 ms
+   * slower (367 against 359 ms, medians of 12 alternating runs on 2 vCPUs).
+   */
+  async listLibrarySummaries(options: PageOptions = {}): Promise<LibrarySummary[]> {
+    return this.#listLibraryPage(options, parseLibrarySummaries);
+  }
+
+  async #listLibraryPage<T>(options: PageOptions, parse: (value: unknown) => T[]): Promise<T[]> {
     const query = pageQuery(options);
     return this.#send({
       method: 'GET',
@@ -211,7 +227,7 @@ export class RasterClient {
       query,
       idempotent: true,
       signal: options.signal,
-      parse: parseLibraries,
+      parse,
     });
   }
 

@@ -101,6 +101,17 @@ describe('RasterClient against the emulator', () => {
     expect(emulator.admin.stats().byRoute).toMatchObject({ me: 1, 'list-libraries': 1 });
   });
 
+  it('lists library summaries with the asset count', async () => {
+    const raster = client();
+    await uploadSamples(raster);
+
+    const full = (await raster.listLibraries()).find((library) => library.id === emulator.libraryId);
+    const summaries = await raster.listLibrarySummaries({ pageSize: 500 });
+
+    expect(summaries).toContainEqual({ id: emulator.libraryId, name: full!.name, assetsCount: full!.assetsCount });
+    expect(full!.assetsCount).toBeGreaterThan(0);
+  });
+
   it('POST /libraries anonymous creates a usable key', async () => {
     const anonymous = await RasterClient.createAnonymousLibrary(
       { transport, baseUrl: emulator.url },

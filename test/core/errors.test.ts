@@ -237,6 +237,20 @@ describe('responses that are not envelopes', () => {
     expect(error.serviceMessage).toBe('expected asset.id to be a string, got undefined');
   });
 
+  it('rejects a library summary without an id', async () => {
+    const error = await client(ok([{ name: 'x' }]))
+      .listLibrarySummaries()
+      .then(unexpected, (caught: unknown) => caught as RasterApiError);
+
+    expect(error.serviceMessage).toBe('expected library.id to be a string, got undefined');
+  });
+
+  it('fills library summary fields the service leaves out', async () => {
+    const [parsed] = await client(ok([{ id: 'photos', tags: 'not a list' }])).listLibrarySummaries();
+
+    expect(parsed).toEqual({ id: 'photos', name: '', assetsCount: 0 });
+  });
+
   it('fills summary fields the service leaves out', async () => {
     const [parsed] = await client(ok([{ id: 'a1', tags: ['x', 7] }])).listAssetSummaries('photos');
 

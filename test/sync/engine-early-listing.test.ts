@@ -64,10 +64,10 @@ describe('listing during the scan', () => {
     const listAssetSummaries = api.listAssetSummaries.bind(api);
     let libraryListSent = false;
     let libraryListSentDuringListing: boolean | undefined;
-    const listLibraries = api.listLibraries.bind(api);
-    api.listLibraries = async () => {
+    const listLibrarySummaries = api.listLibrarySummaries.bind(api);
+    api.listLibrarySummaries = async () => {
       libraryListSent = true;
-      return listLibraries();
+      return listLibrarySummaries();
     };
     api.listAssetSummaries = async (...args) => {
       // The listing's page comes back one timer turn later, as from a server.

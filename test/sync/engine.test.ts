@@ -147,7 +147,7 @@ describe('runSync with a fake API', () => {
 
   it('stops when the library list fails', async () => {
     const api = new FakeApi();
-    api.listLibraries = async () => {
+    api.listLibrarySummaries = async () => {
       throw new RasterApiError({ status: 500, code: 'INTERNAL', serviceMessage: 'library list failed', method: 'GET', path: '/libraries' });
     };
 

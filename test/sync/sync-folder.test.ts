@@ -113,7 +113,7 @@ function startKilledRun(): { tagCallReached: Promise<void>; close: () => Promise
     reached = resolve;
   });
   const hangingTags: SyncApi = {
-    listLibraries: (page) => client.listLibraries(page),
+    listLibrarySummaries: (page) => client.listLibrarySummaries(page),
     listAssetSummaries: (libraryId, page) => client.listAssetSummaries(libraryId, page),
     uploadAssets: (libraryId, files) => client.uploadAssets(libraryId, files),
     deleteAssets: (libraryId, ids) => client.deleteAssets(libraryId, ids),

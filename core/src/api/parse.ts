@@ -14,6 +14,7 @@ import type {
   DeleteResult,
   DescriptionResult,
   Library,
+  LibrarySummary,
   Me,
   SearchHit,
   SearchResult,
@@ -176,6 +177,20 @@ export function parseLibrary(value: unknown): Library {
 
 export function parseLibraries(value: unknown): Library[] {
   return list(value, 'libraries').map(parseLibrary);
+}
+
+/** Parses only the fields of `LibrarySummary`; the tags and the other counts are not checked. */
+export function parseLibrarySummary(value: unknown): LibrarySummary {
+  const fields = object(value, 'library');
+  return {
+    id: requiredString(fields, 'id', 'library'),
+    name: optionalString(fields, 'name') ?? '',
+    assetsCount: numberOrZero(fields, 'assetsCount'),
+  };
+}
+
+export function parseLibrarySummaries(value: unknown): LibrarySummary[] {
+  return list(value, 'libraries').map(parseLibrarySummary);
 }
 
 function parseSearchHit(value: unknown): SearchHit {

@@ -62,6 +62,9 @@ export interface Library {
   tags: Tag[];
 }
 
+/** The fields of a library that the folder sync reads, as `listLibrarySummaries` returns them. */
+export type LibrarySummary = Pick<Library, 'id' | 'name' | 'assetsCount'>;
+
 export interface SearchHit extends Asset {
   score: number;
   highlights: { name: string | null; tags: string[] };

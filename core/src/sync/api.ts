@@ -1,10 +1,10 @@
 /** The part of the Raster client the sync engine uses; `RasterClient` provides it. */
 
-import type { AssetSummary, DeleteResult, Library, TagResult, UploadResult } from '../api/types';
+import type { AssetSummary, DeleteResult, LibrarySummary, TagResult, UploadResult } from '../api/types';
 import type { FilePart } from '../transport';
 
 export interface SyncApi {
-  listLibraries(options: { page: number; pageSize: number }): Promise<Library[]>;
+  listLibrarySummaries(options: { page: number; pageSize: number }): Promise<LibrarySummary[]>;
   listAssetSummaries(libraryId: string, options: { page: number; pageSize: number; tags?: string[] }): Promise<AssetSummary[]>;
   uploadAssets(libraryId: string, files: FilePart[], options?: { signal?: AbortSignal }): Promise<UploadResult>;
   tagAssets(libraryId: string, assetIds: string[], tags: string[]): Promise<TagResult>;

@@ -407,7 +407,7 @@ class SyncRun {
    */
   private async libraryAssetCount(): Promise<number> {
     for (let page = 1; ; page++) {
-      const libraries = await this.deps.api.listLibraries({ page, pageSize: MAX_PAGE_SIZE });
+      const libraries = await this.deps.api.listLibrarySummaries({ page, pageSize: MAX_PAGE_SIZE });
       const library = libraries.find((candidate) => candidate.id === this.options.library);
       if (library) return library.assetsCount;
       if (libraries.length < MAX_PAGE_SIZE) break;
