@@ -51,6 +51,17 @@ describe('discoverFiles', () => {
     expect(await paths()).toEqual(['a.png', 'docs/screens/home.png']);
   });
 
+  it('gives each file its absolute path', async () => {
+    await put('a.png');
+    await put('docs/screens/home.png');
+
+    for (const given of [root, `${root}/`, `${root}/./docs/..`]) {
+      const result = await discoverFiles(given);
+      if (!result.found) throw new Error(result.reason);
+      expect(result.files.map((file) => file.absolutePath)).toEqual([join(root, 'a.png'), join(root, 'docs/screens/home.png')]);
+    }
+  });
+
   it('reports a missing folder', async () => {
     const result = await discoverFiles(join(root, 'nope'));
     expect(result.found).toBe(false);

@@ -166,6 +166,9 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
   // readdir is never empty, `.` or `..`, has no `/`, and one with a backslash is skipped below.
   const folderRelative = path.relative(state.root, folder);
   const folderPrefix = folderRelative === '' ? '' : `${canonicalRelativePath(folderRelative)}/`;
+  // For the same reason the absolute path is the folder's, which is already normalised, plus a
+  // separator and the name. path.join normalised it again for each of 10,000 files: about 5 ms.
+  const absolutePrefix = folder.endsWith(path.sep) ? folder : `${folder}${path.sep}`;
 
   // The sizes of the files are read together after the loop; the final sort restores the order.
   const files: Array<{ absolutePath: string; relativePath: string; isRegular: boolean }> = [];
@@ -174,7 +177,7 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
     // A repository's own data is never content to sync, even when hidden files are included.
     if (VERSION_CONTROL_FOLDERS.has(entry.name) && entry.isDirectory()) continue;
 
-    const absolutePath = path.join(folder, entry.name);
+    const absolutePath = absolutePrefix + entry.name;
     const problem = SUSPECT_NAME.test(entry.name) ? await nameProblem(folder, entry.name) : undefined;
     if (problem !== undefined) {
       // The name keeps its real characters (a backslash is not a separator here), so the
