@@ -45,7 +45,8 @@ Options:
   --concurrency <n>       Upload batches in flight at once, 1 to 32, with four times as
                           many tag calls. Default: 4.
   --api-url <url>         Base URL of the API. Default: $RASTER_API_URL, else https://api.raster.app.
-  --json                  Print the JSON report on stdout; progress and messages go to stderr.
+  --json                  Print the JSON report on stdout (one line unless stdout is a
+                          terminal); progress and messages go to stderr.
   --verbose               Also print unchanged files and debug messages.
   -h, --help              Print this help.
 

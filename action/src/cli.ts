@@ -5,7 +5,7 @@ import { enableUploadChunkCollection, syncFolder } from '@raster-toolkit/core/no
 import { HELP, parseCli } from './cli-args';
 import { CLI_FLAG_NAMES, InputError, toInputError } from './parse';
 import { unmatchedPatternWarnings } from './patterns';
-import { ExitCode, exitCodeFor, formatReport } from './present';
+import { ExitCode, exitCodeFor, formatJsonReport, formatReport } from './present';
 import { abortOnTerminalSignals } from './signals';
 import { TerminalReporter } from './terminal';
 
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   const lines = formatReport(report, { withReason: false });
   out.write(`\n${lines.join('\n')}\n`);
 
-  if (command.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (command.json) process.stdout.write(formatJsonReport(report, { terminal: process.stdout.isTTY === true }));
   return exitCodeFor(report.outcome);
 }
 

@@ -64,6 +64,7 @@ describe('raster-sync CLI', () => {
     expect(await listAssetsRaw(library)).toHaveLength(uploadable.length);
     expect(run.stderr).toContain('Sync into');
     expect(run.stderr).not.toContain(emulator.writeKey);
+    expect(run.stdout.split('\n')).toHaveLength(2);
   });
 
   it('finds the action uploads unchanged with the same sync id', async () => {

@@ -8,6 +8,7 @@ import {
   displayWidth,
   exitCodeFor,
   formatAssetUrls,
+  formatJsonReport,
   formatPlan,
   formatReport,
   formatResult,
@@ -74,6 +75,15 @@ describe('present', () => {
     const lines = formatAssetUrls(report({ files }));
 
     expect(lines.map((line) => line.trim().split(/\s+/)[0])).toEqual(['10', '9', '__proto__', 'b.png']);
+  });
+
+  it('indents the JSON report only for a terminal', () => {
+    const piped = formatJsonReport(report(), { terminal: false });
+    const terminal = formatJsonReport(report(), { terminal: true });
+
+    expect(piped.split('\n')).toEqual([JSON.stringify(report()), '']);
+    expect(terminal).toBe(`${JSON.stringify(report(), null, 2)}\n`);
+    expect(JSON.parse(terminal)).toEqual(JSON.parse(piped));
   });
 
   it('lists uploads, prunes and skipped files in the plan', () => {
