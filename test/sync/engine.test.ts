@@ -158,6 +158,27 @@ describe('runSync with a fake API', () => {
     expect(api.count('POST')).toBe(0);
   });
 
+  it('stops the library list when the listing fails', async () => {
+    const api = new FakeApi();
+    let libraryListAborted = false;
+    api.listAssetSummaries = async () => {
+      throw new RasterApiError({ status: 500, code: 'INTERNAL', serviceMessage: 'asset list failed', method: 'GET', path: '/assets' });
+    };
+    // A library list that retries until it is stopped, as one behind a failing proxy does.
+    api.listLibrarySummaries = ({ signal }) => new Promise((_resolve, reject) => {
+      signal?.addEventListener('abort', () => {
+        libraryListAborted = true;
+        reject(signal.reason);
+      });
+    });
+
+    const report = await sync(api, files(3));
+
+    expect(report.outcome).toBe('failed');
+    expect(report.stopReason).toContain('asset list failed');
+    expect(libraryListAborted).toBe(true);
+  });
+
   it('uploads the next batch while tagging', async () => {
     const api = new FakeApi();
     const tagAssets = api.tagAssets.bind(api);

@@ -4,8 +4,8 @@ import type { AssetSummary, DeleteResult, LibrarySummary, TagResult, UploadResul
 import type { FilePart } from '../transport';
 
 export interface SyncApi {
-  listLibrarySummaries(options: { page: number; pageSize: number }): Promise<LibrarySummary[]>;
-  listAssetSummaries(libraryId: string, options: { page: number; pageSize: number; tags?: string[] }): Promise<AssetSummary[]>;
+  listLibrarySummaries(options: { page: number; pageSize: number; signal?: AbortSignal }): Promise<LibrarySummary[]>;
+  listAssetSummaries(libraryId: string, options: { page: number; pageSize: number; tags?: string[]; signal?: AbortSignal }): Promise<AssetSummary[]>;
   uploadAssets(libraryId: string, files: FilePart[], options?: { signal?: AbortSignal }): Promise<UploadResult>;
   tagAssets(libraryId: string, assetIds: string[], tags: string[]): Promise<TagResult>;
   deleteAssets(libraryId: string, assetIds: string[]): Promise<DeleteResult>;

@@ -256,13 +256,25 @@ class SyncRun {
     } catch (error) {
       return { failure: `Resolving the organization from the API key failed, so nothing was written: ${describeKeyError(error)}` };
     }
-    try {
-      // The library's asset count is read while the owned assets are listed.
-      const [owned, assetsCount] = await Promise.all([listOwnedAssets(this.deps.api, this.options.library, this.ownerTag), this.libraryAssetCount()]);
-      return { owned, foreignCount: Math.max(0, assetsCount - owned.length) };
-    } catch (error) {
-      return { failure: `Listing the library failed, so nothing was written: ${describeError(error)}` };
+    // The library's asset count is read while the owned assets are listed. When one fails, the
+    // other is stopped and awaited, so that no request or retry of it outlives the run's report.
+    const stopBoth = new AbortController();
+    let failure: { error: unknown } | undefined;
+    const stopOthersOnFailure = <T>(work: Promise<T>): Promise<T> => work.catch((error: unknown) => {
+      if (failure === undefined) {
+        failure = { error };
+        stopBoth.abort();
+      }
+      throw error;
+    });
+    const [owned, assetsCount] = await Promise.allSettled([
+      stopOthersOnFailure(listOwnedAssets(this.deps.api, this.options.library, this.ownerTag, stopBoth.signal)),
+      stopOthersOnFailure(this.libraryAssetCount(stopBoth.signal)),
+    ]);
+    if (failure !== undefined || owned.status === 'rejected' || assetsCount.status === 'rejected') {
+      return { failure: `Listing the library failed, so nothing was written: ${describeError(failure?.error)}` };
     }
+    return { owned: owned.value, foreignCount: Math.max(0, assetsCount.value - owned.value.length) };
   }
 
   private recoveryInput(journal: UploadJournal, owned: readonly AssetSummary[]): RecoveryInput {
@@ -405,9 +417,9 @@ class SyncRun {
    * Reads the library's asset count, from which the assets without the owner tag are counted.
    * Returns 0 when the library is not in the key's library list.
    */
-  private async libraryAssetCount(): Promise<number> {
+  private async libraryAssetCount(signal: AbortSignal): Promise<number> {
     for (let page = 1; ; page++) {
-      const libraries = await this.deps.api.listLibrarySummaries({ page, pageSize: MAX_PAGE_SIZE });
+      const libraries = await this.deps.api.listLibrarySummaries({ page, pageSize: MAX_PAGE_SIZE, signal });
       const library = libraries.find((candidate) => candidate.id === this.options.library);
       if (library) return library.assetsCount;
       if (libraries.length < MAX_PAGE_SIZE) break;

@@ -11,12 +11,12 @@ import type { SyncApi } from './api';
  * The pages are read one after the other, because page n + 1 read before page n misses the asset
  * that an upload during the listing shifts from page n onto page n + 1.
  */
-export async function listOwnedAssets(api: SyncApi, libraryId: string, ownerTag: string): Promise<AssetSummary[]> {
+export async function listOwnedAssets(api: SyncApi, libraryId: string, ownerTag: string, signal?: AbortSignal): Promise<AssetSummary[]> {
   const byId = new Map<string, AssetSummary>();
   await visitOwnedPages(api, libraryId, ownerTag, (assets) => {
     for (const asset of assets) byId.set(asset.id, asset);
     return true;
-  });
+  }, signal);
   return [...byId.values()];
 }
 
@@ -24,9 +24,15 @@ export async function listOwnedAssets(api: SyncApi, libraryId: string, ownerTag:
  * Calls `visit` with each page of the assets that carry `ownerTag`, at the maximum page size,
  * until a page is short or `visit` returns false.
  */
-export async function visitOwnedPages(api: SyncApi, libraryId: string, ownerTag: string, visit: (assets: AssetSummary[]) => boolean): Promise<void> {
+export async function visitOwnedPages(
+  api: SyncApi,
+  libraryId: string,
+  ownerTag: string,
+  visit: (assets: AssetSummary[]) => boolean,
+  signal?: AbortSignal,
+): Promise<void> {
   for (let page = 1; ; page++) {
-    const assets = await api.listAssetSummaries(libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [ownerTag] });
+    const assets = await api.listAssetSummaries(libraryId, { page, pageSize: MAX_PAGE_SIZE, tags: [ownerTag], ...(signal === undefined ? {} : { signal }) });
     if (!visit(assets) || assets.length < MAX_PAGE_SIZE) return;
   }
 }
