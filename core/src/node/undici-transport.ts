@@ -158,9 +158,9 @@ type ConnectApi = (this: Dispatcher, options: Dispatcher.ConnectOptions) => Prom
  * Gives the client that opens tunnels through a proxy the `connect` method that the proxy agent
  * calls, which undici's main module would have added. When the proxy closes the connection before
  * it responds to the tunnel request, undici 7.30.3 treats the socket error as recoverable and
- * reconnects without end at full CPU (nodejs/undici#3897, fixed by nodejs/undici#5441, which
- * 7.30.3 does not include). The error is given another code, so the request fails and the client's
- * retry policy decides whether to send it again.
+ * reconnects without end at full CPU; undici's fix for that is not in 7.30.3. The error is given
+ * another code, so the request fails and the client's retry policy decides whether to send it
+ * again.
  */
 function proxyClient(client: Client, connect: ConnectApi): Client {
   const tunnel = (options: Dispatcher.ConnectOptions) => connect.call(client, options).catch((error: unknown) => {
