@@ -265,10 +265,10 @@ describe('undici transport proxies', () => {
   });
 
   it.each([
-    [429, 2],
-    [408, 2],
-    [501, 1],
-  ])('tries a tunnel rejected with %i %i times', async (status, attempts) => {
+    [429, 2, '(RASTER_PROXY_429)'],
+    [408, 2, '(RASTER_PROXY_408)'],
+    [501, 1, '(RASTER_PROXY_REJECTED)'],
+  ])('tries a tunnel rejected with %i %i times', async (status, attempts, code) => {
     const proxy = await startRawProxy((socket) => socket.end(`HTTP/1.1 ${status} Status\r\n\r\n`));
     const transport = createUndiciTransport({ httpProxy: proxy.url });
     cleanups.unshift(() => transport.close());
@@ -276,7 +276,7 @@ describe('undici transport proxies', () => {
 
     const error = await client.me().catch((caught: unknown) => caught);
 
-    expect((error as Error).message).toContain(`The proxy rejected the tunnel to the service with status ${status}.`);
+    expect((error as Error).message).toContain(`The proxy rejected the tunnel to the service with status ${status}. ${code}`);
     expect(proxy.connections()).toBe(attempts);
   });
 

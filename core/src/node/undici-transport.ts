@@ -231,9 +231,11 @@ function proxyRejectionError(error: unknown): Error | undefined {
     ? 'The proxy rejected the tunnel with 407 Proxy Authentication Required. Check the user name and password in the proxy URL.'
     : `The proxy rejected the tunnel to the service with status ${status}.`;
   // The statuses that the retry policy retries from the service, and 408, may succeed when sent
-  // again. Any other, such as 407 for wrong credentials, fails the request at once.
+  // again. Their code names the status, which the retry lines print; undici's own code,
+  // UND_ERR_ABORTED, said nothing about the proxy. Any other status, such as 407 for wrong
+  // credentials, fails the request at once.
   const retryable = Number(status) === 408 || RETRYABLE_STATUSES.includes(Number(status));
-  const code = retryable ? (error as { code?: unknown }).code : PROXY_REJECTED_CODE;
+  const code = retryable ? `RASTER_PROXY_${status}` : PROXY_REJECTED_CODE;
   return Object.assign(new Error(message, { cause: error }), { code });
 }
 
