@@ -165,10 +165,10 @@ describe('runSync with a fake API', () => {
       throw new RasterApiError({ status: 500, code: 'INTERNAL', serviceMessage: 'asset list failed', method: 'GET', path: '/assets' });
     };
     // A library list that retries until it is stopped, as one behind a failing proxy does.
-    api.listLibrarySummaries = ({ signal }) => new Promise((_resolve, reject) => {
-      signal?.addEventListener('abort', () => {
+    api.listLibrarySummaries = (options) => new Promise<never>((_resolve, reject) => {
+      options?.signal?.addEventListener('abort', () => {
         libraryListAborted = true;
-        reject(signal.reason);
+        reject(options.signal?.reason);
       });
     });
 

@@ -38,7 +38,7 @@ export class FakeApi implements SyncApi {
     return asset;
   }
 
-  async listLibrarySummaries(): Promise<Library[]> {
+  async listLibrarySummaries(_options?: { page: number; pageSize: number; signal?: AbortSignal }): Promise<Library[]> {
     this.calls.push('GET /libraries');
     const counts = new Map<string, number>();
     for (const asset of this.assets) for (const tag of asset.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
