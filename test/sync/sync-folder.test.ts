@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
@@ -296,6 +296,21 @@ describe('syncFolder against the emulator', () => {
 
       expect(report.outcome).toBe('guard');
       expect(report.stopReason).toContain('matches no files');
+      expect(writeRequests(emulator)).toEqual(before);
+    });
+
+    it('counts no skipped folder as a file', async () => {
+      await sync();
+      const before = writeRequests(emulator);
+      const root = join(folder.path, 'only-a-skipped-folder');
+      await mkdir(join(root, 'a\\b'), { recursive: true });
+      await writeFile(join(root, 'a\\b', 'logo.png'), await readFile(join(folder.path, 'brand', 'logo-128.png')));
+
+      const report = await sync({ path: root });
+
+      expect(report.outcome).toBe('guard');
+      expect(report.stopReason).toContain('The folder matches no files');
+      expect(report.plan.skipped.map((entry) => entry.path)).toEqual(['a\\b/']);
       expect(writeRequests(emulator)).toEqual(before);
     });
 

@@ -204,7 +204,9 @@ class SyncRun {
     this.emit({ type: 'plan', plan });
     this.recordPlan(plan, listing.owned);
 
-    const guard = checkGuards({ plan, prune: options.prune, maxDeletes: options.maxDeletes, discoveredCount: scan.files.length });
+    // The scan also reports folders it skipped, with paths that end in `/`; they are not files.
+    const discoveredCount = scan.files.filter((file) => !file.path.endsWith('/')).length;
+    const guard = checkGuards({ plan, prune: options.prune, maxDeletes: options.maxDeletes, discoveredCount });
     if (guard !== null) {
       logger.info(`Stopped by a guard, nothing was written: ${guard}`);
       return this.report('guard', guard);
