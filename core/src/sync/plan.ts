@@ -117,9 +117,14 @@ export function planSync(input: PlanInput): PlanResult {
     const kind = new Set(paths).size < paths.length ? 'unicode' : 'case';
     collisions.push({ kind, paths });
     for (const member of group) {
-      const others = group.filter((other) => other !== member).map((other) => `"${other.file.path}"`);
-      const rule = kind === 'unicode' ? 'after Unicode NFC normalisation' : 'when case is ignored';
-      skipped.push({ path: member.path, reason: `Its name equals ${others.join(', ')} ${rule}; rename one of them.` });
+      const others = group.filter((other) => other !== member);
+      // Names equal after normalisation look the same when printed, so they are shown with every
+      // character outside ASCII escaped, which tells `e` and U+0301 from `é`.
+      const reason = kind === 'unicode'
+        ? `Its name ${escapedName(member.file.path)} equals ${others.map((other) => escapedName(other.file.path)).join(', ')} ` +
+          'after Unicode NFC normalisation; rename one of them.'
+        : `Its name equals ${others.map((other) => `"${other.file.path}"`).join(', ')} when case is ignored; rename one of them.`;
+      skipped.push({ path: member.path, reason });
       if (member.file.sha256 && !member.file.skipReason) {
         protectedFingerprints.add(fingerprintFor(input.syncId, member.path, member.file.sha256, input.hashText));
       }
@@ -199,6 +204,11 @@ export function planSync(input: PlanInput): PlanResult {
   };
   if (!pruneOn) plan.stale = stale;
   return { plan, uploads };
+}
+
+/** Quotes a name as a JSON string with every character outside ASCII written as `\uXXXX`. */
+function escapedName(name: string): string {
+  return JSON.stringify(name).replace(/[^\x20-\x7e]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Returns the asset created first, by `created` and then by id. */
