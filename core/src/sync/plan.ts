@@ -119,7 +119,7 @@ export function planSync(input: PlanInput): PlanResult {
     for (const member of group) {
       const others = group.filter((other) => other !== member);
       // Names equal after normalisation look the same when printed, so they are shown with every
-      // character outside ASCII escaped, which tells `e` and U+0301 from `é`.
+      // character outside ASCII escaped, so that `e` followed by U+0301 differs from `é`.
       const reason = kind === 'unicode'
         ? `Its name ${escapedName(member.file.path)} equals ${others.map((other) => escapedName(other.file.path)).join(', ')} ` +
           'after Unicode NFC normalisation; rename one of them.'
