@@ -257,6 +257,27 @@ describe('collisions on disk', () => {
       { kind: 'unicode', paths: ['café.png', 'café.png'] },
     ]);
     expect(plan.skipped).toHaveLength(4);
+    expect(plan.skipped.map((entry) => entry.reason).sort()).toEqual([
+      'Its name "caf\\u00e9.png" equals "cafe\\u0301.png" after Unicode NFC normalisation; rename one of them.',
+      'Its name "cafe\\u0301.png" equals "caf\\u00e9.png" after Unicode NFC normalisation; rename one of them.',
+      'Its name equals "Logo.png" when case is ignored; rename one of them.',
+      'Its name equals "logo.png" when case is ignored; rename one of them.',
+    ]);
+  });
+
+  it('keeps the spelling of names outside NFC', async () => {
+    await put('cafe\u0301/menu.png');
+    await put('plain/the\u0301.png');
+    await put('plain/ok.png');
+
+    const result = await discoverFiles(root);
+    if (!result.found) throw new Error(result.reason);
+
+    expect(result.files.map(({ path, rawPath }) => ({ path, rawPath }))).toEqual([
+      { path: 'café/menu.png', rawPath: 'cafe\u0301/menu.png' },
+      { path: 'plain/ok.png', rawPath: undefined },
+      { path: 'plain/thé.png', rawPath: 'plain/the\u0301.png' },
+    ]);
   });
 });
 

@@ -201,6 +201,18 @@ describe('planSync', () => {
     expect(plan.upload.map((entry) => entry.path)).toEqual(['other.png']);
   });
 
+  it('shows names as the file system spells them', () => {
+    // The scan gives every path in NFC and the spelling on disk beside it.
+    const files = [{ ...file('café.png', 'one'), rawPath: 'cafe\u0301.png' }, file('café.png', 'two'), file('Café.png', 'three')];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
+
+    expect(plan.skipped.map((entry) => entry.reason).sort()).toEqual([
+      'Its name "Caf\\u00e9.png" equals "cafe\\u0301.png", "caf\\u00e9.png" when case is ignored; rename one of them.',
+      'Its name "caf\\u00e9.png" equals "cafe\\u0301.png" after Unicode NFC normalisation, and "Caf\\u00e9.png" when case is ignored; rename one of them.',
+      'Its name "cafe\\u0301.png" equals "caf\\u00e9.png" after Unicode NFC normalisation, and "Caf\\u00e9.png" when case is ignored; rename one of them.',
+    ]);
+  });
+
   it('skips names equal when case is ignored', () => {
     const files = [file('Logo.png', 'one'), file('logo.png', 'two')];
     const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });

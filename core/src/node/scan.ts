@@ -160,6 +160,7 @@ function readsSynchronously(file: DiscoveredFile): boolean {
 function precheck(file: DiscoveredFile, maxFileSize: number): { local: LocalFile; read: boolean } {
   const local: LocalFile = { path: file.path, size: file.size, source: { kind: 'path', path: file.absolutePath } };
   if (file.verbatimPath) local.verbatimPath = true;
+  if (file.rawPath !== undefined) local.rawPath = file.rawPath;
 
   if (file.skipReason !== undefined) local.skipReason = file.skipReason;
   else if (file.size === 0) local.skipReason = 'The file is empty, and Raster rejects empty files.';

@@ -19,6 +19,11 @@ export interface LocalFile {
    * separator.
    */
   verbatimPath?: true;
+  /**
+   * The path as the file system spells it, when it differs from `path` in its Unicode
+   * normalisation. The skip reason of names equal in NFC shows it.
+   */
+  rawPath?: string;
   size: number;
   /** SHA-256 of the bytes as 64 hex digits; absent when the file was skipped before hashing. */
   sha256?: string;
@@ -116,15 +121,21 @@ export function planSync(input: PlanInput): PlanResult {
     const paths = group.map((member) => member.path).sort();
     const kind = new Set(paths).size < paths.length ? 'unicode' : 'case';
     collisions.push({ kind, paths });
+    // Names equal in NFC print the same. In a group that has such names, every name is shown as
+    // the file system spells it, with each character outside ASCII escaped: `e` followed by
+    // U+0301 then reads differently from `é`.
+    const show = kind === 'unicode'
+      ? (member: { file: LocalFile }) => escapedName(member.file.rawPath ?? member.file.path)
+      : (member: { file: LocalFile }) => `"${member.file.path}"`;
     for (const member of group) {
       const others = group.filter((other) => other !== member);
-      // Names equal after normalisation look the same when printed, so they are shown with every
-      // character outside ASCII escaped, so that `e` followed by U+0301 differs from `é`.
-      const reason = kind === 'unicode'
-        ? `Its name ${escapedName(member.file.path)} equals ${others.map((other) => escapedName(other.file.path)).join(', ')} ` +
-          'after Unicode NFC normalisation; rename one of them.'
-        : `Its name equals ${others.map((other) => `"${other.file.path}"`).join(', ')} when case is ignored; rename one of them.`;
-      skipped.push({ path: member.path, reason });
+      const equalInNfc = others.filter((other) => other.path === member.path);
+      const equalIgnoringCase = others.filter((other) => other.path !== member.path);
+      const clauses: string[] = [];
+      if (equalInNfc.length > 0) clauses.push(`${equalInNfc.map(show).join(', ')} after Unicode NFC normalisation`);
+      if (equalIgnoringCase.length > 0) clauses.push(`${equalIgnoringCase.map(show).join(', ')} when case is ignored`);
+      const name = kind === 'unicode' ? ` ${show(member)}` : '';
+      skipped.push({ path: member.path, reason: `Its name${name} equals ${clauses.join(', and ')}; rename one of them.` });
       if (member.file.sha256 && !member.file.skipReason) {
         protectedFingerprints.add(fingerprintFor(input.syncId, member.path, member.file.sha256, input.hashText));
       }
