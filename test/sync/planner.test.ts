@@ -263,6 +263,12 @@ describe('guards', () => {
     expect(checkGuards({ plan: planWith(0, 0, 0), prune: false, maxDeletes: undefined, discoveredCount: 0 })).toBeNull();
   });
 
+  it('names skipped folders of an empty folder', () => {
+    const reason = checkGuards({ plan: planWith(0, 0, 5), prune: true, maxDeletes: undefined, discoveredCount: 0, skippedFolderCount: 2 });
+    expect(reason).toMatch(/^The folder has no files outside the 2 folders that the scan skipped, while prune is on/);
+    expect(reason).toContain('The skipped list says why each folder was skipped');
+  });
+
   it('stops a plan over the deletion budget', () => {
     const reason = checkGuards({ plan: planWith(1, 10, 3), prune: true, maxDeletes: { count: 2 }, discoveredCount: 11 });
     expect(reason).toContain('would trash 3 assets');

@@ -299,7 +299,7 @@ describe('syncFolder against the emulator', () => {
       expect(writeRequests(emulator)).toEqual(before);
     });
 
-    it('counts no skipped folder as a file', async () => {
+    it('names skipped folders in the guard', async () => {
       await sync();
       const before = writeRequests(emulator);
       const root = join(folder.path, 'only-a-skipped-folder');
@@ -309,7 +309,7 @@ describe('syncFolder against the emulator', () => {
       const report = await sync({ path: root });
 
       expect(report.outcome).toBe('guard');
-      expect(report.stopReason).toContain('The folder matches no files');
+      expect(report.stopReason).toContain('The folder has no files outside the one folder that the scan skipped');
       expect(report.plan.skipped.map((entry) => entry.path)).toEqual(['a\\b/']);
       expect(writeRequests(emulator)).toEqual(before);
     });

@@ -183,7 +183,11 @@ class SyncRun {
       logger.info(`Stopped by a guard, nothing was written: ${scan.reason}`);
       return this.report('guard', scan.reason);
     }
-    logger.info(`Found ${plural(scan.files.length, 'file')}.`);
+    // The scan also reports the folders it skipped, with paths that end in `/`. They are not files.
+    const skippedFolderCount = scan.files.filter((file) => file.path.endsWith('/')).length;
+    const discoveredCount = scan.files.length - skippedFolderCount;
+    const skippedFolders = skippedFolderCount === 0 ? '' : `, and skipped ${plural(skippedFolderCount, 'folder')}`;
+    logger.info(`Found ${plural(discoveredCount, 'file')}${skippedFolders}.`);
     if (deps.signal?.aborted) {
       await earlyListing;
       return this.stoppedBeforeWriting();
@@ -204,9 +208,7 @@ class SyncRun {
     this.emit({ type: 'plan', plan });
     this.recordPlan(plan, listing.owned);
 
-    // The scan also reports folders it skipped, with paths that end in `/`; they are not files.
-    const discoveredCount = scan.files.filter((file) => !file.path.endsWith('/')).length;
-    const guard = checkGuards({ plan, prune: options.prune, maxDeletes: options.maxDeletes, discoveredCount });
+    const guard = checkGuards({ plan, prune: options.prune, maxDeletes: options.maxDeletes, discoveredCount, skippedFolderCount });
     if (guard !== null) {
       logger.info(`Stopped by a guard, nothing was written: ${guard}`);
       return this.report('guard', guard);

@@ -44,8 +44,10 @@ export interface GuardInput {
   plan: SyncPlan;
   prune: boolean;
   maxDeletes: DeletionBudget | undefined;
-  /** Files discovered under the root, skipped ones included. */
+  /** Files discovered under the root, skipped ones included; folders are not counted. */
   discoveredCount: number;
+  /** Folders the scan skipped (unreadable, a loop, or a name it cannot sync); 0 when omitted. */
+  skippedFolderCount?: number;
 }
 
 /**
@@ -59,6 +61,12 @@ export function checkGuards(input: GuardInput): string | null {
   const syncableCount = plan.upload.length + plan.unchanged.length;
 
   if (input.prune && syncableCount === 0) {
+    const skippedFolders = input.skippedFolderCount ?? 0;
+    if (input.discoveredCount === 0 && skippedFolders > 0) {
+      const folders = skippedFolders === 1 ? 'the one folder' : `the ${skippedFolders} folders`;
+      return `The folder has no files outside ${folders} that the scan skipped, while prune is on, so the run would ` +
+        'trash every asset this sync owns. The skipped list says why each folder was skipped; fix that, or turn prune off.';
+    }
     const found = input.discoveredCount === 0
       ? 'The folder matches no files'
       : input.discoveredCount === 1

@@ -84,11 +84,12 @@ export function planSync(input: PlanInput): PlanResult {
   const collisions: NonNullable<SyncPlan['collisions']> = [];
 
   // Canonical paths first: a path that cannot be made canonical cannot be synced. A file skipped
-  // for its name keeps its path, because canonicalising would report `a\b.png` as `a/b.png`,
-  // and it takes no part in collisions, since it never reaches Raster.
+  // for its name keeps its path, because canonicalising would report `a\b.png` as `a/b.png`. A
+  // folder the scan skipped keeps the `/` that ends its path, which canonicalising would drop.
+  // Neither takes part in collisions, since neither reaches Raster.
   const candidates: Array<{ path: string; file: LocalFile }> = [];
   for (const file of input.files) {
-    if (file.verbatimPath && file.skipReason !== undefined) {
+    if (file.skipReason !== undefined && (file.verbatimPath || file.path.endsWith('/'))) {
       skipped.push({ path: file.path, reason: file.skipReason });
       continue;
     }
