@@ -158,7 +158,7 @@ type ConnectApi = (this: Dispatcher, options: Dispatcher.ConnectOptions) => Prom
  * Gives the client that opens tunnels through a proxy the `connect` method that the proxy agent
  * calls, which undici's main module would have added. When the proxy closes the connection before
  * it responds to the tunnel request, undici 7.30.3 treats the socket error as recoverable and
- * reconnects without end at full CPU; undici's fix for that is not in 7.30.3. The error is given
+ * reconnects without end at full CPU. undici's fix for that is not in 7.30.3. The error is given
  * another code, so the request fails and the client's retry policy decides whether to send it
  * again.
  */
@@ -231,8 +231,8 @@ function proxyRejectionError(error: unknown): Error | undefined {
     ? 'The proxy rejected the tunnel with 407 Proxy Authentication Required. Check the user name and password in the proxy URL.'
     : `The proxy rejected the tunnel to the service with status ${status}.`;
   // The statuses that the retry policy retries from the service, and 408, may succeed when sent
-  // again. Their code names the status, which the retry lines print; undici's own code,
-  // UND_ERR_ABORTED, said nothing about the proxy. Any other status, such as 407 for wrong
+  // again. Their code names the status, which the retry lines print. undici's own code,
+  // UND_ERR_ABORTED, does not name the proxy. Any other status, such as 407 for wrong
   // credentials, fails the request at once.
   const retryable = Number(status) === 408 || RETRYABLE_STATUSES.includes(Number(status));
   const code = retryable ? `RASTER_PROXY_${status}` : PROXY_REJECTED_CODE;
