@@ -279,6 +279,21 @@ describe('collisions on disk', () => {
       { path: 'plain/thé.png', rawPath: 'plain/the\u0301.png' },
     ]);
   });
+
+  it.each([false, true])('keeps the spelling of links outside NFC (followed: %s)', async (followSymlinks) => {
+    await put('real.png');
+    await symlink('real.png', join(root, 'cafe\u0301.png'));
+    await symlink('missing.png', join(root, 'the\u0301.png'));
+
+    const result = await discoverFiles(root, { followSymlinks });
+    if (!result.found) throw new Error(result.reason);
+
+    expect(result.files.map(({ path, rawPath }) => ({ path, rawPath }))).toEqual([
+      { path: 'café.png', rawPath: 'cafe\u0301.png' },
+      { path: 'real.png', rawPath: undefined },
+      { path: 'thé.png', rawPath: 'the\u0301.png' },
+    ]);
+  });
 });
 
 describe('defaultSyncId', () => {

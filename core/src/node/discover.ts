@@ -204,7 +204,7 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
     const rawRelativePath = name === entry.name && folderIsNfc ? undefined : rawFolderPrefix + entry.name;
 
     if (entry.isSymbolicLink()) {
-      await visitLink(state, absolutePath, relativePath, ancestors);
+      await visitLink(state, absolutePath, relativePath, ancestors, rawRelativePath);
     } else if (entry.isDirectory()) {
       // A folder that is not a link lies in its parent's real path. realpath() per folder would
       // check every component of the path again, which grows with the cube of the depth: a tree
@@ -222,16 +222,23 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
   }
 }
 
-async function visitLink(state: WalkState, linkPath: string, relativePath: string, ancestors: ReadonlySet<string>): Promise<void> {
+async function visitLink(
+  state: WalkState,
+  linkPath: string,
+  relativePath: string,
+  ancestors: ReadonlySet<string>,
+  rawPath: string | undefined,
+): Promise<void> {
+  const skip = (skipReason: string): void => {
+    const file: DiscoveredFile = { path: relativePath, absolutePath: linkPath, size: 0, skipReason };
+    if (rawPath !== undefined) file.rawPath = rawPath;
+    state.files.push(file);
+  };
+
   if (!state.options.followSymlinks) {
     if (state.filter.accepts(relativePath)) {
-      state.files.push({
-        path: relativePath,
-        absolutePath: linkPath,
-        size: 0,
-        skipReason: 'It is a symbolic link, and symbolic links are not followed unless following symbolic links is on ' +
-          "(--follow-symlinks, or the action's follow-symlinks input).",
-      });
+      skip('It is a symbolic link, and symbolic links are not followed unless following symbolic links is on ' +
+        "(--follow-symlinks, or the action's follow-symlinks input).");
     }
     return;
   }
@@ -240,21 +247,12 @@ async function visitLink(state: WalkState, linkPath: string, relativePath: strin
   try {
     target = await realpath(linkPath);
   } catch (error) {
-    if (state.filter.accepts(relativePath)) {
-      state.files.push({ path: relativePath, absolutePath: linkPath, size: 0, skipReason: `The symbolic link is broken (${errorCode(error)}).` });
-    }
+    if (state.filter.accepts(relativePath)) skip(`The symbolic link is broken (${errorCode(error)}).`);
     return;
   }
 
   if (!isInside(state.realRoot, target)) {
-    if (state.filter.accepts(relativePath)) {
-      state.files.push({
-        path: relativePath,
-        absolutePath: linkPath,
-        size: 0,
-        skipReason: 'The symbolic link points outside the synced folder, so it is not followed.',
-      });
-    }
+    if (state.filter.accepts(relativePath)) skip('The symbolic link points outside the synced folder, so it is not followed.');
     return;
   }
 
@@ -262,7 +260,7 @@ async function visitLink(state: WalkState, linkPath: string, relativePath: strin
   try {
     targetStats = await stat(target);
   } catch (error) {
-    state.files.push({ path: relativePath, absolutePath: linkPath, size: 0, skipReason: `The link target cannot be read (${errorCode(error)}).` });
+    skip(`The link target cannot be read (${errorCode(error)}).`);
     return;
   }
   if (targetStats.isDirectory()) {
@@ -277,7 +275,7 @@ async function visitLink(state: WalkState, linkPath: string, relativePath: strin
     }
     await walk(state, linkPath, target, new Set([...ancestors, target]));
   } else if (state.filter.accepts(relativePath)) {
-    addFile(state, linkPath, relativePath, targetStats.isFile());
+    addFile(state, linkPath, relativePath, targetStats.isFile(), rawPath);
   }
 }
 
