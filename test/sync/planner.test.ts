@@ -265,8 +265,8 @@ describe('guards', () => {
 
   it('names skipped folders of an empty folder', () => {
     const reason = checkGuards({ plan: planWith(0, 0, 5), prune: true, maxDeletes: undefined, discoveredCount: 0, skippedFolderCount: 2 });
-    expect(reason).toMatch(/^The folder has no files outside the 2 folders that the scan skipped, while prune is on/);
-    expect(reason).toContain('The skipped list says why each folder was skipped');
+    expect(reason).toMatch(/^The folder matches no files, and the scan skipped 2 folders, while prune is on/);
+    expect(reason).toContain('Check the path, the include and exclude patterns and the skipped folders');
   });
 
   it('stops a plan over the deletion budget', () => {

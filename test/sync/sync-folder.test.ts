@@ -309,8 +309,23 @@ describe('syncFolder against the emulator', () => {
       const report = await sync({ path: root });
 
       expect(report.outcome).toBe('guard');
-      expect(report.stopReason).toContain('The folder has no files outside the one folder that the scan skipped');
+      expect(report.stopReason).toContain('The folder matches no files, and the scan skipped 1 folder, while prune is on');
       expect(report.plan.skipped.map((entry) => entry.path)).toEqual(['a\\b/']);
+      expect(writeRequests(emulator)).toEqual(before);
+    });
+
+    it('names the patterns beside a skipped folder', async () => {
+      await sync();
+      const before = writeRequests(emulator);
+      const root = join(folder.path, 'mistyped-include');
+      await mkdir(join(root, 'a\\b'), { recursive: true });
+      await mkdir(join(root, 'good'));
+      await copyFile(join(folder.path, 'brand', 'logo-128.png'), join(root, 'good', 'logo.png'));
+
+      const report = await sync({ path: root, include: ['goood/**'] });
+
+      expect(report.outcome).toBe('guard');
+      expect(report.stopReason).toContain('Check the path, the include and exclude patterns and the skipped folders');
       expect(writeRequests(emulator)).toEqual(before);
     });
 

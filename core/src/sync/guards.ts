@@ -61,17 +61,19 @@ export function checkGuards(input: GuardInput): string | null {
   const syncableCount = plan.upload.length + plan.unchanged.length;
 
   if (input.prune && syncableCount === 0) {
-    const skippedFolders = input.skippedFolderCount ?? 0;
-    if (input.discoveredCount === 0 && skippedFolders > 0) {
-      const folders = skippedFolders === 1 ? 'the one folder' : `the ${skippedFolders} folders`;
-      return `The folder has no files outside ${folders} that the scan skipped, while prune is on, so the run would ` +
-        'trash every asset this sync owns. The skipped list says why each folder was skipped; fix that, or turn prune off.';
-    }
     const found = input.discoveredCount === 0
       ? 'The folder matches no files'
       : input.discoveredCount === 1
         ? 'The one file in the folder cannot be uploaded'
         : `None of the ${input.discoveredCount} files in the folder can be uploaded`;
+    // The scan lists a folder it skipped whatever the patterns say, so a skipped folder is named
+    // beside the patterns, not instead of them.
+    const skippedFolders = input.skippedFolderCount ?? 0;
+    if (skippedFolders > 0) {
+      return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}, while prune is on, so the run ` +
+        'would trash every asset this sync owns. Check the path, the include and exclude patterns and the skipped ' +
+        'folders, or turn prune off.';
+    }
     return `${found} while prune is on, so the run would trash every asset this sync owns. ` +
       'Check the path and the include and exclude patterns, or turn prune off.';
   }
