@@ -66,8 +66,8 @@ export function checkGuards(input: GuardInput): string | null {
       : input.discoveredCount === 1
         ? 'The one file in the folder cannot be uploaded'
         : `None of the ${input.discoveredCount} files in the folder can be uploaded`;
-    // The scan lists a folder it skipped whatever the patterns say, so a skipped folder is named
-    // beside the patterns, not instead of them.
+    // The scan lists a folder it skipped whether or not the patterns select it, so a skipped
+    // folder is named beside the patterns, not instead of them.
     const skippedFolders = input.skippedFolderCount ?? 0;
     if (skippedFolders > 0) {
       return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}, while prune is on, so the run ` +
