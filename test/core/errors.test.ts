@@ -245,13 +245,13 @@ describe('responses that are not envelopes', () => {
     expect(error.serviceMessage).toBe('expected library.id to be a string, got undefined');
   });
 
-  it('fills library summary fields the service leaves out', async () => {
+  it('fills missing library summary fields', async () => {
     const [parsed] = await client(ok([{ id: 'photos', tags: 'not a list' }])).listLibrarySummaries();
 
     expect(parsed).toEqual({ id: 'photos', name: '', assetsCount: 0 });
   });
 
-  it('fills summary fields the service leaves out', async () => {
+  it('fills missing asset summary fields', async () => {
     const [parsed] = await client(ok([{ id: 'a1', tags: ['x', 7] }])).listAssetSummaries('photos');
 
     expect(parsed).toEqual({ id: 'a1', name: null, url: null, thumbUrl: null, size: null, created: null, tags: ['x'] });

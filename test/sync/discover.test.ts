@@ -55,8 +55,8 @@ describe('discoverFiles', () => {
     await put('a.png');
     await put('docs/screens/home.png');
 
-    for (const given of [root, `${root}/`, `${root}/./docs/..`]) {
-      const result = await discoverFiles(given);
+    for (const rootArgument of [root, `${root}/`, `${root}/./docs/..`]) {
+      const result = await discoverFiles(rootArgument);
       if (!result.found) throw new Error(result.reason);
       expect(result.files.map((file) => file.absolutePath)).toEqual([join(root, 'a.png'), join(root, 'docs/screens/home.png')]);
     }

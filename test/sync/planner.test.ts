@@ -201,8 +201,8 @@ describe('planSync', () => {
     expect(plan.upload.map((entry) => entry.path)).toEqual(['other.png']);
   });
 
-  it('shows names as the file system spells them', () => {
-    // The scan gives every path in NFC and the spelling on disk beside it.
+  it('shows names as stored on disk', () => {
+    // The scan gives every path in NFC and, beside it, the path as stored on disk.
     const files = [{ ...file('café.png', 'one'), rawPath: 'cafe\u0301.png' }, file('café.png', 'two'), file('Café.png', 'three')];
     const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
 

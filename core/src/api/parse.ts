@@ -132,7 +132,7 @@ export function parseAssets(value: unknown): Asset[] {
   return list(value, 'assets').map(parseAsset);
 }
 
-/** Parses only the fields of `AssetSummary`; the other fields are not checked. */
+/** Parses only the fields of `AssetSummary`. The other fields are not checked. */
 export function parseAssetSummary(value: unknown): AssetSummary {
   const fields = object(value, 'asset');
   return {
@@ -179,7 +179,7 @@ export function parseLibraries(value: unknown): Library[] {
   return list(value, 'libraries').map(parseLibrary);
 }
 
-/** Parses only the fields of `LibrarySummary`; the tags and the other counts are not checked. */
+/** Parses only the fields of `LibrarySummary`. The tags and the other counts are not checked. */
 export function parseLibrarySummary(value: unknown): LibrarySummary {
   const fields = object(value, 'library');
   return {

@@ -44,7 +44,7 @@ export interface DiscoveredFile {
   /** Set when `path` keeps the real characters of a name skipped for them. */
   verbatimPath?: true;
   /**
-   * The relative path as the file system spells it, with `/` separators, when it differs from
+   * The relative path as the file system stores it, with `/` separators, when it differs from
    * `path`: a name in another Unicode normalisation than NFC. Messages show it to tell apart names
    * that are equal in NFC.
    */
@@ -172,11 +172,13 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
   // readdir is never empty, `.` or `..`, has no `/`, and one with a backslash is skipped below.
   const folderRelative = path.relative(state.root, folder);
   const folderPrefix = folderRelative === '' ? '' : `${canonicalRelativePath(folderRelative)}/`;
+  // For the same reason the absolute path is the folder's, which is already normalised, plus a
+  // separator and the name. path.join normalised it again for each file: about 5 ms of a CPU
+  // profile over 10,000 files.
+  const absolutePrefix = folder.endsWith(path.sep) ? folder : `${folder}${path.sep}`;
+  // The relative path as stored on disk, kept for names whose NFC form differs.
   const rawFolderPrefix = folderRelative === '' ? '' : `${folderRelative.split(path.sep).join('/')}/`;
   const folderIsNfc = rawFolderPrefix === folderPrefix;
-  // For the same reason the absolute path is the folder's, which is already normalised, plus a
-  // separator and the name. path.join normalised it again for each of 10,000 files: about 5 ms.
-  const absolutePrefix = folder.endsWith(path.sep) ? folder : `${folder}${path.sep}`;
 
   // The sizes of the files are read together after the loop; the final sort restores the order.
   const files: Array<{ absolutePath: string; relativePath: string; rawPath: string | undefined; isRegular: boolean }> = [];

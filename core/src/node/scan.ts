@@ -203,12 +203,7 @@ export async function checkFile(file: DiscoveredFile, maxFileSize: number): Prom
   if (readsSynchronously(file)) return checkFileSync(file, maxFileSize);
   const { local, read } = precheck(file, maxFileSize);
   if (!read) return local;
-  let outcome: FileRead | { error: unknown };
-  try {
-    outcome = await readLargeFile(file.absolutePath, file.size);
-  } catch (error) {
-    outcome = { error };
-  }
+  const outcome = await readLargeFile(file.absolutePath, file.size).catch((error: unknown) => ({ error }));
   return withRead(local, outcome);
 }
 

@@ -27,6 +27,6 @@ declare module 'undici/lib/dispatcher/env-http-proxy-agent.js' {
 declare module 'undici/lib/api/api-connect.js' {
   import type { Dispatcher } from 'undici';
 
-  /** Sends a CONNECT request through the dispatcher it is called on; the promise form only. */
+  /** Sends a CONNECT request through the dispatcher it is called on. Only the promise form is declared. */
   export default function connect(this: Dispatcher, options: Dispatcher.ConnectOptions): Promise<Dispatcher.ConnectData>;
 }

@@ -11,6 +11,7 @@ import { checkGuards } from './guards';
 import { applyAdoptions, findAdoptions, type Recovery, type RecoveryInput, type UploadJournal } from './journal';
 import { listOwnedAssets } from './listing';
 import type { ResolvedSyncOptions } from './options';
+import { isFolderPath } from './paths';
 import { planSync, type LocalFile, type PlannedUpload } from './plan';
 import { plural } from './plural';
 import { waitUntilListed } from './settle';
@@ -183,8 +184,8 @@ class SyncRun {
       logger.info(`Stopped by a guard, nothing was written: ${scan.reason}`);
       return this.report('guard', scan.reason);
     }
-    // The scan also reports the folders it skipped, with paths that end in `/`. They are not files.
-    const skippedFolderCount = scan.files.filter((file) => file.path.endsWith('/')).length;
+    // The scan also reports the folders it skipped, which are not files.
+    const skippedFolderCount = scan.files.filter((file) => isFolderPath(file.path)).length;
     const discoveredCount = scan.files.length - skippedFolderCount;
     const skippedFolders = skippedFolderCount === 0 ? '' : `, and skipped ${plural(skippedFolderCount, 'folder')}`;
     logger.info(`Found ${plural(discoveredCount, 'file')}${skippedFolders}.`);

@@ -44,9 +44,9 @@ export interface GuardInput {
   plan: SyncPlan;
   prune: boolean;
   maxDeletes: DeletionBudget | undefined;
-  /** Files discovered under the root, skipped ones included; folders are not counted. */
+  /** Files discovered under the root, skipped ones included. Skipped folders do not count. */
   discoveredCount: number;
-  /** Folders the scan skipped (unreadable, a loop, or a name it cannot sync); 0 when omitted. */
+  /** Folders the scan skipped: unreadable, a loop, or a name it cannot sync. 0 when omitted. */
   skippedFolderCount?: number;
 }
 

@@ -29,6 +29,11 @@ export function canonicalRelativePath(path: string): string {
   return kept.join('/');
 }
 
+/** Returns true for the path of a folder that the scan skipped, which ends in `/`. */
+export function isFolderPath(path: string): boolean {
+  return path.endsWith('/');
+}
+
 /**
  * Returns the key under which two paths collide on a case-insensitive file system (macOS and
  * Windows defaults): NFC, then lower case.

@@ -5,7 +5,7 @@
 
 import type { AssetSummary } from '../api/types';
 import type { FileSource } from '../transport';
-import { canonicalRelativePath, caseFoldedPath } from './paths';
+import { canonicalRelativePath, caseFoldedPath, isFolderPath } from './paths';
 import { fingerprintFor, fingerprintsIn, pathIn, type TextHasher } from './tags';
 import type { SyncPlan } from './types';
 
@@ -20,7 +20,7 @@ export interface LocalFile {
    */
   verbatimPath?: true;
   /**
-   * The path as the file system spells it, when it differs from `path` in its Unicode
+   * The path as the file system stores it, when it differs from `path` in its Unicode
    * normalisation. The skip reason of names equal in NFC shows it.
    */
   rawPath?: string;
@@ -89,7 +89,7 @@ export function planSync(input: PlanInput): PlanResult {
   // Neither takes part in collisions, since neither reaches Raster.
   const candidates: Array<{ path: string; file: LocalFile }> = [];
   for (const file of input.files) {
-    if (file.skipReason !== undefined && (file.verbatimPath || file.path.endsWith('/'))) {
+    if (file.skipReason !== undefined && (file.verbatimPath || isFolderPath(file.path))) {
       skipped.push({ path: file.path, reason: file.skipReason });
       continue;
     }
@@ -123,7 +123,7 @@ export function planSync(input: PlanInput): PlanResult {
     const kind = new Set(paths).size < paths.length ? 'unicode' : 'case';
     collisions.push({ kind, paths });
     // Names equal in NFC print the same. In a group that has such names, every name is shown as
-    // the file system spells it, with each character outside ASCII escaped: `e` followed by
+    // the file system stores it, with each character outside ASCII escaped: `e` followed by
     // U+0301 then reads differently from `é`.
     const show = kind === 'unicode'
       ? (member: { file: LocalFile }) => escapedName(member.file.rawPath ?? member.file.path)

@@ -4,7 +4,7 @@
  * once and times only the posting. Before that it also times reading and hashing every file with
  * SHA-256, the least a client must do before its first upload when it plans first, and the time
  * its own start took.
- * Usage: node ceiling.js FILE_LIST ROOT CONNECTIONS; prints the start, hashing and posting times
+ * Usage: node ceiling.js FILE_LIST ROOT CONNECTIONS. Prints the start, hashing and posting times
  * in milliseconds.
  */
 import { createHash, randomBytes } from 'node:crypto';
