@@ -22,7 +22,7 @@ export function annotateFiles(report: SyncReport, where: { root: string; workspa
     const isPrune = file.assetId !== undefined && prunedIds.has(file.assetId);
     core.error(file.reason ?? 'The file could not be synced.', {
       title: isPrune ? `Raster sync could not trash ${displayPath(file.path)}` : `Raster sync failed: ${displayPath(file.path)}`,
-      ...(isPrune ? {} : { file: workspacePath(where, file.path) }),
+      ...(isPrune ? {} : { file: workspacePath(where, file.rawPath ?? file.path) }),
     });
   }
   if (failed.length > MAX_FILE_ERRORS) {
@@ -34,7 +34,7 @@ export function annotateFiles(report: SyncReport, where: { root: string; workspa
   for (const file of skipped.slice(0, MAX_FILE_WARNINGS)) {
     core.warning(file.reason ?? 'The file was skipped.', {
       title: `Raster sync skipped: ${displayPath(file.path)}`,
-      file: workspacePath(where, file.path),
+      file: workspacePath(where, file.rawPath ?? file.path),
     });
   }
   if (skipped.length > MAX_FILE_WARNINGS) {

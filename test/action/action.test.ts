@@ -2,7 +2,7 @@
  * The built action bundle, run as GitHub's runner runs it (`node action/dist/index.cjs` with
  * INPUT_* variables and the runner's command files), against the emulator on loopback.
  */
-import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '@raster-toolkit/emulator';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -367,6 +367,31 @@ describe('action bundle', () => {
     // Workflow commands escape a line break in a property as %0A; the runner decodes it back.
     expect(warning).toContain(',file=images/line%0Abreak.png::');
     expect(run.report?.files.find((file) => file.status === 'skipped' && file.path.endsWith('break.png'))?.path).toBe('line\nbreak.png');
+  });
+
+  it('points annotations at names outside NFC as stored', async () => {
+    const png = await readFile(path.join(workspace.root, 'images', 'brand', 'logo-256.png'));
+    const folder = path.join(workspace.root, 'images', 'normalisation');
+    await mkdir(folder);
+    await writeFile(path.join(folder, 'cafe\u0301.png'), png);
+    await writeFile(path.join(folder, 'caf\u00e9.png'), Buffer.concat([png, Buffer.from([0])]));
+    await writeFile(path.join(folder, 'the\u0301.txt'), 'not an image');
+    await writeFile(path.join(folder, 'plain.png'), png);
+
+    const run = await runAction(workspace, { ...inputs, path: 'images/normalisation' });
+
+    expect(run.code, run.stdout).toBe(0);
+    const warnings = run.stdout.split('\n').filter((line) => line.startsWith('::warning'));
+    for (const stored of ['cafe\u0301.png', 'caf\u00e9.png', 'the\u0301.txt']) {
+      expect(warnings.filter((line) => line.includes(`,file=images/normalisation/${stored}::`)), stored).toHaveLength(1);
+    }
+    expect(run.stdout).toContain('These names collide after Unicode normalisation and are skipped: "cafe\\u0301.png", "caf\\u00e9.png"');
+    expect(run.report?.files.map(({ path, rawPath, status }) => ({ path, rawPath, status }))).toEqual([
+      { path: 'caf\u00e9.png', rawPath: 'cafe\u0301.png', status: 'skipped' },
+      { path: 'caf\u00e9.png', rawPath: undefined, status: 'skipped' },
+      { path: 'th\u00e9.txt', rawPath: 'the\u0301.txt', status: 'skipped' },
+      { path: 'plain.png', rawPath: undefined, status: 'uploaded' },
+    ]);
   });
 
   it('fails naming an invalid max-file-size input', async () => {

@@ -253,8 +253,8 @@ describe('collisions on disk', () => {
 
     expect(plan.upload).toEqual([]);
     expect(plan.collisions).toEqual([
-      { kind: 'case', paths: ['Logo.png', 'logo.png'] },
-      { kind: 'unicode', paths: ['café.png', 'café.png'] },
+      { kind: 'case', paths: ['Logo.png', 'logo.png'], names: ['Logo.png', 'logo.png'] },
+      { kind: 'unicode', paths: ['caf\u00e9.png', 'caf\u00e9.png'], names: ['cafe\u0301.png', 'caf\u00e9.png'] },
     ]);
     expect(plan.skipped).toHaveLength(4);
     expect(plan.skipped.map((entry) => entry.reason).sort()).toEqual([

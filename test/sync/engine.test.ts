@@ -10,7 +10,7 @@ import type { PendingBatch, UploadJournal } from '../../core/src/sync/journal';
 import { resolveSyncOptions } from '../../core/src/sync/options';
 import type { LocalFile } from '../../core/src/sync/plan';
 import { ownerTagFor } from '../../core/src/sync/tags';
-import type { SyncOptions, SyncReport } from '../../core/src/sync/types';
+import type { SyncLogger, SyncOptions, SyncReport } from '../../core/src/sync/types';
 import { packBatches } from '../../core/src/sync/upload';
 import { FakeApi } from './support/fake-api';
 
@@ -32,7 +32,7 @@ function files(count: number, size = 10): LocalFile[] {
   return Array.from({ length: count }, (_, index) => localFile(`img/${String(index).padStart(3, '0')}.png`, size));
 }
 
-async function sync(api: FakeApi, local: LocalFile[], options: Partial<SyncOptions> = {}, journal?: UploadJournal): Promise<SyncReport> {
+async function sync(api: FakeApi, local: LocalFile[], options: Partial<SyncOptions> = {}, journal?: UploadJournal, logger?: SyncLogger): Promise<SyncReport> {
   const resolved = resolveSyncOptions({ apiKey: 'pk_test', library: api.libraryId, path: '/virtual', syncId: SYNC_ID, reconcileTimeoutMs: 0, ...options }, () => SYNC_ID);
   return runSync(resolved, {
     api,
@@ -45,6 +45,7 @@ async function sync(api: FakeApi, local: LocalFile[], options: Partial<SyncOptio
     },
     signal: options.signal,
     journal,
+    logger,
   });
 }
 
@@ -421,6 +422,35 @@ describe('runSync with a fake API', () => {
     expect(report.plan.upload).toHaveLength(2);
     expect(report.plan.prune).toHaveLength(1);
     expect(api.calls.filter((call) => !call.startsWith('GET'))).toEqual([]);
+  });
+
+  it('names colliding and uploaded files as the file system stores them', async () => {
+    const api = new FakeApi();
+    const warnings: string[] = [];
+    const logger: SyncLogger = { debug: () => {}, info: () => {}, warn: (message) => warnings.push(message) };
+    const local = [
+      { ...localFile('caf\u00e9.png'), rawPath: 'cafe\u0301.png' },
+      localFile('caf\u00e9.png', 11),
+      localFile('Caf\u00e9.png'),
+      localFile('Logo.png'),
+      localFile('logo.png'),
+      { ...localFile('th\u00e9.png'), rawPath: 'the\u0301.png' },
+    ];
+
+    const report = await sync(api, local, {}, undefined, logger);
+
+    expect(warnings).toEqual([
+      'These names collide after Unicode normalisation or when case is ignored, and are skipped: "Caf\\u00e9.png", "cafe\\u0301.png", "caf\\u00e9.png"',
+      'These names collide when case is ignored and are skipped: Logo.png, logo.png',
+    ]);
+    expect(report.files.map(({ path, rawPath, status }) => ({ path, rawPath, status }))).toEqual([
+      { path: 'Caf\u00e9.png', rawPath: undefined, status: 'skipped' },
+      { path: 'Logo.png', rawPath: undefined, status: 'skipped' },
+      { path: 'caf\u00e9.png', rawPath: 'cafe\u0301.png', status: 'skipped' },
+      { path: 'caf\u00e9.png', rawPath: undefined, status: 'skipped' },
+      { path: 'logo.png', rawPath: undefined, status: 'skipped' },
+      { path: 'th\u00e9.png', rawPath: 'the\u0301.png', status: 'uploaded' },
+    ]);
   });
 
   it('rejects invalid options before any request', async () => {

@@ -192,7 +192,7 @@ describe('planSync', () => {
   it('skips names equal after NFC normalisation', () => {
     const files = [file('cafe\u0301.png', 'one'), file('café.png', 'two'), file('other.png')];
     const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
-    expect(plan.collisions).toEqual([{ kind: 'unicode', paths: ['café.png', 'café.png'] }]);
+    expect(plan.collisions).toEqual([{ kind: 'unicode', paths: ['caf\u00e9.png', 'caf\u00e9.png'], names: ['cafe\u0301.png', 'caf\u00e9.png'] }]);
     expect(plan.skipped.map((entry) => entry.path)).toEqual(['café.png', 'café.png']);
     expect(plan.skipped.map((entry) => entry.reason).sort()).toEqual([
       'Its name "caf\\u00e9.png" equals "cafe\\u0301.png" after Unicode NFC normalisation; rename one of them.',
@@ -206,6 +206,14 @@ describe('planSync', () => {
     const files = [{ ...file('café.png', 'one'), rawPath: 'cafe\u0301.png' }, file('café.png', 'two'), file('Café.png', 'three')];
     const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
 
+    expect(plan.collisions).toEqual([
+      { kind: 'unicode', paths: ['Caf\u00e9.png', 'caf\u00e9.png', 'caf\u00e9.png'], names: ['Caf\u00e9.png', 'cafe\u0301.png', 'caf\u00e9.png'] },
+    ]);
+    expect(plan.skipped.map(({ path, rawPath }) => ({ path, rawPath }))).toEqual([
+      { path: 'Caf\u00e9.png', rawPath: undefined },
+      { path: 'caf\u00e9.png', rawPath: 'cafe\u0301.png' },
+      { path: 'caf\u00e9.png', rawPath: undefined },
+    ]);
     expect(plan.skipped.map((entry) => entry.reason).sort()).toEqual([
       'Its name "Caf\\u00e9.png" equals "cafe\\u0301.png", "caf\\u00e9.png" when case is ignored; rename one of them.',
       'Its name "caf\\u00e9.png" equals "cafe\\u0301.png" after Unicode NFC normalisation, and "Caf\\u00e9.png" when case is ignored; rename one of them.',
@@ -216,7 +224,7 @@ describe('planSync', () => {
   it('skips names equal when case is ignored', () => {
     const files = [file('Logo.png', 'one'), file('logo.png', 'two')];
     const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
-    expect(plan.collisions).toEqual([{ kind: 'case', paths: ['Logo.png', 'logo.png'] }]);
+    expect(plan.collisions).toEqual([{ kind: 'case', paths: ['Logo.png', 'logo.png'], names: ['Logo.png', 'logo.png'] }]);
     expect(plan.skipped).toHaveLength(2);
     expect(plan.upload).toEqual([]);
   });

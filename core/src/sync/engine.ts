@@ -11,7 +11,7 @@ import { checkGuards } from './guards';
 import { applyAdoptions, findAdoptions, type Recovery, type RecoveryInput, type UploadJournal } from './journal';
 import { listOwnedAssets } from './listing';
 import type { ResolvedSyncOptions } from './options';
-import { isFolderPath } from './paths';
+import { escapedName, isFolderPath } from './paths';
 import { planSync, type LocalFile, type PlannedUpload } from './plan';
 import { plural } from './plural';
 import { waitUntilListed } from './settle';
@@ -71,6 +71,16 @@ function describeKeyError(error: unknown): string {
 
 function emptyPlan(): SyncPlan {
   return { upload: [], unchanged: [], prune: [], skipped: [], foreignCount: 0, collisions: [], ownedCount: 0 };
+}
+
+/**
+ * Names the members of a collision as the file system stores them. Names equal in NFC are
+ * escaped, since they would print the same.
+ */
+function collisionWarning(collision: NonNullable<SyncPlan['collisions']>[number]): string {
+  if (collision.kind === 'case') return `These names collide when case is ignored and are skipped: ${collision.names.join(', ')}`;
+  const rule = new Set(collision.paths).size > 1 ? 'after Unicode normalisation or when case is ignored,' : 'after Unicode normalisation';
+  return `These names collide ${rule} and are skipped: ${collision.names.map(escapedName).join(', ')}`;
 }
 
 function countOutcomes(files: readonly FileOutcome[], foreign: number): SyncCounts {
@@ -351,12 +361,13 @@ class SyncRun {
     const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because prune is off`;
     // Adapters print the whole plan from the plan event, so this summary is a debug line.
     this.logger.debug(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
-    for (const collision of plan.collisions ?? []) {
-      const rule = collision.kind === 'unicode' ? 'after Unicode normalisation' : 'when case is ignored';
-      this.logger.warn(`These names collide ${rule} and are skipped: ${collision.paths.join(', ')}`);
-    }
+    for (const collision of plan.collisions ?? []) this.logger.warn(collisionWarning(collision));
 
-    for (const entry of plan.skipped) this.record({ path: entry.path, status: 'skipped', reason: entry.reason });
+    for (const entry of plan.skipped) {
+      const outcome: FileOutcome = { path: entry.path, status: 'skipped', reason: entry.reason };
+      if (entry.rawPath !== undefined) outcome.rawPath = entry.rawPath;
+      this.record(outcome);
+    }
 
     const ownedById = new Map(owned.map((asset) => [asset.id, asset]));
     for (const entry of plan.unchanged) {

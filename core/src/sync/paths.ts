@@ -63,3 +63,11 @@ export function isAssetNameOf(assetName: string, path: string): boolean {
   const escaped = plain.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   return assetName === plain || assetName === escaped;
 }
+
+/**
+ * Quotes a name as a JSON string with every character outside printable ASCII written as
+ * `\uXXXX`, so that names equal in NFC read differently: `e` followed by U+0301 from `é`.
+ */
+export function escapedName(name: string): string {
+  return JSON.stringify(name).replace(/[^\x20-\x7e]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -5,7 +5,7 @@
 
 import type { AssetSummary } from '../api/types';
 import type { FileSource } from '../transport';
-import { canonicalRelativePath, caseFoldedPath, isFolderPath } from './paths';
+import { canonicalRelativePath, caseFoldedPath, escapedName, isFolderPath } from './paths';
 import { fingerprintFor, fingerprintsIn, pathIn, type TextHasher } from './tags';
 import type { SyncPlan } from './types';
 
@@ -21,7 +21,8 @@ export interface LocalFile {
   verbatimPath?: true;
   /**
    * The path as the file system stores it, when it differs from `path` in its Unicode
-   * normalisation. The skip reason of names equal in NFC shows it.
+   * normalisation. The plan and the report carry it beside `path`, and the skip reason of names
+   * equal in NFC shows it.
    */
   rawPath?: string;
   size: number;
@@ -90,13 +91,13 @@ export function planSync(input: PlanInput): PlanResult {
   const candidates: Array<{ path: string; file: LocalFile }> = [];
   for (const file of input.files) {
     if (file.skipReason !== undefined && (file.verbatimPath || isFolderPath(file.path))) {
-      skipped.push({ path: file.path, reason: file.skipReason });
+      skipped.push(skippedEntry(file.path, file.skipReason, file));
       continue;
     }
     try {
       candidates.push({ path: canonicalRelativePath(file.path), file });
     } catch (error) {
-      skipped.push({ path: file.path, reason: file.skipReason ?? (error as Error).message });
+      skipped.push(skippedEntry(file.path, file.skipReason ?? (error as Error).message, file));
     }
   }
 
@@ -119,24 +120,24 @@ export function planSync(input: PlanInput): PlanResult {
       continue;
     }
 
-    const paths = group.map((member) => member.path).sort();
+    const members = [...group].sort((a, b) => compareStrings(a.path, b.path) || compareStrings(storedPath(a.file), storedPath(b.file)));
+    const paths = members.map((member) => member.path);
     const kind = new Set(paths).size < paths.length ? 'unicode' : 'case';
-    collisions.push({ kind, paths });
-    // Names equal in NFC print the same. In a group that has such names, every name is shown as
-    // the file system stores it, with each character outside ASCII escaped: `e` followed by
-    // U+0301 then reads differently from `é`.
+    collisions.push({ kind, paths, names: members.map((member) => storedPath(member.file)) });
+    // Names equal in NFC print the same, so in a group that has such names every name is shown
+    // escaped, as the file system stores it.
     const show = kind === 'unicode'
-      ? (member: { file: LocalFile }) => escapedName(member.file.rawPath ?? member.file.path)
+      ? (member: { file: LocalFile }) => escapedName(storedPath(member.file))
       : (member: { file: LocalFile }) => `"${member.file.path}"`;
-    for (const member of group) {
-      const others = group.filter((other) => other !== member);
+    for (const member of members) {
+      const others = members.filter((other) => other !== member);
       const equalInNfc = others.filter((other) => other.path === member.path);
       const equalIgnoringCase = others.filter((other) => other.path !== member.path);
       const clauses: string[] = [];
       if (equalInNfc.length > 0) clauses.push(`${equalInNfc.map(show).join(', ')} after Unicode NFC normalisation`);
       if (equalIgnoringCase.length > 0) clauses.push(`${equalIgnoringCase.map(show).join(', ')} when case is ignored`);
       const name = kind === 'unicode' ? ` ${show(member)}` : '';
-      skipped.push({ path: member.path, reason: `Its name${name} equals ${clauses.join(', and ')}; rename one of them.` });
+      skipped.push(skippedEntry(member.path, `Its name${name} equals ${clauses.join(', and ')}; rename one of them.`, member.file));
       if (member.file.sha256 && !member.file.skipReason) {
         protectedFingerprints.add(fingerprintFor(input.syncId, member.path, member.file.sha256, input.hashText));
       }
@@ -165,11 +166,11 @@ export function planSync(input: PlanInput): PlanResult {
 
   for (const { path, file } of syncable) {
     if (file.skipReason !== undefined) {
-      skipped.push({ path, reason: file.skipReason });
+      skipped.push(skippedEntry(path, file.skipReason, file));
       continue;
     }
     if (file.sha256 === undefined) {
-      skipped.push({ path, reason: 'The file was not hashed.' });
+      skipped.push(skippedEntry(path, 'The file was not hashed.', file));
       continue;
     }
 
@@ -218,9 +219,14 @@ export function planSync(input: PlanInput): PlanResult {
   return { plan, uploads };
 }
 
-/** Quotes a name as a JSON string with every character outside ASCII written as `\uXXXX`. */
-function escapedName(name: string): string {
-  return JSON.stringify(name).replace(/[^\x20-\x7e]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** Returns the path of a file as the file system stores it. */
+function storedPath(file: LocalFile): string {
+  return file.rawPath ?? file.path;
+}
+
+/** Returns a skipped entry, with the path as stored when that differs. */
+function skippedEntry(path: string, reason: string, file: LocalFile): SyncPlan['skipped'][number] {
+  return file.rawPath === undefined ? { path, reason } : { path, reason, rawPath: file.rawPath };
 }
 
 /** Returns the asset created first, by `created` and then by id. */

@@ -103,6 +103,11 @@ export interface FileOutcome {
    * pruned (or failed to be), the path recorded in its path tag, or else its name or id.
    */
   path: string;
+  /**
+   * The path as the file system stores it, when that is not in Unicode NFC (names written on
+   * macOS can be NFD). It opens the file where `path` may not.
+   */
+  rawPath?: string;
   status: FileStatus;
   assetId?: string;
   /** Asset name, set on the outcome of an asset that was pruned or failed to be. */
@@ -122,15 +127,17 @@ export interface SyncPlan {
    * tag, or an upload by a version that did not record it).
    */
   prune: Array<{ assetId: string; name: string | null; path: string | null; url: string | null }>;
-  skipped: Array<{ path: string; reason: string }>;
+  /** Files that cannot be uploaded. `rawPath` is set as on `FileOutcome`. */
+  skipped: Array<{ path: string; reason: string; rawPath?: string }>;
   /** Assets in the library without this sync's owner tag: reported, never touched. */
   foreignCount: number;
   /**
    * Groups of local files whose paths are equal after Unicode NFC normalisation or differ only
    * by case. They cannot be distinguished on every file system, so each member is also in
-   * `skipped`.
+   * `skipped`. `kind` is `unicode` when two of `paths` are equal, and `case` otherwise. `names`
+   * are the same members as the file system stores them, in the order of `paths`.
    */
-  collisions?: Array<{ kind: 'unicode' | 'case'; paths: string[] }>;
+  collisions?: Array<{ kind: 'unicode' | 'case'; paths: string[]; names: string[] }>;
   /** Owned assets listed before planning. */
   ownedCount?: number;
   /**

@@ -153,11 +153,16 @@ class UploadPhase {
    * than `concurrency` batches are being tagged.
    */
   private readonly tagging = new Set<Promise<void>>();
+  /** Paths as the file system stores them, for the files whose path is not NFC on disk. */
+  private readonly rawPaths = new Map<string, string>();
   /** The first unexpected error of a batch's tagging, thrown once the phase has settled. */
   private taggingFailure: { error: unknown } | null = null;
 
   constructor(private readonly input: UploadPhaseInput) {
     this.tagLimiter = new Limiter(input.concurrency * TAG_CALLS_PER_BATCH);
+    for (const upload of input.uploads) {
+      if (upload.file.rawPath !== undefined) this.rawPaths.set(upload.path, upload.file.rawPath);
+    }
   }
 
   async run(): Promise<UploadPhaseResult> {
@@ -178,6 +183,8 @@ class UploadPhase {
   }
 
   private finish(outcome: FileOutcome): void {
+    const rawPath = this.rawPaths.get(outcome.path);
+    if (rawPath !== undefined) outcome.rawPath = rawPath;
     this.outcomes.push(outcome);
     this.input.onOutcome(outcome);
   }
