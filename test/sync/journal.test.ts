@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { FileJournal, journalFileFor } from '../../core/src/node/journal';
+import { defaultJournalDir, FileJournal, journalFileFor, prepareJournalDir } from '../../core/src/node/journal';
 import { applyAdoptions, findAdoptions, PENDING_BATCH_EXPIRY_MS, RECOVERY_LISTING_WAIT_MS, type PendingBatch, type RecoveryInput, type UploadJournal } from '../../core/src/sync/journal';
 import type { AssetSummary } from '../../core/src/api/types';
 import { RasterApiError } from '../../core/src/errors';
@@ -370,5 +370,46 @@ describe('FileJournal', () => {
     expect(journalFileFor(folder, 'https://api.raster.app', 'lib', OWNER)).toBe(base);
     expect(journalFileFor(folder, 'https://api.raster.app', 'other', OWNER)).not.toBe(base);
     expect(journalFileFor(folder, 'https://api.raster.app', 'lib', ownerTagFor('x'))).not.toBe(base);
+  });
+});
+
+describe('journal folder', () => {
+  let folder: string;
+  const ELSEWHERE = 'set TMPDIR to a folder that this user can write';
+
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'raster-journal-folder-'));
+  });
+
+  afterEach(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it.skipIf(process.getuid === undefined)('is one per user', () => {
+    expect(defaultJournalDir()).toBe(join(tmpdir(), `raster-sync-${process.getuid!()}`));
+  });
+
+  it.skipIf(process.platform === 'win32')('is created open to its user alone', async () => {
+    await prepareJournalDir(join(folder, 'journal'), ELSEWHERE);
+
+    expect((await stat(join(folder, 'journal'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('names a file in its place and the fix', async () => {
+    await writeFile(join(folder, 'journal'), 'x');
+
+    await expect(prepareJournalDir(join(folder, 'journal'), ELSEWHERE)).rejects.toThrow(
+      `The upload journal folder ${join(folder, 'journal')} is not a folder. Remove it, or ${ELSEWHERE}.`,
+    );
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("rejects another user's folder", async () => {
+    await mkdir(join(folder, 'journal'));
+    await chown(join(folder, 'journal'), 65534, 65534);
+
+    await expect(prepareJournalDir(join(folder, 'journal'), ELSEWHERE)).rejects.toThrow(
+      `The upload journal folder ${join(folder, 'journal')} belongs to another user (uid 65534), who could read or change this user's journal. ` +
+        `Remove it, or ${ELSEWHERE}.`,
+    );
   });
 });

@@ -1,15 +1,50 @@
 /** The upload journal kept in a JSON file, by default under the system's temporary folder. */
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { sha256Hex } from '../sync/sha256';
 import type { PendingBatch, UploadJournal } from '../sync/journal';
 
-/** Folder of the journal files when `SyncOptions.journalDir` is omitted. */
+/**
+ * Folder of the journal files when `SyncOptions.journalDir` is omitted: one per user on systems
+ * with user ids, so that one user's folder neither blocks nor shows another's runs.
+ */
 export function defaultJournalDir(): string {
-  return path.join(tmpdir(), 'raster-sync');
+  const uid = process.getuid?.();
+  return path.join(tmpdir(), uid === undefined ? 'raster-sync' : `raster-sync-${uid}`);
+}
+
+/**
+ * Creates the journal folder, open to its user alone, and checks that it is a folder this user
+ * owns. Throws an error that names the folder and the fix, which ends with `elsewhere`: how to
+ * choose another folder, such as `set TMPDIR to a folder that this user can write`.
+ */
+export async function prepareJournalDir(folder: string, elsewhere: string): Promise<void> {
+  let stats;
+  try {
+    // A file in the folder's place fails with EEXIST, and is named below.
+    await mkdir(folder, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      if (errorCode(error) !== 'EEXIST') throw error;
+    });
+    stats = await lstat(folder);
+  } catch (error) {
+    throw new Error(`The upload journal folder ${folder} cannot be created (${errorCode(error)}). Make its parent folder writable, or ${elsewhere}.`, { cause: error });
+  }
+  if (!stats.isDirectory()) throw new Error(`The upload journal folder ${folder} is not a folder. Remove it, or ${elsewhere}.`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) {
+    throw new Error(
+      `The upload journal folder ${folder} belongs to another user (uid ${stats.uid}), who could read or change this user's journal. ` +
+        `Remove it, or ${elsewhere}.`,
+    );
+  }
+}
+
+/** Returns the code of a file system error, or its message. */
+export function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
 /** Returns the journal file of one sync (its owner tag) into one library of one service. */

@@ -5,7 +5,6 @@
 
 import { hash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -15,7 +14,7 @@ import { reportStoppedBeforeStart, runSync } from '../sync/engine';
 import { ownerTagFor } from '../sync/tags';
 import { connectionsFor, resolveSyncOptions, type ResolvedSyncOptions } from '../sync/options';
 import type { SyncOptions, SyncReport } from '../sync/types';
-import { defaultJournalDir, FileJournal, journalFileFor } from './journal';
+import { defaultJournalDir, errorCode, FileJournal, journalFileFor, prepareJournalDir } from './journal';
 import { acquireRunLock, lockFileFor, type RunLock } from './run-lock';
 import { scanFolder } from './scan';
 import { createUndiciTransport } from './undici-transport';
@@ -114,8 +113,11 @@ export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
   // it needs no lock.
   let lock: RunLock | undefined;
   if (!resolved.dryRun) {
-    await mkdir(journalDir, { recursive: true });
-    const result = await acquireRunLock(lockFileFor(journalFile), resolved.syncId);
+    const elsewhere = options.journalDir === undefined ? 'set TMPDIR to a folder that this user can write' : 'choose another journalDir';
+    await prepareJournalDir(journalDir, elsewhere);
+    const result = await acquireRunLock(lockFileFor(journalFile), resolved.syncId).catch((error: unknown) => {
+      throw new Error(`The run lock cannot be written in ${journalDir} (${errorCode(error)}). Make the folder writable, or ${elsewhere}.`, { cause: error });
+    });
     if (!result.acquired) return reportStoppedBeforeStart(resolved, result.reason, options.logger);
     lock = result.lock;
   }
