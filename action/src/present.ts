@@ -52,7 +52,7 @@ export function assetMap(report: SyncReport): Record<string, AssetReference> {
  */
 export function formatPlan(plan: SyncPlan, { dryRun }: { dryRun: boolean }): string[] {
   const verb = dryRun ? 'would' : 'will';
-  const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because prune is off`;
+  const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because ${plan.staleKeptBecause ?? 'prune is off'}`;
   const lines = [
     dryRun ? 'Plan (dry run, nothing will be written):' : 'Plan:',
     `  ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ` +

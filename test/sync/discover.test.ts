@@ -162,6 +162,9 @@ describe('discoverFiles', () => {
     try {
       expect(await paths()).toEqual(['open.png']);
       expect((await skipped())['locked/']).toContain('cannot be read');
+      const result = await discoverFiles(root);
+      if (!result.found) throw new Error(result.reason);
+      expect(result.files.find((file) => file.path === 'locked/')?.readFailed).toBe(true);
     } finally {
       await chmod(join(root, 'locked'), 0o755);
     }

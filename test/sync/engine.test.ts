@@ -453,6 +453,26 @@ describe('runSync with a fake API', () => {
     ]);
   });
 
+  it('trashes nothing after a file could not be read', async () => {
+    const api = new FakeApi();
+    await sync(api, files(3));
+    const warnings: string[] = [];
+    const logger: SyncLogger = { debug: () => {}, info: () => {}, warn: (message) => warnings.push(message) };
+    const unreadable: LocalFile = { path: 'img/secret.png', size: 10, skipReason: 'The file cannot be read (EACCES).', readFailed: true };
+
+    const report = await sync(api, [...files(2), unreadable], {}, undefined, logger);
+
+    expect(report.outcome).toBe('success');
+    expect(report.counts).toMatchObject({ unchanged: 2, pruned: 0, skipped: 1 });
+    expect(report.plan.stale).toHaveLength(1);
+    expect(warnings).toContain(
+      'Trashing nothing, because 1 file or folder could not be read: an asset that looks stale may belong to what could not be read. ' +
+        'Fix the permissions or exclude what could not be read, then run again to trash 1 stale asset.',
+    );
+    expect(api.count('DELETE /assets')).toBe(0);
+    expect(owned(api)).toHaveLength(3);
+  });
+
   it('rejects invalid options before any request', async () => {
     const api = new FakeApi();
     await expect(sync(api, files(1), { concurrency: 0 })).rejects.toThrow(/concurrency/);

@@ -37,6 +37,11 @@ function ownedAssetFor(id: string, path: string, content = path, created = 1): A
   return asset(id, [OWNER, fingerprintTagFor(OWNER, fingerprint)], created);
 }
 
+/** An asset as the sync tags it, with the path tag when the path fits in one. */
+function syncedAssetFor(id: string, path: string, content = path): Asset {
+  return asset(id, syncTagsFor(OWNER, fingerprintFor(SYNC_ID, path, digest(content)), path, []));
+}
+
 describe('sha256Hex', () => {
   it.each(['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'café 🎨 スクリーン', 'x'.repeat(1000)])(
     'matches node:crypto for %#', (text) => {
@@ -234,6 +239,36 @@ describe('planSync', () => {
     const files = [file('Logo.png', 'one'), file('logo.png', 'two')];
     const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
     expect(plan.prune).toEqual([]);
+  });
+
+  it('keeps the asset of a file that is there but skipped', () => {
+    const owned = [syncedAssetFor('big', 'big.png', 'old'), syncedAssetFor('gone', 'gone.png')];
+    const files = [file('a.png'), { path: 'big.png', size: 500, skipReason: 'The file is over the limit.' }];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+
+    expect(plan.prune.map((entry) => entry.assetId)).toEqual(['gone']);
+    expect(plan.skipped).toEqual([{ path: 'big.png', reason: 'The file is over the limit. The asset synced from it earlier is kept.' }]);
+    expect(plan.stale).toBeUndefined();
+  });
+
+  it('trashes nothing when a file cannot be read', () => {
+    const owned = [syncedAssetFor('gone', 'gone.png'), syncedAssetFor('secret', 'secret.png')];
+    const files = [file('a.png'), { path: 'secret.png', size: 9, skipReason: 'The file cannot be read (EACCES).', readFailed: true as const }];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+
+    expect(plan.prune).toEqual([]);
+    expect(plan.stale?.map((entry) => entry.assetId)).toEqual(['gone']);
+    expect(plan.staleKeptBecause).toBe('1 file or folder could not be read');
+    expect(plan.upload.map((entry) => entry.path)).toEqual(['a.png']);
+  });
+
+  it('trashes nothing when a folder cannot be read', () => {
+    const owned = [syncedAssetFor('inside', `deep/${'x'.repeat(80)}.png`)];
+    const files = [file('a.png'), { path: 'deep/', size: 0, skipReason: 'The folder cannot be read (EACCES).', readFailed: true as const }];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+
+    expect(plan.prune).toEqual([]);
+    expect(plan.stale?.map((entry) => entry.path)).toEqual([null]);
   });
 
   it('gives the same plan for Windows paths', () => {

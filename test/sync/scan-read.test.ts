@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,6 +62,25 @@ describe('checkFile', () => {
 
     expect(checked.sha256).toBeUndefined();
     expect(checked.skipReason).toMatch(/changed while it was being read/);
+  });
+});
+
+describe('checkFile after a failed read', () => {
+  it.each([1_000, 2 * 1024 * 1024])('marks a file of %i bytes replaced by a folder as unreadable', async (size) => {
+    const absolutePath = join(root, 'image.png');
+    await mkdir(absolutePath);
+
+    const checked = await checkFile({ path: 'image.png', absolutePath, size }, 100 * 1024 * 1024);
+
+    expect(checked.skipReason).toBe('The file cannot be read (EISDIR).');
+    expect(checked.readFailed).toBe(true);
+  });
+
+  it('marks a file removed after discovery as gone, not unreadable', async () => {
+    const checked = await checkFile({ path: 'image.png', absolutePath: join(root, 'image.png'), size: 1_000 }, 100 * 1024 * 1024);
+
+    expect(checked.skipReason).toBe('The file cannot be read (ENOENT).');
+    expect(checked.readFailed).toBeUndefined();
   });
 });
 

@@ -385,6 +385,20 @@ describe('syncFolder against the emulator', () => {
     expect(names).toHaveLength((await uploadableFiles(folder.path)).length - 1);
   });
 
+  it('keeps the asset of a file that grew over maxFileSize', async () => {
+    await sync();
+    const before = await listAllAssets(emulator);
+
+    const report = await sync({ maxFileSize: 1_000_000 });
+
+    expect(report.outcome).toBe('success');
+    expect(report.counts.pruned).toBe(0);
+    const outcome = report.files.find((file) => file.path === 'photos/wallpapers/adwaita-l.webp');
+    expect(outcome?.status).toBe('skipped');
+    expect(outcome?.reason).toMatch(/over the per-file limit of 1000000 bytes .*The asset synced from it earlier is kept\.$/);
+    expect((await listAllAssets(emulator)).map((asset) => asset.id).sort()).toEqual(before.map((asset) => asset.id).sort());
+  });
+
   it('reconciles a lost upload response', async () => {
     emulator.admin.injectFaults([{ route: 'upload', kind: 'reset-after-store', times: 1 }]);
 

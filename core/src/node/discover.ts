@@ -54,6 +54,8 @@ export interface DiscoveredFile {
   size: number;
   /** Reason the file takes no part in the sync, when it cannot. */
   skipReason?: string;
+  /** Set when the file or folder is there but could not be read. */
+  readFailed?: true;
 }
 
 /** Folders that contain a version control system's data. */
@@ -163,6 +165,7 @@ async function walk(state: WalkState, folder: string, realFolder: string, ancest
       absolutePath: folder,
       size: 0,
       skipReason: `The folder cannot be read (${errorCode(error)}).`,
+      readFailed: true,
     });
     return;
   }
@@ -231,9 +234,10 @@ async function visitLink(
   ancestors: ReadonlySet<string>,
   rawPath: string | undefined,
 ): Promise<void> {
-  const skip = (skipReason: string): void => {
+  const skip = (skipReason: string, readFailed = false): void => {
     const file: DiscoveredFile = { path: relativePath, absolutePath: linkPath, size: 0, skipReason };
     if (rawPath !== undefined) file.rawPath = rawPath;
+    if (readFailed) file.readFailed = true;
     state.files.push(file);
   };
 
@@ -262,7 +266,7 @@ async function visitLink(
   try {
     targetStats = await stat(target);
   } catch (error) {
-    skip(`The link target cannot be read (${errorCode(error)}).`);
+    skip(`The link target cannot be read (${errorCode(error)}).`, true);
     return;
   }
   if (targetStats.isDirectory()) {
@@ -296,6 +300,8 @@ function addFile(state: WalkState, absolutePath: string, relativePath: string, i
     file.size = statSync(absolutePath).size;
   } catch (error) {
     file.skipReason = `The file cannot be read (${errorCode(error)}).`;
+    // A file removed since the folder was read is gone, not unreadable.
+    if (errorCode(error) !== 'ENOENT') file.readFailed = true;
   }
 }
 

@@ -162,6 +162,7 @@ function precheck(file: DiscoveredFile, maxFileSize: number): { local: LocalFile
   if (file.verbatimPath) local.verbatimPath = true;
   if (file.rawPath !== undefined) local.rawPath = file.rawPath;
 
+  if (file.readFailed) local.readFailed = true;
   if (file.skipReason !== undefined) local.skipReason = file.skipReason;
   else if (file.size === 0) local.skipReason = 'The file is empty, and Raster rejects empty files.';
   else if (file.size > maxFileSize) local.skipReason = sizeLimitReason(file.size, maxFileSize);
@@ -173,6 +174,8 @@ function withRead(local: LocalFile, read: FileRead | { error: unknown }): LocalF
   if ('error' in read) {
     const code = (read.error as NodeJS.ErrnoException).code ?? (read.error as Error).message;
     local.skipReason = `The file cannot be read (${code}).`;
+    // A file removed since the folder was read is gone, not unreadable.
+    if (code !== 'ENOENT') local.readFailed = true;
   } else if (read.contentType === null) {
     local.skipReason = 'Raster does not accept this type of file: its content is not JPEG, PNG, GIF, WebP, AVIF, ' +
       'HEIC, TIFF, BMP, SVG, MP4, QuickTime or WebM.';

@@ -358,10 +358,16 @@ class SyncRun {
   /** Logs the plan and records the outcome of every file the plan settles without a write. */
   private recordPlan(plan: SyncPlan, owned: readonly AssetSummary[]): void {
     this.plan = plan;
-    const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because prune is off`;
+    const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because ${plan.staleKeptBecause ?? 'prune is off'}`;
     // Adapters print the whole plan from the plan event, so this summary is a debug line.
     this.logger.debug(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
     for (const collision of plan.collisions ?? []) this.logger.warn(collisionWarning(collision));
+    if (this.options.prune && plan.stale !== undefined && plan.staleKeptBecause !== undefined) {
+      this.logger.warn(
+        `Trashing nothing, because ${plan.staleKeptBecause}: an asset that looks stale may belong to what could not be read. ` +
+          `Fix the permissions or exclude what could not be read, then run again to trash ${plural(plan.stale.length, 'stale asset')}.`,
+      );
+    }
 
     for (const entry of plan.skipped) {
       const outcome: FileOutcome = { path: entry.path, status: 'skipped', reason: entry.reason };

@@ -6,6 +6,7 @@
 import type { AssetSummary } from '../api/types';
 import type { FileSource } from '../transport';
 import { canonicalRelativePath, caseFoldedPath, escapedName, isFolderPath } from './paths';
+import { plural } from './plural';
 import { fingerprintFor, fingerprintsIn, pathIn, type TextHasher } from './tags';
 import type { SyncPlan } from './types';
 
@@ -30,6 +31,11 @@ export interface LocalFile {
   sha256?: string;
   /** Reason the file cannot be uploaded (unsupported type, too large, empty, unreadable). */
   skipReason?: string;
+  /**
+   * Set when the file or folder is there but could not be read. The plan then trashes nothing,
+   * since an asset that looks stale may hold what could not be read.
+   */
+  readFailed?: true;
   /** Content type detected from the file's first bytes. */
   contentType?: string;
   /** Source a transport reads the bytes from. */
@@ -113,6 +119,11 @@ export function planSync(input: PlanInput): PlanResult {
   }
 
   const protectedFingerprints = new Set<string>();
+  // Files that are there but are not uploaded this run (too large, unreadable, no longer an image,
+  // a link that is not followed, a name that collides) keep the assets synced for their path:
+  // only an asset whose file is gone is stale. The path tag names that file.
+  const skippedPaths = new Set<string>();
+  const collidingPaths = new Set<string>();
   const syncable: Array<{ path: string; file: LocalFile }> = [];
   for (const group of byFolded.values()) {
     if (group.length === 1) {
@@ -138,6 +149,7 @@ export function planSync(input: PlanInput): PlanResult {
       if (equalIgnoringCase.length > 0) clauses.push(`${equalIgnoringCase.map(show).join(', ')} when case is ignored`);
       const name = kind === 'unicode' ? ` ${show(member)}` : '';
       skipped.push(skippedEntry(member.path, `Its name${name} equals ${clauses.join(', and ')}; rename one of them.`, member.file));
+      collidingPaths.add(member.path);
       if (member.file.sha256 && !member.file.skipReason) {
         protectedFingerprints.add(fingerprintFor(input.syncId, member.path, member.file.sha256, input.hashText));
       }
@@ -165,12 +177,9 @@ export function planSync(input: PlanInput): PlanResult {
   const keptIds = new Set<string>();
 
   for (const { path, file } of syncable) {
-    if (file.skipReason !== undefined) {
-      skipped.push(skippedEntry(path, file.skipReason, file));
-      continue;
-    }
-    if (file.sha256 === undefined) {
-      skipped.push(skippedEntry(path, 'The file was not hashed.', file));
+    if (file.skipReason !== undefined || file.sha256 === undefined) {
+      skipped.push(skippedEntry(path, file.skipReason ?? 'The file was not hashed.', file));
+      skippedPaths.add(path);
       continue;
     }
 
@@ -192,13 +201,27 @@ export function planSync(input: PlanInput): PlanResult {
 
   const stale: SyncPlan['prune'] = [];
   const seen = new Set<string>();
+  const keptForPaths = new Set<string>();
   for (const asset of owned) {
     if (keptIds.has(asset.id) || seen.has(asset.id)) continue;
     seen.add(asset.id);
-    stale.push({ assetId: asset.id, name: asset.name, path: pathIn(asset.tags, input.ownerTag), url: asset.url });
+    const path = pathIn(asset.tags, input.ownerTag);
+    if (path !== null && (skippedPaths.has(path) || collidingPaths.has(path))) {
+      keptForPaths.add(path);
+      continue;
+    }
+    stale.push({ assetId: asset.id, name: asset.name, path, url: asset.url });
   }
+  for (const entry of skipped) {
+    if (keptForPaths.has(entry.path) && !collidingPaths.has(entry.path)) entry.reason += ' The asset synced from it earlier is kept.';
+  }
+
   const pruneOn = input.prune ?? true;
-  const prune = pruneOn ? stale : [];
+  const unreadable = input.files.filter((file) => file.readFailed).length;
+  let staleKeptBecause: string | undefined;
+  if (!pruneOn) staleKeptBecause = 'prune is off';
+  else if (unreadable > 0 && stale.length > 0) staleKeptBecause = `${plural(unreadable, 'file or folder', 'files or folders')} could not be read`;
+  const prune = staleKeptBecause === undefined ? stale : [];
 
   uploads.sort(comparePaths);
   unchanged.sort(comparePaths);
@@ -215,7 +238,10 @@ export function planSync(input: PlanInput): PlanResult {
     collisions,
     ownedCount: new Set(owned.map((asset) => asset.id)).size,
   };
-  if (!pruneOn) plan.stale = stale;
+  if (staleKeptBecause !== undefined) {
+    plan.stale = stale;
+    plan.staleKeptBecause = staleKeptBecause;
+  }
   return { plan, uploads };
 }
 

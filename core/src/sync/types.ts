@@ -141,10 +141,12 @@ export interface SyncPlan {
   /** Owned assets listed before planning. */
   ownedCount?: number;
   /**
-   * Owned assets whose file is gone, kept because prune is off; present only then. With prune
-   * on, the same assets are in `prune`.
+   * Owned assets whose file is gone, when the run keeps them: because prune is off, or because a
+   * file or folder could not be read. Present only then; otherwise the same assets are in `prune`.
    */
   stale?: SyncPlan['prune'];
+  /** Why `stale` is kept, as a clause: `prune is off`, or `2 files or folders could not be read`. */
+  staleKeptBecause?: string;
 }
 
 export type SyncOutcome = 'success' | 'partial' | 'guard' | 'failed';
