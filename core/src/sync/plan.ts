@@ -122,6 +122,7 @@ export function planSync(input: PlanInput): PlanResult {
   // Files that are there but are not uploaded this run (too large, unreadable, no longer an image,
   // a link that is not followed, a name that collides) keep the assets synced for their path:
   // only an asset whose file is gone is stale. The path tag names that file.
+  // NOTE: a path too long for a path tag (over 66 characters) keeps no asset this way.
   const skippedPaths = new Set<string>();
   const collidingPaths = new Set<string>();
   const syncable: Array<{ path: string; file: LocalFile }> = [];
