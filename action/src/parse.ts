@@ -130,12 +130,21 @@ export function parseTags(name: string, value: string): string[] {
 /**
  * Rewrites an option error of the engine, which names its own option (`syncId`, `baseUrl`), so
  * that it names the flag or input the user typed. `names` maps engine option names to those.
+ * The engine prints each string value it rejects as a JSON string, so only words outside
+ * double-quoted strings are replaced, and a value such as "demo library" is shown as typed.
  */
 export function toInputError(error: RasterUsageError, names: Readonly<Record<string, string>>): InputError {
   const name = names[error.parameter];
   if (name === undefined) return new InputError(error.message);
-  const message = error.message.replace(new RegExp(`\\b${error.parameter}\\b`, 'g'), name);
-  return new InputError(message);
+  return new InputError(replaceWordOutsideQuotes(error.message, error.parameter, name));
+}
+
+/** Replaces each whole-word `word` in `text` that is not inside a double-quoted JSON string. */
+function replaceWordOutsideQuotes(text: string, word: string, replacement: string): string {
+  const escapedWord = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // The first alternative matches a whole JSON string, escaped quotes included, and keeps it.
+  const pattern = new RegExp(`("(?:[^"\\\\]|\\\\.)*")|\\b${escapedWord}\\b`, 'g');
+  return text.replace(pattern, (_match: string, quoted: string | undefined) => quoted ?? replacement);
 }
 
 /** Engine option names and the `raster-sync` flags that set them. */

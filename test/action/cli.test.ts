@@ -169,6 +169,14 @@ describe('raster-sync CLI', () => {
     const rejectedByEngine = await runCli(['images', '--concurrency', '100000']);
     expect(rejectedByEngine.code).toBe(2);
     expect(rejectedByEngine.stderr).toContain('concurrency');
+
+    const spacedLibrary = await runCli(['images', '--library', 'demo library', '--dry-run']);
+    expect(spacedLibrary.code).toBe(2);
+    expect(spacedLibrary.stderr).toContain('error: Invalid --library: "demo library". ');
+
+    const spacedOrganization = await runCli(['images', '--organization', 'the organization']);
+    expect(spacedOrganization.code).toBe(2);
+    expect(spacedOrganization.stderr).toContain('error: Invalid --organization: "the organization". ');
     expect(emulator.admin.stats().requests).toBe(0);
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readActionOptions } from '../../action/src/action-inputs';
 import { parseCli } from '../../action/src/cli-args';
 import { readActionMetadata } from './harness';
-import { RasterUsageError } from '@raster-toolkit/core';
+import { RasterUsageError, resolveSyncOptions, type SyncOptions } from '@raster-toolkit/core';
 import {
   ACTION_INPUT_NAMES,
   CLI_FLAG_NAMES,
@@ -277,6 +277,37 @@ describe('invalid use messages', () => {
     expect(toInputError(baseUrl, CLI_FLAG_NAMES).message).toBe('Invalid --api-url: "ftp://x". Pass an absolute https:// URL.');
     expect(toInputError(syncId, ACTION_INPUT_NAMES).message).toBe('The option sync-id is missing or empty; pass a non-empty string.');
     expect(toInputError(baseUrl, ACTION_INPUT_NAMES).message).toBe('Invalid api-url: "ftp://x". Pass an absolute https:// URL.');
+  });
+
+  it('keeps option names inside quoted values', () => {
+    const library = new RasterUsageError('library', 'Invalid library: "demo library". Pass the slug.');
+    const organization = new RasterUsageError('organization', 'Invalid organization: "the organization". Pass the slug.');
+    const escapedQuote = new RasterUsageError('library', 'Invalid library: "a \\"library\\" b". Pass the slug.');
+    const syncId = new RasterUsageError('syncId', 'Invalid syncId: "syncId". Pass another syncId.');
+
+    expect(toInputError(library, CLI_FLAG_NAMES).message).toBe('Invalid --library: "demo library". Pass the slug.');
+    expect(toInputError(organization, CLI_FLAG_NAMES).message).toBe('Invalid --organization: "the organization". Pass the slug.');
+    expect(toInputError(escapedQuote, CLI_FLAG_NAMES).message).toBe('Invalid --library: "a \\"library\\" b". Pass the slug.');
+    expect(toInputError(syncId, CLI_FLAG_NAMES).message).toBe('Invalid --sync-id: "syncId". Pass another --sync-id.');
+    expect(toInputError(syncId, ACTION_INPUT_NAMES).message).toBe('Invalid sync-id: "syncId". Pass another sync-id.');
+  });
+
+  it('renames engine errors outside values', () => {
+    const cases: Array<[SyncOptions, string]> = [
+      [{ apiKey: 'pk_x', library: 'demo library', path: '/w' }, 'Invalid --library: "demo library". '],
+      [{ apiKey: 'pk_x', library: 'site', organization: 'the organization', path: '/w' }, 'Invalid --organization: "the organization". '],
+      [{ apiKey: 'pk_x', library: 'site', path: '/w', tags: ['tags"tags,'] }, 'Invalid tag "tags\\"tags,": '],
+    ];
+    for (const [options, message] of cases) {
+      let thrown: unknown;
+      try {
+        resolveSyncOptions(options, () => 'sync');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(RasterUsageError);
+      expect(toInputError(thrown as RasterUsageError, CLI_FLAG_NAMES).message).toContain(message);
+    }
   });
 });
 

@@ -104,7 +104,7 @@ function checkBudget(budget: DeletionBudget | undefined): DeletionBudget | undef
 function checkTags(tags: readonly string[] | undefined): string[] {
   const checked = (tags ?? []).map((tag) => {
     const problem = tagProblem(tag);
-    if (problem !== null) throw new RasterUsageError('tags', `Invalid tag "${tag}": it ${problem}.`);
+    if (problem !== null) throw new RasterUsageError('tags', `Invalid tag ${JSON.stringify(tag)}: it ${problem}.`);
     return tag.trim();
   });
   const unique = [...new Set(checked)];
