@@ -191,8 +191,9 @@ function checkFlags(args: readonly string[]): string[] {
 
     if (FLAGS[flag].type === 'boolean') {
       if (equals !== -1) {
-        const negation = flag === 'prune' ? ' or --no-prune' : '';
-        throw new InputError(`${written} takes no value; pass ${written}${negation} alone.`);
+        // A value such as --prune=false can mean either state, so the prune message names both forms.
+        const forms = flag === 'prune' ? '--prune or --no-prune' : written;
+        throw new InputError(`${written} takes no value. Pass ${forms} without a value.`);
       }
       checked.push(arg);
       continue;
