@@ -99,12 +99,19 @@ export function formatReport(report: SyncReport, { withReason = true }: { withRe
   return urls.length > 0 ? lines.concat('', 'Assets:', urls) : lines;
 }
 
-/** Formats one line a file, `path  url`, for every uploaded or unchanged asset, in aligned columns. */
+/**
+ * Maximum width, in terminal columns, that the path column of the asset list is padded to, so a
+ * line with a URL of about 60 characters stays near 100 columns. A longer path is printed whole
+ * and pushes only its own URL to the right.
+ */
+export const MAX_PATH_COLUMN_WIDTH = 40;
+
+/** Formats one line a file, `path  url`, for every uploaded or unchanged asset, with the URLs aligned. */
 export function formatAssetUrls(report: SyncReport): string[] {
   const entries = assetEntries(report).map(([filePath, asset]) => [displayPath(filePath), asset] as const);
   // A loop, because spreading more than about 130,000 widths into Math.max overflows the stack.
   let width = 0;
-  for (const [shown] of entries) width = Math.max(width, displayWidth(shown));
+  for (const [shown] of entries) width = Math.max(width, Math.min(displayWidth(shown), MAX_PATH_COLUMN_WIDTH));
   return entries.map(([shown, asset]) => `  ${padToWidth(shown, width)}  ${asset.url ?? `(asset ${asset.id}, no url yet)`}`);
 }
 

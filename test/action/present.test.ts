@@ -3,6 +3,7 @@ import type { SyncReport } from '@raster-toolkit/core';
 import { renderJobSummary } from '../../action/src/job-summary';
 import {
   ExitCode,
+  MAX_PATH_COLUMN_WIDTH,
   assetMap,
   displayPath,
   displayWidth,
@@ -161,6 +162,21 @@ describe('formatAssetUrls', () => {
     const lines = formatAssetUrls(wide);
     expect(displayWidth('スクリーン.png')).toBe(14);
     expect(lines).toEqual(['  a.png           https://cdn/a.png', '  スクリーン.png  https://cdn/b.png']);
+  });
+
+  it('pads paths to at most the maximum width', () => {
+    const longName = `${'x'.repeat(240)}.png`;
+    const atMaximum = `${'y'.repeat(MAX_PATH_COLUMN_WIDTH - 4)}.png`;
+    const files = [longName, 'a.png', atMaximum].map((path, index) => ({ path, status: 'uploaded' as const, assetId: `A${index}`, url: `https://cdn/${index}` }));
+
+    const lines = formatAssetUrls(report({ files }));
+
+    expect(lines).toEqual([
+      `  ${'a.png'.padEnd(MAX_PATH_COLUMN_WIDTH)}  https://cdn/1`,
+      `  ${longName}  https://cdn/0`,
+      `  ${atMaximum}  https://cdn/2`,
+    ]);
+    expect(lines[0]).toHaveLength(2 + MAX_PATH_COLUMN_WIDTH + 2 + 'https://cdn/1'.length);
   });
 
   it('lists and reports 200,000 files', () => {
