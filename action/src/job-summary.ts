@@ -16,7 +16,7 @@ export function renderJobSummary(report: SyncReport): string {
     `<p>${escapeHtml(outcomeHeadline(report))}</p>`,
     table(
       ['Uploaded', 'Unchanged', 'Pruned', 'Skipped', 'Cancelled', 'Failed', 'Foreign', 'API requests'],
-      [[counts.uploaded, counts.unchanged, counts.pruned, counts.skipped, counts.cancelled ?? 0, counts.failed, counts.foreign, report.requests].map(String)],
+      [[counts.uploaded, counts.unchanged, counts.pruned, counts.skipped, counts.cancelled ?? 0, counts.failed, counts.foreign ?? 'not listed', report.requests].map(String)],
     ),
   ];
 

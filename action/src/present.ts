@@ -78,10 +78,12 @@ export function formatPlan(plan: SyncPlan, { dryRun }: { dryRun: boolean }): str
  */
 export function formatResult(report: SyncReport, { withReason = true }: { withReason?: boolean } = {}): string[] {
   const { counts } = report;
+  // A run stopped before it listed the library has no foreign count to report.
+  const foreign = counts.foreign === undefined ? '' : `, ${counts.foreign} foreign`;
   const lines = [
     outcomeHeadline(report, { withReason }),
     `  ${counts.uploaded} uploaded, ${counts.unchanged} unchanged, ${counts.pruned} pruned, ` +
-      `${counts.skipped} skipped, ${counts.cancelled ?? 0} cancelled, ${counts.failed} failed, ${counts.foreign} foreign`,
+      `${counts.skipped} skipped, ${counts.cancelled ?? 0} cancelled, ${counts.failed} failed${foreign}`,
   ];
   for (const file of failedFiles(report)) {
     lines.push(`  x ${displayPath(file.path)} failed: ${file.reason ?? 'no reason given'}`);
@@ -192,9 +194,12 @@ export function comparePaths(a: string, b: string): number {
   return a > b ? 1 : 0;
 }
 
-/** `organization/library`, or the library alone when the run stopped before resolving the organization. */
+/**
+ * Returns `organization/library`. When no organization was given and the run stopped before it
+ * resolved the key's, returns the library followed by `(organization of the API key)`.
+ */
 export function libraryLabel(report: SyncReport): string {
-  return report.organization ? `${report.organization}/${report.library}` : report.library;
+  return report.organization ? `${report.organization}/${report.library}` : `${report.library} (organization of the API key)`;
 }
 
 function ensurePeriod(text: string): string {

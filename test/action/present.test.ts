@@ -122,6 +122,25 @@ describe('present', () => {
     expect(outcomeHeadline(guarded, { withReason: false })).toBe('Sync into octo/site was stopped by a guard; nothing was written.');
   });
 
+  it('claims nothing unknown after an early stop', () => {
+    const stopped = report({
+      organization: '',
+      outcome: 'guard',
+      plan: { upload: [], unchanged: [], prune: [], skipped: [], foreignCount: 0 },
+      files: [],
+      counts: { uploaded: 0, unchanged: 0, pruned: 0, skipped: 0, cancelled: 0, failed: 0 },
+      requests: 0,
+    });
+
+    const lines = formatResult(stopped, { withReason: false });
+    const html = renderJobSummary(stopped);
+
+    expect(lines[0]).toBe('Sync into site (organization of the API key) was stopped by a guard; nothing was written.');
+    expect(lines[1]).toBe('  0 uploaded, 0 unchanged, 0 pruned, 0 skipped, 0 cancelled, 0 failed');
+    expect(html).toContain('<h2>Raster sync: site (organization of the API key)</h2>');
+    expect(html).toContain('<td>0</td><td>not listed</td><td>0</td>');
+  });
+
   it('counts cancelled files and uses the singular for one', () => {
     const stopped = report({ requests: 1, counts: { uploaded: 1, unchanged: 0, pruned: 0, skipped: 0, cancelled: 4, failed: 0, foreign: 0 } });
     const lines = formatResult(stopped);

@@ -245,6 +245,8 @@ describe('syncFolder against the emulator', () => {
     expect(loser?.stopReason).toContain('Another run of this sync into this library is in progress');
     expect(loser?.stopReason).toContain(`process ${process.pid}`);
     expect(loser?.requests).toBe(0);
+    expect(loser?.counts).not.toHaveProperty('foreign');
+    expect(winner?.counts.foreign).toBe(0);
     await expectEachFileOnce(folder.path);
 
     const afterwards = await sync();
@@ -284,6 +286,13 @@ describe('syncFolder against the emulator', () => {
       expect(report.outcome).toBe('guard');
       expect(report.stopReason).toContain('does not exist');
       expect(emulator.admin.stats().requests).toBe(0);
+    });
+
+    it('keeps the given organization when stopped', async () => {
+      const missing = await sync({ path: join(folder.path, 'does-not-exist'), organization: emulator.organizationId });
+      expect(missing.outcome).toBe('guard');
+      expect(missing.organization).toBe(emulator.organizationId);
+      expect(missing.counts).not.toHaveProperty('foreign');
     });
 
     it('stops on an empty folder with prune', async () => {

@@ -83,8 +83,10 @@ function collisionWarning(collision: NonNullable<SyncPlan['collisions']>[number]
   return `These names collide ${rule} and are skipped: ${collision.names.map(escapedName).join(', ')}`;
 }
 
-function countOutcomes(files: readonly FileOutcome[], foreign: number): SyncCounts {
-  const counts: SyncCounts = { uploaded: 0, unchanged: 0, pruned: 0, skipped: 0, cancelled: 0, failed: 0, foreign };
+/** Counts the files by outcome. `foreign` is undefined when the run did not list the library. */
+function countOutcomes(files: readonly FileOutcome[], foreign: number | undefined): SyncCounts {
+  const counts: SyncCounts = { uploaded: 0, unchanged: 0, pruned: 0, skipped: 0, cancelled: 0, failed: 0 };
+  if (foreign !== undefined) counts.foreign = foreign;
   for (const file of files) counts[file.status] = (counts[file.status] ?? 0) + 1;
   return counts;
 }
@@ -105,7 +107,7 @@ export function reportStoppedBeforeStart(options: ResolvedSyncOptions, reason: s
     stopReason: reason,
     plan: emptyPlan(),
     files: [],
-    counts: countOutcomes([], 0),
+    counts: countOutcomes([], undefined),
     requests: 0,
     durationMs: 0,
   };
@@ -120,8 +122,11 @@ class SyncRun {
   private readonly logger: SyncLogger;
   private readonly startedAt: number;
   private readonly ownerTag: string;
-  private organization = '';
+  /** The organization given in the options, else the key's once it is resolved, else empty. */
+  private organization: string;
   private plan: SyncPlan = emptyPlan();
+  /** Whether a plan was made from a listing of the library. Before that, `plan.foreignCount` is a placeholder 0. */
+  private planned = false;
   private readonly files: FileOutcome[] = [];
   private readonly adoptedAssetIds: string[] = [];
 
@@ -129,6 +134,7 @@ class SyncRun {
     this.logger = deps.logger ?? SILENT_LOGGER;
     this.startedAt = deps.now();
     this.ownerTag = ownerTagFor(options.syncId);
+    this.organization = options.organization ?? '';
   }
 
   /** Logs a failure that ends the run, through `logger.error` when the logger has one. */
@@ -160,7 +166,7 @@ class SyncRun {
       outcome,
       plan: this.plan,
       files: this.files,
-      counts: countOutcomes(this.files, this.plan.foreignCount),
+      counts: countOutcomes(this.files, this.planned ? this.plan.foreignCount : undefined),
       requests: this.deps.requestCount(),
       durationMs: Math.max(0, this.deps.now() - this.startedAt),
     };
@@ -358,6 +364,7 @@ class SyncRun {
   /** Logs the plan and records the outcome of every file the plan settles without a write. */
   private recordPlan(plan: SyncPlan, owned: readonly AssetSummary[]): void {
     this.plan = plan;
+    this.planned = true;
     const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because ${plan.staleKeptBecause ?? 'prune is off'}`;
     // Adapters print the whole plan from the plan event, so this summary is a debug line.
     this.logger.debug(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);

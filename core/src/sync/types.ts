@@ -162,7 +162,11 @@ export interface SyncCounts {
    */
   cancelled?: number;
   failed: number;
-  foreign: number;
+  /**
+   * Assets in the library without this sync's owner tag. Absent when the run stopped before it
+   * listed the library, because then the count is unknown.
+   */
+  foreign?: number;
 }
 
 export interface SyncReport {
