@@ -11,6 +11,7 @@ import {
   createWorkspace,
   listAssetsRaw,
   listFiles,
+  repositoryRoot,
   runAction,
   sampleImages,
   startNode,
@@ -218,6 +219,28 @@ describe('raster-sync CLI', () => {
 
     const missing = await runCli(['no-such-folder']);
     expect(missing.code).toBe(3);
+  });
+
+  it('exits 3 when a dry run exceeds the budget', async () => {
+    const first = await runCli(['images']);
+    expect(first.code).toBe(0);
+    await rm(path.join(workspace.root, 'images/brand'), { recursive: true });
+
+    const dryRun = await runCli(['images', '--max-deletes', '1', '--dry-run']);
+
+    expect(dryRun.code).toBe(3);
+    expect(dryRun.stdout).toContain('Plan (dry run, nothing will be written):');
+    expect(dryRun.stderr).toContain('Stopped by a guard, nothing was written: The plan would trash');
+  });
+
+  it('documents exit 3 of a dry run', async () => {
+    const help = await runCli(['--help'], {});
+    const readme = await readFile(path.join(repositoryRoot, 'README.md'), 'utf8');
+
+    expect(help.stdout).toContain('0  the sync succeeded, or the dry run finished and no guard stopped it');
+    expect(help.stdout).toMatch(/a dry run whose plan fails a\s+guard exits 3 too/);
+    expect(readme).toContain('| 0 | The sync succeeded, or the dry run finished and no guard stopped it. |');
+    expect(readme).toContain('A dry run exits 3 too when its plan fails a guard');
   });
 
   it('exits 1 when a file fails', async () => {
