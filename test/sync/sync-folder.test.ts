@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, relative, sep } from 'node:path';
 
 import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
@@ -11,6 +12,7 @@ import { RasterUsageError } from '../../core/src/errors';
 import { scanFolder } from '../../core/src/node/scan';
 import { syncFolder } from '../../core/src/node/sync';
 import { FileJournal, journalFileFor } from '../../core/src/node/journal';
+import { lockFileFor } from '../../core/src/node/run-lock';
 import { createUndiciTransport } from '../../core/src/node/undici-transport';
 import type { SyncApi } from '../../core/src/sync/api';
 import { runSync } from '../../core/src/sync/engine';
@@ -260,6 +262,37 @@ describe('syncFolder against the emulator', () => {
     expect(real.outcome).toBe('success');
     expect(dry.outcome).toBe('success');
     await expectEachFileOnce(folder.path);
+  });
+
+  it("leaves out a live run's journal in a dry run", async () => {
+    const journalDir = join(folder.path, '..', 'journal');
+    const journalFile = journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER);
+    await mkdir(journalDir, { recursive: true });
+    await new FileJournal(journalFile).add({
+      id: 'in-flight',
+      ownerTag: OWNER,
+      libraryId: emulator.libraryId,
+      startedAt: Date.now(),
+      baselineIds: [],
+      baselineNewestCreated: null,
+      clockOffsetLowerBound: 0,
+      files: [{ path: 'brand/logo-256.png', name: 'logo-256', size: 4589, fingerprint: 'f' }],
+    });
+    // The parent process is alive, so the lock counts as held by a live run.
+    await writeFile(lockFileFor(journalFile), JSON.stringify({ pid: process.ppid, hostname: hostname(), startedAt: '2026-12-05T10:00:00.000Z', syncId: SYNC_ID }));
+    const lines: string[] = [];
+    const logger = { debug: (line: string) => lines.push(line), info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) };
+
+    const report = await sync({ dryRun: true, logger });
+
+    expect(report.outcome).toBe('success');
+    expect(lines).toContain(
+      `Another run of this sync into this library is in progress (process ${process.ppid}, started 2026-12-05T10:00:00.000Z). ` +
+        'This dry run leaves out its uploads in flight, so the plan may list them as uploads.',
+    );
+    expect(lines.filter((line) => line.includes('interrupted run'))).toEqual([]);
+    expect(report.plan.upload.map((file) => file.path)).toContain('brand/logo-256.png');
+    expect(await new FileJournal(journalFile).load()).toHaveLength(1);
   });
 
   it('rejects invalid options before any request', async () => {

@@ -81,10 +81,15 @@ async function readOwnerText(filePath: string): Promise<string | null> {
   }
 }
 
+/** Names the process that holds a lock, such as `process 412, started 2026-12-05T10:00:00.000Z`. */
+function holderText(owner: LockOwner | null): string {
+  if (owner === null) return 'another process';
+  const host = owner.hostname !== '' && owner.hostname !== hostname() ? ` on host ${owner.hostname}` : '';
+  return `process ${owner.pid}${host}, started ${owner.startedAt}`;
+}
+
 function heldReason(filePath: string, owner: LockOwner | null): string {
-  const holder = owner === null
-    ? 'another process'
-    : `process ${owner.pid}${owner.hostname !== '' && owner.hostname !== hostname() ? ` on host ${owner.hostname}` : ''}, started ${owner.startedAt}`;
+  const holder = holderText(owner);
   return `Another run of this sync into this library is in progress (${holder}), so this run stopped before any write. ` +
     `Wait until that run finishes and run the sync again. If no such run is active, delete the lock file ${filePath}.`;
 }
@@ -163,4 +168,16 @@ export async function acquireRunLock(filePath: string, syncId: string): Promise<
     if ((await readOwnerText(filePath)) === text) await unlink(filePath).catch(() => undefined);
   }
   return { acquired: false, reason: heldReason(filePath, null) };
+}
+
+/**
+ * Returns who holds the lock, as `acquireRunLock` names it, or null when no run holds it or its
+ * holder is gone. It does not take the lock, so a dry run can tell a live run's journal entries
+ * from those of an interrupted run.
+ */
+export async function lockHolder(filePath: string): Promise<string | null> {
+  const text = await readOwnerText(filePath).catch(() => null);
+  if (text === null) return null;
+  const owner = parseOwner(text);
+  return isStale(filePath, owner) ? null : holderText(owner);
 }

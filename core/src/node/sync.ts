@@ -15,7 +15,7 @@ import { ownerTagFor } from '../sync/tags';
 import { connectionsFor, resolveSyncOptions, type ResolvedSyncOptions } from '../sync/options';
 import type { SyncOptions, SyncReport } from '../sync/types';
 import { defaultJournalDir, errorCode, FileJournal, journalFileFor, prepareJournalDir } from './journal';
-import { acquireRunLock, lockFileFor, type RunLock } from './run-lock';
+import { acquireRunLock, lockFileFor, lockHolder, type RunLock } from './run-lock';
 import { scanFolder } from './scan';
 import { createUndiciTransport } from './undici-transport';
 
@@ -122,14 +122,25 @@ export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
     lock = result.lock;
   }
 
+  // The journal of a live run lists its batches in flight, which are not an interrupted run's to
+  // adopt. A dry run, which takes no lock, leaves them out instead of waiting for their assets.
+  let runJournal: FileJournal | undefined = journal;
+  if (resolved.dryRun) {
+    const holder = await lockHolder(lockFileFor(journalFile));
+    if (holder !== null) {
+      options.logger?.info(`Another run of this sync into this library is in progress (${holder}). This dry run leaves out its uploads in flight, so the plan may list them as uploads.`);
+      runJournal = undefined;
+    }
+  }
+
   try {
-    return await runLocked(options, resolved, journal);
+    return await runLocked(options, resolved, runJournal);
   } finally {
     await lock?.release();
   }
 }
 
-async function runLocked(options: SyncOptions, resolved: ResolvedSyncOptions, journal: FileJournal): Promise<SyncReport> {
+async function runLocked(options: SyncOptions, resolved: ResolvedSyncOptions, journal: FileJournal | undefined): Promise<SyncReport> {
   const transport = createUndiciTransport({ connections: connectionsFor(resolved.concurrency) });
   try {
     // The client checks the key, the organization and the URL, and throws RasterUsageError.
