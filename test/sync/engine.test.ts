@@ -53,6 +53,24 @@ function lostResponse(): RasterNetworkError {
   return new RasterNetworkError({ method: 'POST', path: '/assets', cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), bodySent: true });
 }
 
+/** Returns the error of a connection refused on each of the client's five attempts, before the request was sent. */
+function refused(method: string): RasterNetworkError {
+  const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4010'), { code: 'ECONNREFUSED' });
+  return new RasterNetworkError({ method, path: '/assets', cause, bodySent: false, attempts: 5 });
+}
+
+/** Returns a logger that keeps every line, prefixed with its level. */
+function recordingLogger(): { logger: SyncLogger; lines: string[] } {
+  const lines: string[] = [];
+  const logger: SyncLogger = {
+    debug: () => {},
+    info: (message) => lines.push(`info: ${message}`),
+    warn: (message) => lines.push(`warn: ${message}`),
+    error: (message) => lines.push(`error: ${message}`),
+  };
+  return { logger, lines };
+}
+
 function owned(api: FakeApi) {
   return api.assets.filter((asset) => asset.tags.includes(OWNER));
 }
@@ -339,6 +357,80 @@ describe('runSync with a fake API', () => {
 
     const report = await sync(api, files(60), { concurrency: 1 });
 
+    expect(report.counts.failed).toBe(60);
+    expect(api.count('POST /assets ')).toBe(1);
+  });
+
+  it('stops at once when a lost upload cannot be checked', async () => {
+    const api = new FakeApi();
+    const stale = api.store('old', 1, [OWNER]);
+    api.uploadFaults.push(() => {
+      api.listFault = () => refused('GET');
+      return { kind: 'reject', error: lostResponse() };
+    });
+    const { logger, lines } = recordingLogger();
+
+    const report = await sync(api, files(60), { concurrency: 1, reconcileTimeoutMs: 60_000 }, undefined, logger);
+
+    expect(report.outcome).toBe('failed');
+    expect(report.stopReason).toMatch(/^The Raster API could not be reached, so the run stopped: GET \/assets failed .*ECONNREFUSED/);
+    expect(report.stopReason).toContain('60 files failed. Nothing was pruned.');
+    expect(report.counts.failed).toBe(60);
+    expect(api.count('POST /assets ')).toBe(1);
+    // The newest assets listed before the first upload, then a single listing for the lost upload.
+    expect(api.calls.filter((call) => call === 'GET /assets')).toHaveLength(2);
+    expect(api.count('DELETE')).toBe(0);
+    expect(api.assets).toContainEqual(stale);
+    const lost = report.files.find((file) => file.path === 'img/000.png');
+    expect(lost?.reason).toContain('the library could not be checked, because the Raster API could not be reached');
+    const unsent = report.files.find((file) => file.path === 'img/059.png');
+    expect(unsent?.reason).toContain('Not uploaded, because the Raster API could not be reached');
+    expect(lines.filter((line) => line.startsWith('error: '))).toEqual([`error: ${report.stopReason}`]);
+  });
+
+  it('skips the wait for listing when unreachable', async () => {
+    const api = new FakeApi();
+    api.uploadFaults.push(() => {
+      api.listFault = () => refused('GET');
+      return { kind: 'reject', error: lostResponse() };
+    });
+
+    const report = await sync(api, files(60), { concurrency: 3, reconcileTimeoutMs: 60_000 });
+
+    expect(report.outcome).toBe('failed');
+    expect(report.stopReason).toMatch(/^The Raster API could not be reached/);
+    expect(report.counts.uploaded).toBe(40);
+    expect(report.counts.failed).toBe(20);
+    expect(api.count('POST /assets ')).toBe(3);
+    // The listing before the plan; the wait for listing sends none.
+    expect(api.count('GET /assets tagged')).toBe(1);
+  });
+
+  it('stops the wait for listing when unreachable', async () => {
+    const api = new FakeApi();
+    let ownedListings = 0;
+    api.listFault = (options) => (options.tags !== undefined && ++ownedListings > 1 ? refused('GET') : undefined);
+    const { logger, lines } = recordingLogger();
+
+    const report = await sync(api, files(3), {}, undefined, logger);
+
+    expect(report.outcome).toBe('failed');
+    expect(report.counts.uploaded).toBe(3);
+    expect(report.stopReason).toMatch(/^The Raster API could not be reached/);
+    expect(report.stopReason).toContain('The uploads were tagged, but the run could not check that they are listed.');
+    expect(api.count('GET /assets tagged')).toBe(2);
+    expect(lines).toContain('warn: Stopped waiting for the uploads to be listed because the Raster API could not be reached. ' +
+      '3 of 3 uploads were not seen in the listing; a run started before they are listed could upload them again.');
+  });
+
+  it('stops new batches when uploads cannot connect', async () => {
+    const api = new FakeApi();
+    api.uploadFaults = Array.from({ length: 5 }, () => () => ({ kind: 'reject', error: refused('POST') }));
+
+    const report = await sync(api, files(60), { concurrency: 1 });
+
+    expect(report.outcome).toBe('failed');
+    expect(report.stopReason).toMatch(/^The Raster API could not be reached/);
     expect(report.counts.failed).toBe(60);
     expect(api.count('POST /assets ')).toBe(1);
   });

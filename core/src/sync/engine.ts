@@ -248,26 +248,52 @@ class SyncRun {
     const result = await this.upload(uploads);
     const failed = this.files.filter((file) => file.status === 'failed');
     const stopped = result.stopped || deps.signal?.aborted === true;
+    let unreachable = result.unreachable;
 
     // Prune only after everything else succeeded.
     let pruneFailure: string | null = null;
+    let pruned = false;
     if (options.prune && plan.prune.length > 0) {
-      if (failed.length > 0) {
+      if (unreachable !== null) {
+        logger.warn(`Skipping the prune of ${plural(plan.prune.length, 'asset')} because the Raster API could not be reached.`);
+      } else if (failed.length > 0) {
         logger.warn(`Skipping the prune of ${plural(plan.prune.length, 'asset')} because ${plural(failed.length, 'file')} failed.`);
       } else if (stopped) {
         logger.warn(`Skipping the prune of ${plural(plan.prune.length, 'asset')} because the run was stopped.`);
       } else {
         pruneFailure = await this.prune();
+        pruned = pruneFailure === null;
       }
     }
 
     // Wait until this run's uploads are listed, so that a run started right after finds them. A
-    // stopped run waits too, for a shorter time.
+    // stopped run waits too, for a shorter time. A run that could not reach the API does not,
+    // because the listing could not reach it either.
     if (options.waitForListing && result.uploadedIds.length > 0) {
-      await this.waitForListing(result.uploadedIds);
+      if (unreachable === null) {
+        unreachable = await this.waitForListing(result.uploadedIds);
+      } else {
+        logger.warn(`Not waiting for ${plural(result.uploadedIds.length, 'upload')} to be listed, because the Raster API could not be reached. ` +
+          'A run started before they are listed could upload them again.');
+      }
     }
 
+    if (unreachable !== null) return this.unreachableReport(unreachable, failed, pruned);
     return this.finish(failed, stopped, pruneFailure);
+  }
+
+  /**
+   * Returns the report of a run that stopped because the API could not be reached, after logging
+   * it as an error: the cause, and what was left undone.
+   */
+  private unreachableReport(error: string, failed: readonly FileOutcome[], pruned: boolean): SyncReport {
+    const sentences = [`The Raster API could not be reached, so the run stopped: ${/[.!?]$/.test(error) ? error : `${error}.`}`];
+    if (failed.length > 0) sentences.push(`${plural(failed.length, 'file')} failed.`);
+    if (this.options.prune && this.plan.prune.length > 0 && !pruned) sentences.push('Nothing was pruned.');
+    if (failed.length === 0) sentences.push('The uploads were tagged, but the run could not check that they are listed.');
+    const reason = sentences.join(' ');
+    this.logError(reason);
+    return this.report('failed', reason);
   }
 
   /** Lists the owned assets and counts the foreign ones; returns why it failed instead of throwing. */
@@ -488,12 +514,15 @@ class SyncRun {
     return null;
   }
 
-  /** Waits until this run's uploads are listed, copying their thumbnails into the outcomes. */
-  private async waitForListing(ids: readonly string[]): Promise<void> {
+  /**
+   * Waits until this run's uploads are listed, copying their thumbnails into the outcomes.
+   * Returns the error of a listing that could not reach the API, or null.
+   */
+  private async waitForListing(ids: readonly string[]): Promise<string | null> {
     this.phase('settle');
     const uploadedById = new Map(this.files.filter((file) => file.status === 'uploaded' && file.assetId !== undefined).map((file) => [file.assetId!, file]));
 
-    await waitUntilListed({
+    const { unreachable } = await waitUntilListed({
       api: this.deps.api,
       libraryId: this.options.library,
       ownerTag: this.ownerTag,
@@ -510,5 +539,6 @@ class SyncRun {
         if (outcome !== undefined && asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
       },
     });
+    return unreachable;
   }
 }

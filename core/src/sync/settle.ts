@@ -8,6 +8,7 @@ import type { SyncApi } from './api';
 import { visitOwnedPages } from './listing';
 import { plural } from './plural';
 import type { SyncLogger } from './types';
+import { isApiUnreachable } from './unreachable';
 
 /** First and longest pause between two listings while waiting for uploads, in milliseconds. */
 const SETTLE_POLL_FIRST_MS = 250;
@@ -35,13 +36,22 @@ export interface SettleInput {
  */
 export const STOPPED_SETTLE_MS = 5_000;
 
+export interface SettleResult {
+  /** Ids of the uploads still not listed when the wait ended. */
+  missing: string[];
+  /** The error of a listing that could not reach the API and so ended the wait, or null. */
+  unreachable: string | null;
+}
+
 /**
  * Polls the owned listing until every id is in it or the timeout passes, and resolves with the ids
  * still missing. Once the run is stopped, it waits at most `STOPPED_SETTLE_MS` more, because a run
  * started right after would upload again what it cannot list yet. A failed listing is logged and
- * polled again, because the uploads are done and only the wait is affected.
+ * polled again, because the uploads are done and only the wait is affected. A listing that could
+ * not reach the API after the client's retries ends the wait at once, since no later poll could
+ * reach it either.
  */
-export async function waitUntilListed(input: SettleInput): Promise<string[]> {
+export async function waitUntilListed(input: SettleInput): Promise<SettleResult> {
   const { ids, logger } = input;
   const started = input.now();
   let deadline = started + input.timeoutMs;
@@ -54,12 +64,20 @@ export async function waitUntilListed(input: SettleInput): Promise<string[]> {
       await listUntilFound(input, missing);
     } catch (error) {
       logger.warn(`Listing the library while waiting for the uploads failed: ${(error as Error).message}`);
+      if (isApiUnreachable(error)) {
+        input.onProgress(ids.length - missing.size, ids.length);
+        logger.warn(
+          `Stopped waiting for the uploads to be listed because the Raster API could not be reached. ${missing.size} of ${ids.length} uploads ` +
+            'were not seen in the listing; a run started before they are listed could upload them again.',
+        );
+        return { missing: [...missing], unreachable: error.message };
+      }
     }
     input.onProgress(ids.length - missing.size, ids.length);
 
     if (missing.size === 0) {
       logger.info(ids.length === 1 ? 'The upload is listed.' : `All ${ids.length} uploads are listed.`);
-      return [];
+      return { missing: [], unreachable: null };
     }
     if (input.signal?.aborted && !stopSeen) {
       stopSeen = true;
@@ -77,7 +95,7 @@ export async function waitUntilListed(input: SettleInput): Promise<string[]> {
     `${missing.size} of ${ids.length} uploads were still not listed after ${input.now() - started} ms; ` +
       'a run started now could upload them again.',
   );
-  return [...missing];
+  return { missing: [...missing], unreachable: null };
 }
 
 /**

@@ -22,6 +22,7 @@ import { plural } from './plural';
 import { tagSyncedAsset } from './tag-call';
 import { syncTagsFor } from './tags';
 import type { FileOutcome, SyncLogger } from './types';
+import { isApiUnreachable } from './unreachable';
 
 /** Times one batch is sent again after its response was lost and its files were not found. */
 export const MAX_RESENDS = 2;
@@ -61,6 +62,8 @@ export interface UploadPhaseResult {
   uploadedIds: string[];
   /** True when the signal stopped the phase before every batch was sent. */
   stopped: boolean;
+  /** The error that showed that the API could not be reached, after which no new batch started, or null. */
+  unreachable: string | null;
 }
 
 /** Splits uploads into batches of at most 20 files and `maxBytes` bytes, keeping their order. */
@@ -134,6 +137,11 @@ class UploadPhase {
   private readonly uploadedIds: string[] = [];
   private fatalError: string | null = null;
   /**
+   * The error that showed the API could not be reached. No batch starts after it, and a lost
+   * response is no longer checked, because neither request could reach the API.
+   */
+  private unreachable: string | null = null;
+  /**
    * True once an asset could be neither tagged nor trashed. Batches then stay in the journal, so
    * the next run adopts that asset; entries whose assets are all tagged resolve at no cost.
    */
@@ -179,7 +187,14 @@ class UploadPhase {
     }
     if (this.taggingFailure !== null) throw this.taggingFailure.error;
 
-    return { outcomes: this.outcomes, uploadedIds: this.uploadedIds, stopped: this.stopped };
+    return { outcomes: this.outcomes, uploadedIds: this.uploadedIds, stopped: this.stopped, unreachable: this.unreachable };
+  }
+
+  /** Records that the API could not be reached, which also stops new batches. */
+  private markUnreachable(error: unknown): void {
+    const message = describeError(error);
+    this.unreachable ??= message;
+    this.fatalError ??= message;
   }
 
   private finish(outcome: FileOutcome): void {
@@ -203,8 +218,9 @@ class UploadPhase {
       return;
     }
     if (this.fatalError !== null) {
+      const because = this.unreachable !== null ? 'the Raster API could not be reached' : 'an earlier upload failed';
       for (const upload of batch) {
-        this.finish({ path: upload.path, status: 'failed', reason: `Not uploaded, because an earlier upload failed: ${this.fatalError}` });
+        this.finish({ path: upload.path, status: 'failed', reason: `Not uploaded, because ${because}: ${this.fatalError}` });
       }
       return;
     }
@@ -308,8 +324,10 @@ class UploadPhase {
     }
 
     // A network failure that sending again cannot fix, such as a proxy that rejects the
-    // credentials, fails every later batch too.
+    // credentials, fails every later batch too, and so does an API that the client's retries
+    // could not reach.
     const permanent = error instanceof RasterNetworkError && isPermanentNetworkCode(error.code);
+    if (isApiUnreachable(error)) this.markUnreachable(error);
     if ((kind !== undefined && FATAL_KINDS.has(kind)) || permanent) this.fatalError ??= message;
     this.input.logger.warn(`Upload of ${batch.map((upload) => upload.path).join(', ')} failed: ${message}`);
     for (const upload of batch) {
@@ -362,6 +380,7 @@ class UploadPhase {
       await tagSyncedAsset(this.input.api, this.input.libraryId, this.input.ownerTag, asset.id, upload.path, tags, this.input.logger);
     } catch (error) {
       const message = describeError(error);
+      if (isApiUnreachable(error)) this.markUnreachable(error);
       this.input.logger.warn(`Tagging asset ${asset.id} (${upload.path}) failed: ${message}`);
       const trashed = await this.trash([asset.id], `left untagged after ${upload.path} was uploaded`);
       const after = trashed
@@ -427,7 +446,8 @@ class UploadPhase {
    * listed. Adopts (tags) a group of files with one name and size only when its candidates are as
    * many as its files and unchanged for `ADOPTION_SETTLE_MS` (or at the deadline). Fails the files
    * of groups still ambiguous at the deadline, keeping the batch in the journal, and sends again
-   * the files of which nothing was found.
+   * the files of which nothing was found. Stops at once when the API cannot be reached, since
+   * no later listing could reach it either: the files then fail unsent.
    */
   private async reconcile(batch: PlannedUpload[], startedAt: number, resends: number): Promise<void> {
     const found = new Map<PlannedUpload, AssetSummary>();
@@ -441,6 +461,10 @@ class UploadPhase {
     await this.gate.acquireExclusive();
     try {
       for (;;) {
+        if (this.unreachable !== null) {
+          listingError = this.unreachable;
+          break;
+        }
         try {
           const since = this.window.earliestCreatedOf(startedAt);
           const recent = await listAssetsCreatedSince(this.input.api, this.input.libraryId, since);
@@ -473,6 +497,10 @@ class UploadPhase {
         } catch (error) {
           listingError = describeError(error);
           this.input.logger.warn(`Listing assets to reconcile a lost upload response failed: ${listingError}`);
+          if (isApiUnreachable(error)) {
+            this.markUnreachable(error);
+            break;
+          }
         }
 
         if (found.size === batch.length || this.input.now() >= deadline) break;
@@ -491,8 +519,9 @@ class UploadPhase {
 
     if (listingError !== null) {
       // Without a listing the files may be stored already; sending them again could duplicate them.
+      const because = this.unreachable !== null ? ', because the Raster API could not be reached' : '';
       for (const upload of unfound) {
-        this.finish({ path: upload.path, status: 'failed', reason: `The upload response was lost and the library could not be checked: ${listingError}` });
+        this.finish({ path: upload.path, status: 'failed', reason: `The upload response was lost and the library could not be checked${because}: ${listingError}` });
       }
       return;
     }

@@ -17,6 +17,8 @@ export class FakeApi implements SyncApi {
   uploadFaults: Array<(files: readonly FilePart[]) => UploadFault | undefined> = [];
   tagFault: ((assetIds: readonly string[], tags: readonly string[]) => Error | undefined) | undefined;
   deleteFault: ((assetIds: readonly string[]) => Error | undefined) | undefined;
+  /** Called before each asset listing. An error it returns is thrown in place of the listing. */
+  listFault: ((options: { page: number; pageSize: number; tags?: string[] }) => Error | undefined) | undefined;
   /** Called when an upload starts; the test may abort a signal here. */
   onUpload: ((files: readonly FilePart[]) => void) | undefined;
   /** Real milliseconds each upload and tag call takes, so that calls overlap. */
@@ -48,6 +50,8 @@ export class FakeApi implements SyncApi {
 
   async listAssetSummaries(_libraryId: string, options: { page: number; pageSize: number; tags?: string[] }): Promise<Asset[]> {
     this.calls.push(`GET /assets${options.tags ? ' tagged' : ''}`);
+    const error = this.listFault?.(options);
+    if (error) throw error;
     const matching = this.assets
       .filter((asset) => !options.tags || asset.tags.some((tag) => options.tags!.includes(tag)))
       .sort((a, b) => (b.created ?? 0) - (a.created ?? 0));
