@@ -254,6 +254,50 @@ describe('runSync with a fake API', () => {
     expect(api.count('POST /assets ')).toBe(2);
   });
 
+  it('logs no adoption when nothing was stored', async () => {
+    const api = new FakeApi();
+    api.uploadFaults.push(() => ({ kind: 'reject', error: lostResponse() }));
+    const { logger, lines } = recordingLogger();
+
+    await sync(api, files(3), {}, undefined, logger);
+
+    expect(lines).toContain('info: Found no asset to adopt for the 3 files of the upload whose response was lost.');
+    expect(lines.filter((line) => line.includes('adopting'))).toEqual([]);
+  });
+
+  it('logs the adoption of every stored file', async () => {
+    const api = new FakeApi();
+    api.uploadFaults.push(() => ({ kind: 'store-then-throw', error: lostResponse() }));
+    const { logger, lines } = recordingLogger();
+
+    await sync(api, files(3), {}, undefined, logger);
+
+    expect(lines).toContain('info: Found the assets of all 3 files of the upload whose response was lost; adopting them.');
+  });
+
+  it('logs the adoption of a single file', async () => {
+    const api = new FakeApi();
+    api.uploadFaults.push(() => ({ kind: 'store-then-throw', error: lostResponse() }));
+    const { logger, lines } = recordingLogger();
+
+    await sync(api, files(1), {}, undefined, logger);
+
+    expect(lines).toContain('info: Found the asset of the file of the upload whose response was lost; adopting it.');
+  });
+
+  it('logs no count when the lost upload cannot be checked', async () => {
+    const api = new FakeApi();
+    api.uploadFaults.push(() => {
+      api.listFault = () => refused('GET');
+      return { kind: 'reject', error: lostResponse() };
+    });
+    const { logger, lines } = recordingLogger();
+
+    await sync(api, files(3), {}, undefined, logger);
+
+    expect(lines.filter((line) => line.includes('of the upload whose response was lost'))).toEqual([]);
+  });
+
   it('does not adopt a look-alike foreign asset', async () => {
     const api = new FakeApi();
     const foreign = api.store('000', 10, ['someone']);

@@ -511,7 +511,7 @@ class UploadPhase {
       this.gate.releaseExclusive();
     }
 
-    this.input.logger.info(`Found ${found.size} of ${plural(batch.length, 'file')} of the upload whose response was lost; adopting them.`);
+    this.logFound(found.size, batch.length, listingError !== null);
     await this.tagAll([...found].map(([upload, asset]) => ({ upload, asset })));
 
     const unfound = batch.filter((upload) => !found.has(upload));
@@ -559,6 +559,23 @@ class UploadPhase {
 
     this.input.logger.info(`Sending ${plural(missing.length, 'file')} again that the lost upload did not store.`);
     await this.startBatch(missing, resends + 1);
+  }
+
+  /**
+   * Logs how many files of a batch with a lost response were found. Logs nothing when nothing was
+   * found because the last listing failed, since that failure is logged and fails the files.
+   */
+  private logFound(foundCount: number, batchLength: number, listingFailed: boolean): void {
+    const logger = this.input.logger;
+    const lost = 'of the upload whose response was lost';
+    if (foundCount === 0) {
+      if (listingFailed) return;
+      logger.info(`Found no asset to adopt for ${batchLength === 1 ? 'the file' : `the ${batchLength} files`} ${lost}.`);
+    } else if (foundCount === batchLength) {
+      logger.info(batchLength === 1 ? `Found the asset of the file ${lost}; adopting it.` : `Found the assets of all ${batchLength} files ${lost}; adopting them.`);
+    } else {
+      logger.info(`Found the assets of ${foundCount} of the ${batchLength} files ${lost}; adopting ${foundCount === 1 ? 'it' : 'them'}.`);
+    }
   }
 }
 
