@@ -6,7 +6,6 @@
 import type { AssetSummary } from '../api/types';
 import type { SyncApi } from './api';
 import { visitOwnedPages } from './listing';
-import { plural } from './plural';
 import type { SyncLogger } from './types';
 import { isApiUnreachable } from './unreachable';
 
@@ -82,7 +81,10 @@ export async function waitUntilListed(input: SettleInput): Promise<SettleResult>
     if (input.signal?.aborted && !stopSeen) {
       stopSeen = true;
       deadline = Math.min(deadline, input.now() + STOPPED_SETTLE_MS);
-      logger.info(`The run was stopped. Waiting up to ${STOPPED_SETTLE_MS / 1000} s for ${plural(missing.size, 'upload')} to be listed.`);
+      const wait = `Waiting up to ${STOPPED_SETTLE_MS / 1000} s`;
+      logger.info(ids.length === 1
+        ? `The run was stopped, and its upload is not listed yet. ${wait} until it is listed.`
+        : `The run was stopped, and ${missing.size} of its ${ids.length} uploads ${missing.size === 1 ? 'is' : 'are'} not listed yet. ${wait} until all ${ids.length} are listed.`);
     }
     if (input.now() >= deadline) break;
 
