@@ -458,10 +458,8 @@ describe('runSync with a fake API', () => {
 
     const report = await sync(api, files(3), {}, undefined, logger);
 
-    expect(report.outcome).toBe('failed');
+    expect(report.outcome).toBe('success');
     expect(report.counts.uploaded).toBe(3);
-    expect(report.stopReason).toMatch(/^The Raster API could not be reached/);
-    expect(report.stopReason).toContain('The uploads were tagged, but the run could not check that they are listed.');
     expect(api.count('GET /assets tagged')).toBe(2);
     expect(lines).toContain('warn: Stopped waiting for the uploads to be listed because the Raster API could not be reached. ' +
       '3 of 3 uploads were not seen in the listing; a run started before they are listed could upload them again.');

@@ -74,8 +74,8 @@ function emptyPlan(): SyncPlan {
 }
 
 /**
- * Names the members of a collision as the file system stores them. Names equal in NFC are
- * escaped, since they would print the same.
+ * Returns the warning for a collision, with its members as the file system stores them. Names
+ * equal in NFC are escaped, since they would print the same.
  */
 function collisionWarning(collision: NonNullable<SyncPlan['collisions']>[number]): string {
   if (collision.kind === 'case') return `These names collide when case is ignored and are skipped: ${collision.names.join(', ')}`;
@@ -248,11 +248,10 @@ class SyncRun {
     const result = await this.upload(uploads);
     const failed = this.files.filter((file) => file.status === 'failed');
     const stopped = result.stopped || deps.signal?.aborted === true;
-    let unreachable = result.unreachable;
+    const unreachable = result.unreachable;
 
     // Prune only after everything else succeeded.
     let pruneFailure: string | null = null;
-    let pruned = false;
     if (options.prune && plan.prune.length > 0) {
       if (unreachable !== null) {
         logger.warn(`Skipping the prune of ${plural(plan.prune.length, 'asset')} because the Raster API could not be reached.`);
@@ -262,23 +261,22 @@ class SyncRun {
         logger.warn(`Skipping the prune of ${plural(plan.prune.length, 'asset')} because the run was stopped.`);
       } else {
         pruneFailure = await this.prune();
-        pruned = pruneFailure === null;
       }
     }
 
     // Wait until this run's uploads are listed, so that a run started right after finds them. A
-    // stopped run waits too, for a shorter time. A run that could not reach the API does not,
-    // because the listing could not reach it either.
+    // stopped run waits too, for a shorter time, and one that could not reach the API does not.
+    // The work is done by then, so a listing that cannot reach the API only ends the wait.
     if (options.waitForListing && result.uploadedIds.length > 0) {
       if (unreachable === null) {
-        unreachable = await this.waitForListing(result.uploadedIds);
+        await this.waitForListing(result.uploadedIds);
       } else {
         logger.warn(`Not waiting for ${plural(result.uploadedIds.length, 'upload')} to be listed, because the Raster API could not be reached. ` +
           'A run started before they are listed could upload them again.');
       }
     }
 
-    if (unreachable !== null) return this.unreachableReport(unreachable, failed, pruned);
+    if (unreachable !== null) return this.unreachableReport(unreachable, failed);
     return this.finish(failed, stopped, pruneFailure);
   }
 
@@ -286,11 +284,10 @@ class SyncRun {
    * Returns the report of a run that stopped because the API could not be reached, after logging
    * it as an error: the cause, and what was left undone.
    */
-  private unreachableReport(error: string, failed: readonly FileOutcome[], pruned: boolean): SyncReport {
+  private unreachableReport(error: string, failed: readonly FileOutcome[]): SyncReport {
     const sentences = [`The Raster API could not be reached, so the run stopped: ${/[.!?]$/.test(error) ? error : `${error}.`}`];
     if (failed.length > 0) sentences.push(`${plural(failed.length, 'file')} failed.`);
-    if (this.options.prune && this.plan.prune.length > 0 && !pruned) sentences.push('Nothing was pruned.');
-    if (failed.length === 0) sentences.push('The uploads were tagged, but the run could not check that they are listed.');
+    if (this.options.prune && this.plan.prune.length > 0) sentences.push('Nothing was pruned.');
     const reason = sentences.join(' ');
     this.logError(reason);
     return this.report('failed', reason);
@@ -514,15 +511,12 @@ class SyncRun {
     return null;
   }
 
-  /**
-   * Waits until this run's uploads are listed, copying their thumbnails into the outcomes.
-   * Returns the error of a listing that could not reach the API, or null.
-   */
-  private async waitForListing(ids: readonly string[]): Promise<string | null> {
+  /** Waits until this run's uploads are listed, copying their thumbnails into the outcomes. */
+  private async waitForListing(ids: readonly string[]): Promise<void> {
     this.phase('settle');
     const uploadedById = new Map(this.files.filter((file) => file.status === 'uploaded' && file.assetId !== undefined).map((file) => [file.assetId!, file]));
 
-    const { unreachable } = await waitUntilListed({
+    await waitUntilListed({
       api: this.deps.api,
       libraryId: this.options.library,
       ownerTag: this.ownerTag,
@@ -539,6 +533,5 @@ class SyncRun {
         if (outcome !== undefined && asset.thumbUrl !== null) outcome.thumbUrl = asset.thumbUrl;
       },
     });
-    return unreachable;
   }
 }
