@@ -312,6 +312,17 @@ describe('guards', () => {
     expect(reason).toContain('Check the path, the include and exclude patterns and the skipped folders');
   });
 
+  it('counts the kept assets of skipped files', () => {
+    const owned = [syncedAssetFor('big', 'big.png'), syncedAssetFor('gone', 'gone.png')];
+    const files = [{ path: 'big.png', size: 500, skipReason: 'The file is over the limit.' }];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+
+    expect(checkGuards({ plan, prune: true, maxDeletes: undefined, discoveredCount: 1 })).toBe(
+      'The one file in the folder cannot be uploaded while prune is on, so the run would trash 1 asset of the 2 this sync owns. ' +
+        'Check the path and the include and exclude patterns, or turn prune off.',
+    );
+  });
+
   it('stops a plan over the deletion budget', () => {
     const reason = checkGuards({ plan: planWith(1, 10, 3), prune: true, maxDeletes: { count: 2 }, discoveredCount: 11 });
     expect(reason).toContain('would trash 3 assets');

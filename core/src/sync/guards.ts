@@ -69,12 +69,17 @@ export function checkGuards(input: GuardInput): string | null {
     // The scan lists a folder it skipped whether or not the patterns select it, so a skipped
     // folder is named beside the patterns, not instead of them.
     const skippedFolders = input.skippedFolderCount ?? 0;
+    // The assets of files that are there but skipped are kept, so the prune may spare some.
+    const ownedCount = plan.ownedCount ?? plan.prune.length;
+    const trashed = plan.prune.length >= ownedCount
+      ? 'every asset this sync owns'
+      : `${plural(plan.prune.length, 'asset')} of the ${ownedCount} this sync owns`;
     if (skippedFolders > 0) {
       return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}, while prune is on, so the run ` +
-        'would trash every asset this sync owns. Check the path, the include and exclude patterns and the skipped ' +
+        `would trash ${trashed}. Check the path, the include and exclude patterns and the skipped ` +
         'folders, or turn prune off.';
     }
-    return `${found} while prune is on, so the run would trash every asset this sync owns. ` +
+    return `${found} while prune is on, so the run would trash ${trashed}. ` +
       'Check the path and the include and exclude patterns, or turn prune off.';
   }
 
@@ -86,7 +91,7 @@ export function checkGuards(input: GuardInput): string | null {
       const more = plan.prune.length > listed.length ? `, and ${plan.prune.length - listed.length} more` : '';
       return `The plan would trash ${plural(plan.prune.length, 'asset')}, more than the deletion budget of ` +
         `${describeBudget(input.maxDeletes, ownedCount)}: ${listed.join(', ')}${more}. ` +
-        'Raise max-deletes if this is intended.';
+        "If this is intended, raise the budget with --max-deletes, the action's max-deletes input or the maxDeletes sync option.";
     }
   }
 
