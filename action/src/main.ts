@@ -14,6 +14,7 @@ import { renderJobSummary } from './job-summary';
 import { ACTION_INPUT_NAMES, InputError, toInputError } from './parse';
 import { unmatchedPatternWarnings } from './patterns';
 import {
+  commandSafe,
   formatAssetUrls,
   formatFileOutcome,
   formatPlan,
@@ -96,11 +97,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
  */
 async function publishReport(report: SyncReport, where: { root: string; workspace: string; tempDir: string }): Promise<void> {
   // The engine logged why the run stopped, and the step's failure message repeats it.
-  for (const line of formatResult(report, { withReason: false })) core.info(line);
+  for (const line of formatResult(report, { withReason: false })) logLine(line);
   const urls = formatAssetUrls(report);
   if (urls.length > 0) {
     core.startGroup(`Asset URLs (${urls.length})`);
-    for (const line of urls) core.info(line);
+    for (const line of urls) logLine(line);
     core.endGroup();
   }
 
@@ -126,6 +127,11 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
   }
 }
 
+/** Writes text to the run's log, with any workflow command in it escaped (see `commandSafe`). */
+function logLine(text: string): void {
+  core.info(commandSafe(text));
+}
+
 /**
  * Passes engine messages to the runner's log. Warnings stay plain log lines, so that the few
  * annotations GitHub shows go to the files. A failure that ends the run is an error annotation.
@@ -139,11 +145,11 @@ class ActionLogger implements SyncLogger {
   }
 
   info(message: string): void {
-    core.info(message);
+    logLine(message);
   }
 
   warn(message: string): void {
-    core.info(`Warning: ${message}`);
+    logLine(`Warning: ${message}`);
   }
 
   error(message: string): void {
@@ -170,7 +176,7 @@ class PhaseGroups {
         this.#open = true;
         return;
       case 'plan':
-        for (const line of formatPlan(event.plan, { dryRun: this.#dryRun })) core.info(line);
+        for (const line of formatPlan(event.plan, { dryRun: this.#dryRun })) logLine(line);
         return;
       case 'progress':
         this.#logProgress(event.phase, event.done, event.total);
@@ -178,7 +184,7 @@ class PhaseGroups {
       case 'file':
         // Unchanged files are the bulk of a routine run, so they go to the debug log.
         if (event.outcome.status === 'unchanged') core.debug(formatFileOutcome(event.outcome));
-        else core.info(formatFileOutcome(event.outcome));
+        else logLine(formatFileOutcome(event.outcome));
         return;
       case 'retry':
         // The engine also logs each retry through the logger, at info level.

@@ -211,6 +211,21 @@ export function plural(count: number, noun: string): string {
   return `${count} ${count === 1 ? noun : `${noun}s`}`;
 }
 
+/**
+ * Text that GitHub's runner reads as a workflow command: `::` at the start of a line (after
+ * spaces), or `##[` anywhere in it (actions/runner, `ActionCommand.TryParseV2` and `TryParse`).
+ */
+const COMMAND_MARKER = /^\s*::|##\[/;
+
+/**
+ * Returns log text in which GitHub's runner reads no workflow command. File names and service
+ * messages can contain `##[`, which the runner reads anywhere in a line, or start a line with
+ * `::`. Both are written with a `\uXXXX` escape, as names with other awkward characters are.
+ */
+export function commandSafe(text: string): string {
+  return text.replaceAll('##[', '##\\u005b').replace(/^(\s*):(?=:)/gm, '$1\\u003a');
+}
+
 // eslint-disable-next-line no-control-regex
 const NEEDS_QUOTING = /[\u0000-\u001f\u007f-\u009f"\\\uFFFD\u2028\u2029]|[\uD800-\uDFFF]/u;
 
@@ -218,14 +233,15 @@ const NEEDS_QUOTING = /[\u0000-\u001f\u007f-\u009f"\\\uFFFD\u2028\u2029]|[\uD800
  * Returns a file or asset name as every text output prints it. A name is printed as a JSON
  * string, in double quotes with `\n`-style escapes, when it contains a control character, a
  * backslash, a double quote, U+FFFD (where Node decoded bytes that are not UTF-8) or a lone
- * surrogate. The `u` flag makes the class match only unpaired surrogates. Any other name is
- * printed as it is. A quoted name always starts with `"`, and a plain name never
+ * surrogate, and when GitHub's runner would read it as a workflow command (`::` at its start or
+ * `##[` in it, whose `[` is then escaped). The `u` flag makes the class match only unpaired
+ * surrogates. Any other name is printed as it is. A quoted name always starts with `"`, and a plain name never
  * does, so the two forms cannot be confused. Names the scanner skips for a backslash or a control
  * character arrive with their real characters, so they are quoted too.
  */
 export function displayPath(name: string): string {
-  if (!NEEDS_QUOTING.test(name)) return name;
-  return JSON.stringify(name).replace(/[\u007f-\u009f\uFFFD\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (!NEEDS_QUOTING.test(name) && !COMMAND_MARKER.test(name)) return name;
+  return JSON.stringify(name).replace(/[\u007f-\u009f\uFFFD\u2028\u2029]|(?<=##)\[/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

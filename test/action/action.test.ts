@@ -394,6 +394,22 @@ describe('action bundle', () => {
     ]);
   });
 
+  it('writes no workflow command from file names', async () => {
+    const png = await readFile(path.join(workspace.root, 'images', 'brand', 'logo-256.png'));
+    await writeFile(path.join(workspace.root, 'images', '::error title=Injected::pwned.png'), png);
+    await writeFile(path.join(workspace.root, 'images', 'v1 ##[error]pwned.png'), Buffer.concat([png, Buffer.from([1])]));
+
+    const run = await runAction(workspace, inputs);
+
+    expect(run.code, run.stdout).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines.filter((line) => line.trimStart().startsWith('::error'))).toEqual([]);
+    expect(lines.filter((line) => line.includes('##['))).toEqual([]);
+    expect(run.stdout).toContain('"::error title=Injected::pwned.png"');
+    expect(run.stdout).toContain('"v1 ##\\u005berror]pwned.png"');
+    expect(run.report?.files.filter((file) => file.path.includes('pwned')).map((file) => file.status)).toEqual(['uploaded', 'uploaded']);
+  });
+
   it('fails naming an invalid max-file-size input', async () => {
     const run = await runAction(workspace, { ...inputs, 'max-file-size': '1.5GiB' });
 

@@ -5,6 +5,7 @@ import {
   ExitCode,
   MAX_PATH_COLUMN_WIDTH,
   assetMap,
+  commandSafe,
   displayPath,
   displayWidth,
   exitCodeFor,
@@ -163,10 +164,30 @@ describe('displayPath', () => {
     expect(displayPath('lone\uD800.png')).toBe('"lone\\ud800.png"');
   });
 
+  it('quotes names that read as workflow commands', () => {
+    expect(displayPath('::error title=x::y.png')).toBe('"::error title=x::y.png"');
+    expect(displayPath('  ::warning::y.png')).toBe('"  ::warning::y.png"');
+    expect(displayPath('a##[error]b.png')).toBe('"a##\\u005berror]b.png"');
+    expect(displayPath('a::b.png')).toBe('a::b.png');
+    expect(displayPath('#[x].png')).toBe('#[x].png');
+  });
+
   it('keeps escaped and literal names apart', () => {
     expect(displayPath('back\\slash.png')).toBe('"back\\\\slash.png"');
     expect(displayPath('"quoted".png')).toBe('"\\"quoted\\".png"');
     expect(displayPath('back%5Cslash.png')).not.toBe(displayPath('back\\slash.png'));
+  });
+});
+
+describe('commandSafe', () => {
+  it('escapes workflow commands in log text', () => {
+    expect(commandSafe('uploaded  a##[error]b.png')).toBe('uploaded  a##\\u005berror]b.png');
+    expect(commandSafe('failed: first\n  ::set-output name=x::y')).toBe('failed: first\n  \\u003a:set-output name=x::y');
+    expect(commandSafe('::group::title')).toBe('\\u003a:group::title');
+  });
+
+  it('keeps other text as it is', () => {
+    expect(commandSafe('skipped   a::b.png: 10:30 a.m.')).toBe('skipped   a::b.png: 10:30 a.m.');
   });
 });
 
