@@ -1,4 +1,5 @@
 /** Reads the inputs of action.yml into sync options. */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { SyncOptions } from '@raster-toolkit/core';
 import {
@@ -46,10 +47,19 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
   const root = path.resolve(workspace, folder);
   // A path that leaves the checkout would sync (and prune) files the repository does not own,
   // such as the runner's home folder.
-  const relative = path.relative(path.resolve(workspace), root);
-  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+  if (isOutside(path.resolve(workspace), root)) {
     throw new InputError(
       `Invalid value for path: ${JSON.stringify(folder)} is outside the workspace ${workspace}. Use a folder inside the repository checkout.`,
+    );
+  }
+  // A symbolic link in the checkout can lead out of it, so the real paths are checked too. A
+  // folder that does not exist is reported by the sync.
+  const realRoot = realPathOrNull(root);
+  const realWorkspace = realPathOrNull(workspace);
+  if (realRoot !== null && realWorkspace !== null && isOutside(realWorkspace, realRoot)) {
+    throw new InputError(
+      `Invalid value for path: ${JSON.stringify(folder)} leads through a symbolic link to ${realRoot}, outside the workspace ${workspace}. ` +
+        'Use a folder inside the repository checkout.',
     );
   }
   const include = parseList(input('include'));
@@ -96,4 +106,18 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
   if (syncId !== '') options.syncId = syncId;
 
   return options;
+}
+
+/** Returns true when `target` is not `folder` or a path inside it. */
+function isOutside(folder: string, target: string): boolean {
+  const relative = path.relative(folder, target);
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+}
+
+function realPathOrNull(target: string): string | null {
+  try {
+    return realpathSync(target);
+  } catch {
+    return null;
+  }
 }

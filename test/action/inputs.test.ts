@@ -1,3 +1,5 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readActionOptions } from '../../action/src/action-inputs';
@@ -269,6 +271,25 @@ describe('invalid use messages', () => {
   ])('rejects action input %j naming the input', (inputs, message) => {
     expect(() => readActionOptions({ ...base, ...inputs })).toThrow(InputError);
     expect(() => readActionOptions({ ...base, ...inputs })).toThrow(message);
+  });
+
+  it('rejects a path that a symbolic link leads outside', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'raster-inputs-'));
+    try {
+      mkdirSync(path.join(root, 'workspace', 'images'), { recursive: true });
+      mkdirSync(path.join(root, 'outside'));
+      symlinkSync(path.join(root, 'outside'), path.join(root, 'workspace', 'link'));
+      symlinkSync(path.join(root, 'workspace', 'images'), path.join(root, 'workspace', 'inside'));
+      const env = { ...base, GITHUB_WORKSPACE: path.join(root, 'workspace') };
+
+      expect(() => readActionOptions({ ...env, INPUT_PATH: 'link' })).toThrow(
+        `Invalid value for path: "link" leads through a symbolic link to ${realpathSync(path.join(root, 'outside'))}, ` +
+          `outside the workspace ${path.join(root, 'workspace')}. Use a folder inside the repository checkout.`,
+      );
+      expect(readActionOptions({ ...env, INPUT_PATH: 'inside' }).path).toBe(path.join(root, 'workspace', 'inside'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('renames engine options to flags and inputs', () => {
