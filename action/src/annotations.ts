@@ -2,16 +2,17 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import type { SyncReport } from '@raster-toolkit/core';
-import { cancelledFiles, displayPath, failedFiles, plural, skippedFiles } from './present';
+import { cancelledFiles, displayPath, failedFiles, keptStaleNotice, plural, skippedFiles } from './present';
 
 /**
  * GitHub shows at most 10 error and 10 warning annotations per step and drops the rest (the
  * actions/toolkit problem-matchers documentation), so a long list ends with one annotation that
  * counts the others. One error slot stays free for the step's failure message, and warning slots
- * for the notice that a signal stopped the run and the count of cancelled files.
+ * for the notice that a signal stopped the run, the count of cancelled files and the stale
+ * assets kept after a read failure.
  */
 const MAX_FILE_ERRORS = 8;
-const MAX_FILE_WARNINGS = 7;
+const MAX_FILE_WARNINGS = 6;
 
 /** Adds an error annotation for each failed file and a warning for each skipped file. */
 export function annotateFiles(report: SyncReport, where: { root: string; workspace: string }): void {
@@ -42,6 +43,9 @@ export function annotateFiles(report: SyncReport, where: { root: string; workspa
     core.warning(`${plural(more, 'more file')} ${more === 1 ? 'was' : 'were'} skipped; the job summary and the report file list them all.`);
   }
 
+  const keptStale = keptStaleNotice(report);
+  if (keptStale !== null) core.warning(keptStale, { title: 'Raster sync trashed nothing' });
+
   // Cancelled files are fine to upload; one notice counts them instead of one a file.
   const cancelled = cancelledFiles(report);
   if (cancelled.length > 0) {
@@ -57,4 +61,3 @@ export function annotateFiles(report: SyncReport, where: { root: string; workspa
 function workspacePath(where: { root: string; workspace: string }, relativePath: string): string {
   return path.relative(where.workspace, path.join(where.root, relativePath)).split(path.sep).join('/');
 }
-

@@ -3,7 +3,7 @@
  * counts, thumbnails of uploaded images, pruned, failed and skipped files.
  */
 import type { FileOutcome, SyncReport } from '@raster-toolkit/core';
-import { cancelledFiles, comparePaths, displayPath, failedFiles, libraryLabel, outcomeHeadline, skippedFiles } from './present';
+import { cancelledFiles, comparePaths, displayPath, failedFiles, keptStaleNotice, libraryLabel, outcomeHeadline, skippedFiles } from './present';
 
 /** Rows a list shows before "and N more"; a step summary is limited to 1 MiB. */
 const MAX_ROWS = 100;
@@ -19,6 +19,9 @@ export function renderJobSummary(report: SyncReport): string {
       [[counts.uploaded, counts.unchanged, counts.pruned, counts.skipped, counts.cancelled ?? 0, counts.failed, counts.foreign ?? 'not listed', report.requests].map(String)],
     ),
   ];
+
+  const keptStale = keptStaleNotice(report);
+  if (keptStale !== null) parts.push(`<p>${escapeHtml(keptStale)}</p>`);
 
   if (report.dryRun) {
     parts.push(...renderPlannedChanges(report));

@@ -2,7 +2,7 @@
  * Plain-text presentation of a sync plan and report, shared by the action log, the CLI and the
  * demo, plus the values derived from a report: the asset map, the exit code and the failure text.
  */
-import type { FileOutcome, SyncOutcome, SyncPlan, SyncReport } from '@raster-toolkit/core';
+import { staleKeptReason, type FileOutcome, type SyncOutcome, type SyncPlan, type SyncReport } from '@raster-toolkit/core';
 
 /** Exit codes of `raster-sync`; the action's step fails on anything but `success`. */
 export const ExitCode = {
@@ -52,7 +52,7 @@ export function assetMap(report: SyncReport): Record<string, AssetReference> {
  */
 export function formatPlan(plan: SyncPlan, { dryRun }: { dryRun: boolean }): string[] {
   const verb = dryRun ? 'would' : 'will';
-  const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because ${plan.staleKeptBecause ?? 'prune is off'}`;
+  const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because ${staleKeptReason(plan) ?? 'prune is off'}`;
   const lines = [
     dryRun ? 'Plan (dry run, nothing will be written):' : 'Plan:',
     `  ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ` +
@@ -279,4 +279,16 @@ function isWide(code: number): boolean {
 /** Pads `text` with spaces to `width` terminal columns. */
 export function padToWidth(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+}
+
+/**
+ * Returns the notice for stale assets that the run kept because a file or folder could not be
+ * read, or null when it kept none for that reason.
+ */
+export function keptStaleNotice(report: SyncReport): string | null {
+  const { plan } = report;
+  if (plan.staleKeptBecause !== 'unreadable' || plan.stale === undefined) return null;
+  return `${plural(plan.stale.length, 'stale asset')} ${plan.stale.length === 1 ? 'was' : 'were'} kept instead of trashed, ` +
+    `because ${staleKeptReason(plan)}: an asset that looks stale may belong to what could not be read. ` +
+    'Fix the permissions or exclude what could not be read, then run again.';
 }

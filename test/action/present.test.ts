@@ -14,6 +14,7 @@ import {
   formatPlan,
   formatReport,
   formatResult,
+  keptStaleNotice,
   outcomeHeadline,
 } from '../../action/src/present';
 import { MAX_JSON_OUTPUT_BYTES, stepOutputs } from '../../action/src/step-outputs';
@@ -176,6 +177,28 @@ describe('displayPath', () => {
     expect(displayPath('back\\slash.png')).toBe('"back\\\\slash.png"');
     expect(displayPath('"quoted".png')).toBe('"\\"quoted\\".png"');
     expect(displayPath('back%5Cslash.png')).not.toBe(displayPath('back\\slash.png'));
+  });
+});
+
+describe('keptStaleNotice', () => {
+  const held = (): SyncReport => {
+    const base = report();
+    return { ...base, plan: { ...base.plan, prune: [], stale: base.plan.prune, staleKeptBecause: 'unreadable', unreadableCount: 2 } };
+  };
+
+  it('explains stale assets kept after a read failure', () => {
+    const notice = '1 stale asset was kept instead of trashed, because 2 files or folders could not be read: ' +
+      'an asset that looks stale may belong to what could not be read. Fix the permissions or exclude what could not be read, then run again.';
+
+    expect(keptStaleNotice(held())).toBe(notice);
+    expect(renderJobSummary(held())).toContain(`<p>${notice}</p>`);
+    expect(formatPlan(held().plan, { dryRun: false })[1]).toContain('0 to prune, 1 stale kept because 2 files or folders could not be read,');
+  });
+
+  it('says nothing when prune is off or nothing is kept', () => {
+    const base = report();
+    expect(keptStaleNotice(base)).toBeNull();
+    expect(keptStaleNotice({ ...base, plan: { ...base.plan, prune: [], stale: base.plan.prune, staleKeptBecause: 'prune-off' } })).toBeNull();
   });
 });
 

@@ -8,7 +8,7 @@ import { checkGuards, deletionLimit } from '../../core/src/sync/guards';
 import { detectMediaType } from '../../core/src/sync/media-type';
 import { plural } from '../../core/src/sync/plural';
 import { assetNameFor, canonicalRelativePath } from '../../core/src/sync/paths';
-import { planSync, type LocalFile } from '../../core/src/sync/plan';
+import { planSync, staleKeptReason, type LocalFile } from '../../core/src/sync/plan';
 import { sha256Hex } from '../../core/src/sync/sha256';
 import { fingerprintFor, fingerprintsIn, fingerprintTagFor, ownerTagFor, pathIn, pathTagFor, syncTagsFor, tagProblem } from '../../core/src/sync/tags';
 
@@ -39,7 +39,7 @@ function ownedAssetFor(id: string, path: string, content = path, created = 1): A
 
 /** An asset as the sync tags it, with the path tag when the path fits in one. */
 function syncedAssetFor(id: string, path: string, content = path): Asset {
-  return asset(id, syncTagsFor(OWNER, fingerprintFor(SYNC_ID, path, digest(content)), path, []));
+  return { ...asset(id, syncTagsFor(OWNER, fingerprintFor(SYNC_ID, path, digest(content)), path, [])), name: assetNameFor(path) };
 }
 
 describe('sha256Hex', () => {
@@ -251,6 +251,23 @@ describe('planSync', () => {
     expect(plan.stale).toBeUndefined();
   });
 
+  it('keeps by name an asset without a path tag', () => {
+    const long = `deep/${'x'.repeat(80)}.png`;
+    const owned = [syncedAssetFor('long', long), syncedAssetFor('comma', 'My Logo, v2.png'), syncedAssetFor('gone', `gone/${'y'.repeat(80)}.png`)];
+    const files = [
+      { path: long, size: 500, skipReason: 'The file is over the limit.' },
+      { path: 'My Logo, v2.png', size: 500, skipReason: 'The file is over the limit.' },
+    ];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+
+    expect(owned.map((entry) => pathIn(entry.tags, OWNER))).toEqual([null, null, null]);
+    expect(plan.prune.map((entry) => entry.assetId)).toEqual(['gone']);
+    expect(plan.skipped.map((entry) => entry.reason)).toEqual([
+      'The file is over the limit. The asset synced from it earlier is kept.',
+      'The file is over the limit. The asset synced from it earlier is kept.',
+    ]);
+  });
+
   it('trashes nothing when a file cannot be read', () => {
     const owned = [syncedAssetFor('gone', 'gone.png'), syncedAssetFor('secret', 'secret.png')];
     const files = [file('a.png'), { path: 'secret.png', size: 9, skipReason: 'The file cannot be read (EACCES).', readFailed: true as const }];
@@ -258,7 +275,9 @@ describe('planSync', () => {
 
     expect(plan.prune).toEqual([]);
     expect(plan.stale?.map((entry) => entry.assetId)).toEqual(['gone']);
-    expect(plan.staleKeptBecause).toBe('1 file or folder could not be read');
+    expect(plan.staleKeptBecause).toBe('unreadable');
+    expect(plan.unreadableCount).toBe(1);
+    expect(staleKeptReason(plan)).toBe('1 file or folder could not be read');
     expect(plan.upload.map((entry) => entry.path)).toEqual(['a.png']);
   });
 

@@ -12,7 +12,7 @@ import { applyAdoptions, findAdoptions, type Recovery, type RecoveryInput, type 
 import { listOwnedAssets } from './listing';
 import type { ResolvedSyncOptions } from './options';
 import { escapedName, isFolderPath } from './paths';
-import { planSync, type LocalFile, type PlannedUpload } from './plan';
+import { planSync, staleKeptReason, type LocalFile, type PlannedUpload } from './plan';
 import { plural } from './plural';
 import { waitUntilListed } from './settle';
 import { fingerprintsIn, ownerTagFor, type TextHasher } from './tags';
@@ -388,13 +388,13 @@ class SyncRun {
   private recordPlan(plan: SyncPlan, owned: readonly AssetSummary[]): void {
     this.plan = plan;
     this.planned = true;
-    const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because ${plan.staleKeptBecause ?? 'prune is off'}`;
+    const stale = plan.stale === undefined ? '' : `, ${plan.stale.length} stale kept because ${staleKeptReason(plan) ?? 'prune is off'}`;
     // Adapters print the whole plan from the plan event, so this summary is a debug line.
     this.logger.debug(`Plan: ${plan.upload.length} to upload, ${plan.unchanged.length} unchanged, ${plan.prune.length} to prune${stale}, ${plan.skipped.length} skipped, ${plan.foreignCount} foreign.`);
     for (const collision of plan.collisions ?? []) this.logger.warn(collisionWarning(collision));
-    if (this.options.prune && plan.stale !== undefined && plan.staleKeptBecause !== undefined) {
+    if (plan.staleKeptBecause === 'unreadable' && plan.stale !== undefined) {
       this.logger.warn(
-        `Trashing nothing, because ${plan.staleKeptBecause}: an asset that looks stale may belong to what could not be read. ` +
+        `Trashing nothing, because ${staleKeptReason(plan)}: an asset that looks stale may belong to what could not be read. ` +
           `Fix the permissions or exclude what could not be read, then run again to trash ${plural(plan.stale.length, 'stale asset')}.`,
       );
     }

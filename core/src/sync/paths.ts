@@ -54,14 +54,19 @@ export function assetNameFor(path: string): string {
 }
 
 /**
- * Returns true when `assetName` is the name Raster gave the upload of `path`. Multipart bodies
- * escape `"`, CR and LF in a part's filename as `%22`, `%0D` and `%0A` (as browsers' `FormData`
- * does) and the service keeps the escaped form, so both the plain and the escaped name match.
+ * Returns the names Raster may give the upload of `path`. Multipart bodies escape `"`, CR and LF
+ * in a part's filename as `%22`, `%0D` and `%0A` (as browsers' `FormData` does) and the service
+ * keeps the escaped form, so the escaped name comes beside the plain one when they differ.
  */
-export function isAssetNameOf(assetName: string, path: string): boolean {
+export function assetNamesFor(path: string): string[] {
   const plain = assetNameFor(path);
   const escaped = plain.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-  return assetName === plain || assetName === escaped;
+  return escaped === plain ? [plain] : [plain, escaped];
+}
+
+/** Returns true when `assetName` is the name Raster gave the upload of `path`, plain or escaped. */
+export function isAssetNameOf(assetName: string, path: string): boolean {
+  return assetNamesFor(path).includes(assetName);
 }
 
 /**

@@ -5,7 +5,7 @@
 
 import type { AssetSummary } from '../api/types';
 import type { FileSource } from '../transport';
-import { canonicalRelativePath, caseFoldedPath, escapedName, isFolderPath } from './paths';
+import { assetNamesFor, canonicalRelativePath, caseFoldedPath, escapedName, isFolderPath } from './paths';
 import { plural } from './plural';
 import { fingerprintFor, fingerprintsIn, pathIn, type TextHasher } from './tags';
 import type { SyncPlan } from './types';
@@ -122,7 +122,6 @@ export function planSync(input: PlanInput): PlanResult {
   // Files that are there but are not uploaded this run (too large, unreadable, no longer an image,
   // a link that is not followed, a name that collides) keep the assets synced for their path:
   // only an asset whose file is gone is stale. The path tag names that file.
-  // NOTE: a path too long for a path tag (over 66 characters) keeps no asset this way.
   const skippedPaths = new Set<string>();
   const collidingPaths = new Set<string>();
   const syncable: Array<{ path: string; file: LocalFile }> = [];
@@ -200,6 +199,14 @@ export function planSync(input: PlanInput): PlanResult {
     if (matches && matches.length > 0) keptIds.add(oldest(matches).id);
   }
 
+  // An asset without a path tag (the path was too long or had a comma for one, or its tag call
+  // was full) is matched to a present file by its asset name instead. That may also keep the
+  // asset of a gone file of the same name, which errs on the side of keeping.
+  const presentByName = new Map<string, string[]>();
+  for (const path of [...skippedPaths, ...collidingPaths]) {
+    for (const name of assetNamesFor(path)) presentByName.set(name, [...(presentByName.get(name) ?? []), path]);
+  }
+
   const stale: SyncPlan['prune'] = [];
   const seen = new Set<string>();
   const keptForPaths = new Set<string>();
@@ -207,8 +214,11 @@ export function planSync(input: PlanInput): PlanResult {
     if (keptIds.has(asset.id) || seen.has(asset.id)) continue;
     seen.add(asset.id);
     const path = pathIn(asset.tags, input.ownerTag);
-    if (path !== null && (skippedPaths.has(path) || collidingPaths.has(path))) {
-      keptForPaths.add(path);
+    const presentPaths = path !== null
+      ? (skippedPaths.has(path) || collidingPaths.has(path) ? [path] : [])
+      : presentByName.get(asset.name ?? '') ?? [];
+    if (presentPaths.length > 0) {
+      for (const present of presentPaths) keptForPaths.add(present);
       continue;
     }
     stale.push({ assetId: asset.id, name: asset.name, path, url: asset.url });
@@ -219,9 +229,9 @@ export function planSync(input: PlanInput): PlanResult {
 
   const pruneOn = input.prune ?? true;
   const unreadable = input.files.filter((file) => file.readFailed).length;
-  let staleKeptBecause: string | undefined;
-  if (!pruneOn) staleKeptBecause = 'prune is off';
-  else if (unreadable > 0 && stale.length > 0) staleKeptBecause = `${plural(unreadable, 'file or folder', 'files or folders')} could not be read`;
+  let staleKeptBecause: SyncPlan['staleKeptBecause'];
+  if (!pruneOn) staleKeptBecause = 'prune-off';
+  else if (unreadable > 0 && stale.length > 0) staleKeptBecause = 'unreadable';
   const prune = staleKeptBecause === undefined ? stale : [];
 
   uploads.sort(comparePaths);
@@ -243,7 +253,18 @@ export function planSync(input: PlanInput): PlanResult {
     plan.stale = stale;
     plan.staleKeptBecause = staleKeptBecause;
   }
+  if (unreadable > 0) plan.unreadableCount = unreadable;
   return { plan, uploads };
+}
+
+/**
+ * Returns why the plan keeps its stale assets, as a clause such as `prune is off` or
+ * `2 files or folders could not be read`, or null when it keeps none.
+ */
+export function staleKeptReason(plan: SyncPlan): string | null {
+  if (plan.staleKeptBecause === 'prune-off') return 'prune is off';
+  if (plan.staleKeptBecause === 'unreadable') return `${plural(plan.unreadableCount ?? 0, 'file or folder', 'files or folders')} could not be read`;
+  return null;
 }
 
 /** Returns the path of a file as the file system stores it. */

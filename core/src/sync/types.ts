@@ -145,8 +145,10 @@ export interface SyncPlan {
    * file or folder could not be read. Present only then; otherwise the same assets are in `prune`.
    */
   stale?: SyncPlan['prune'];
-  /** Why `stale` is kept, as a clause: `prune is off`, or `2 files or folders could not be read`. */
-  staleKeptBecause?: string;
+  /** Why `stale` is kept: prune is off, or files or folders could not be read. */
+  staleKeptBecause?: 'prune-off' | 'unreadable';
+  /** Files and folders the scan found but could not read; present when there are any. */
+  unreadableCount?: number;
 }
 
 export type SyncOutcome = 'success' | 'partial' | 'guard' | 'failed';
