@@ -114,6 +114,18 @@ function byPath(a: { path: string }, b: { path: string }): number {
   return comparePaths(a.path, b.path);
 }
 
+/**
+ * Escapes text for HTML content and attribute values. Line breaks become character references
+ * too: GitHub renders the summary as Markdown, where a blank line ends the HTML block and the text
+ * after it would be read as Markdown.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;');
 }

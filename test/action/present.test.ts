@@ -202,6 +202,24 @@ describe('keptStaleNotice', () => {
   });
 });
 
+describe('renderJobSummary', () => {
+  it('keeps line breaks of messages inside the HTML', () => {
+    const injected = 'BAD\n\n# Injected heading\n\n[click me](https://example.invalid/x)\n\n';
+    const base = report();
+    const summary = renderJobSummary({
+      ...base,
+      outcome: 'failed',
+      stopReason: `The upload failed: ${injected}`,
+      files: [...base.files, { path: 'c.png', status: 'failed', reason: `The upload failed: ${injected}` }],
+      counts: { ...base.counts, failed: 1 },
+    });
+
+    expect(summary).not.toMatch(/\n\s*\n# Injected/);
+    expect(summary.split('\n').filter((line) => line.startsWith('# ') || line.startsWith('[click'))).toEqual([]);
+    expect(summary).toContain('BAD&#10;&#10;# Injected heading');
+  });
+});
+
 describe('commandSafe', () => {
   it('escapes workflow commands in log text', () => {
     expect(commandSafe('uploaded  a##[error]b.png')).toBe('uploaded  a##\\u005berror]b.png');
