@@ -5,7 +5,7 @@ import { enableUploadChunkCollection, syncFolder } from '@raster-toolkit/core/no
 import { HELP, parseCli } from './cli-args';
 import { CLI_FLAG_NAMES, InputError, toInputError } from './parse';
 import { unmatchedPatternWarnings } from './patterns';
-import { ExitCode, exitCodeFor, formatJsonReport, formatReport } from './present';
+import { commandSafe, ExitCode, exitCodeFor, formatJsonReport, formatReport } from './present';
 import { abortOnTerminalSignals } from './signals';
 import { TerminalReporter } from './terminal';
 
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   } catch (error) {
     reporter.finish();
     if (error instanceof RasterUsageError) return usageError(toInputError(error, CLI_FLAG_NAMES).message);
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(commandSafe(`error: ${error instanceof Error ? error.message : String(error)}\n`));
     return ExitCode.partial;
   } finally {
     removeSignalHandlers();
@@ -53,14 +53,14 @@ async function main(): Promise<number> {
 
   // The engine logged why the run stopped, so the headline leaves the reason out.
   const lines = formatReport(report, { withReason: false });
-  out.write(`\n${lines.join('\n')}\n`);
+  out.write(commandSafe(`\n${lines.join('\n')}\n`));
 
   if (command.json) process.stdout.write(formatJsonReport(report, { terminal: process.stdout.isTTY === true }));
   return exitCodeFor(report.outcome);
 }
 
 function usageError(message: string): number {
-  process.stderr.write(`error: ${message} Run raster-sync --help for the options.\n`);
+  process.stderr.write(commandSafe(`error: ${message} Run raster-sync --help for the options.\n`));
   return ExitCode.usage;
 }
 

@@ -215,7 +215,7 @@ export function plural(count: number, noun: string): string {
  * Text that GitHub's runner reads as a workflow command: `::` at the start of a line (after
  * spaces), or `##[` anywhere in it (actions/runner, `ActionCommand.TryParseV2` and `TryParse`).
  */
-const COMMAND_MARKER = /^\s*::|##\[/;
+const COMMAND_MARKER = /^[\s\u0085]*::|##\[/;
 
 /**
  * Returns log text in which GitHub's runner reads no workflow command. File names and service
@@ -223,7 +223,8 @@ const COMMAND_MARKER = /^\s*::|##\[/;
  * `::`. Both are written with a `\uXXXX` escape, as names with other awkward characters are.
  */
 export function commandSafe(text: string): string {
-  return text.replaceAll('##[', '##\\u005b').replace(/^(\s*):(?=:)/gm, '$1\\u003a');
+  // The runner trims with .NET's TrimStart, whose white space also takes in U+0085.
+  return text.replaceAll('##[', '##\\u005b').replace(/^([\s\u0085]*):(?=:)/gm, '$1\\u003a');
 }
 
 // eslint-disable-next-line no-control-regex

@@ -3,7 +3,7 @@
  * the stream is a TTY, plain lines otherwise.
  */
 import type { SyncEvent, SyncLogger, SyncPhase } from '@raster-toolkit/core';
-import { formatFileOutcome, formatPlan } from './present';
+import { commandSafe, formatFileOutcome, formatPlan } from './present';
 
 const PHASE_LABELS: Record<SyncPhase, string> = {
   scan: 'scanning',
@@ -135,6 +135,7 @@ export class TerminalReporter {
 
   /** Writes `text` to `target` above the progress bar, which is redrawn after it. */
   #print(target: NodeJS.WritableStream, text: string): void {
+    text = commandSafe(text);
     this.flush();
     if (!this.#barVisible || this.#progress === undefined) {
       target.write(text);
@@ -163,7 +164,7 @@ export class TerminalReporter {
 
   /** Queues a file line, so that many files finishing close together cost one write. */
   #holdFileLine(text: string): void {
-    this.#fileLines += text;
+    this.#fileLines += commandSafe(text);
     if (this.#fileLinesTimer === undefined) {
       this.#fileLinesTimer = setTimeout(() => this.flush(), FILE_LINES_DELAY_MS).unref();
       if (waitingReporters.size === 0) process.on('exit', writeWaitingLines);

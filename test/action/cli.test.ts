@@ -255,6 +255,18 @@ describe('raster-sync CLI', () => {
     expect(run.stderr).toMatch(/x big\.webp failed: /);
   });
 
+  it('writes no workflow command from service messages', async () => {
+    emulator.admin.injectFaults([{ route: 'upload', kind: 'status', status: 400, code: 'BAD\n::error::injected\n##[error]v1' }]);
+
+    const run = await runCli(['images']);
+
+    expect(run.code).toBe(1);
+    const lines = `${run.stdout}\n${run.stderr}`.split('\n');
+    expect(lines.filter((line) => line.trimStart().startsWith('::'))).toEqual([]);
+    expect(lines.filter((line) => line.includes('##['))).toEqual([]);
+    expect(run.stderr).toContain('\\u003a:error::injected');
+  });
+
   it('stops cleanly on SIGINT and exits 1', async () => {
     const first = await runCli(['images/themes', '--json']);
     expect(first.code).toBe(0);

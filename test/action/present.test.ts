@@ -225,6 +225,7 @@ describe('commandSafe', () => {
     expect(commandSafe('uploaded  a##[error]b.png')).toBe('uploaded  a##\\u005berror]b.png');
     expect(commandSafe('failed: first\n  ::set-output name=x::y')).toBe('failed: first\n  \\u003a:set-output name=x::y');
     expect(commandSafe('::group::title')).toBe('\\u003a:group::title');
+    expect(commandSafe('BAD\n\u0085::error::x')).toBe('BAD\n\u0085\\u003a:error::x');
   });
 
   it('keeps other text as it is', () => {
