@@ -251,6 +251,27 @@ describe('planSync', () => {
     expect(plan.stale).toBeUndefined();
   });
 
+  it('keeps the assets under a skipped link or folder', () => {
+    const owned = [
+      syncedAssetFor('boot', 'screens/boot.png'),
+      syncedAssetFor('login', 'screens/login.png'),
+      syncedAssetFor('loop', 'loop/a.png'),
+      syncedAssetFor('gone', 'gone/a.png'),
+    ];
+    const files = [
+      file('a.png'),
+      { path: 'screens', size: 0, skipReason: 'It is a symbolic link.' },
+      { path: 'loop/', size: 0, skipReason: 'The symbolic link points to one of its own parent folders.' },
+    ];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+
+    expect(plan.prune.map((entry) => entry.assetId)).toEqual(['gone']);
+    expect(plan.skipped).toEqual([
+      { path: 'loop/', reason: 'The symbolic link points to one of its own parent folders. The asset synced from files under it earlier is kept.' },
+      { path: 'screens', reason: 'It is a symbolic link. The 2 assets synced from files under it earlier are kept.' },
+    ]);
+  });
+
   it('keeps by name an asset without a path tag', () => {
     const long = `deep/${'x'.repeat(80)}.png`;
     const owned = [syncedAssetFor('long', long), syncedAssetFor('comma', 'My Logo, v2.png'), syncedAssetFor('gone', `gone/${'y'.repeat(80)}.png`)];

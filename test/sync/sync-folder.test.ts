@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative, sep } from 'node:path';
 
@@ -438,6 +438,20 @@ describe('syncFolder against the emulator', () => {
     const outcome = report.files.find((file) => file.path === 'photos/wallpapers/adwaita-l.webp');
     expect(outcome?.status).toBe('skipped');
     expect(outcome?.reason).toMatch(/over the per-file limit of 1000000 bytes .*The asset synced from it earlier is kept\.$/);
+    expect((await listAllAssets(emulator)).map((asset) => asset.id).sort()).toEqual(before.map((asset) => asset.id).sort());
+  });
+
+  it('keeps the assets of a folder replaced by a link', async () => {
+    await sync();
+    const before = await listAllAssets(emulator);
+    await rename(join(folder.path, 'brand'), join(folder.path, '..', 'brand-elsewhere'));
+    await symlink(join(folder.path, '..', 'brand-elsewhere'), join(folder.path, 'brand'));
+
+    const report = await sync();
+
+    expect(report.outcome).toBe('success');
+    expect(report.counts.pruned).toBe(0);
+    expect(report.files.find((file) => file.path === 'brand')?.reason).toMatch(/The \d+ assets synced from files under it earlier are kept\.$/);
     expect((await listAllAssets(emulator)).map((asset) => asset.id).sort()).toEqual(before.map((asset) => asset.id).sort());
   });
 

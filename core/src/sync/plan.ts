@@ -95,9 +95,16 @@ export function planSync(input: PlanInput): PlanResult {
   // folder the scan skipped keeps the `/` that ends its path, which canonicalising would drop.
   // Neither takes part in collisions, since neither reaches Raster.
   const candidates: Array<{ path: string; file: LocalFile }> = [];
+  // Folders and links that the scan skipped, as `a/b/`, with the path of their skipped entry.
+  // Assets of files under them are kept, like those of files that are there but skipped.
+  const skippedFolders = new Map<string, string>();
   for (const file of input.files) {
     if (file.skipReason !== undefined && (file.verbatimPath || isFolderPath(file.path))) {
       skipped.push(skippedEntry(file.path, file.skipReason, file));
+      if (isFolderPath(file.path) && !file.verbatimPath) {
+        const folder = canonicalOrNull(file.path);
+        if (folder !== null) skippedFolders.set(`${folder}/`, file.path);
+      }
       continue;
     }
     try {
@@ -180,6 +187,8 @@ export function planSync(input: PlanInput): PlanResult {
     if (file.skipReason !== undefined || file.sha256 === undefined) {
       skipped.push(skippedEntry(path, file.skipReason ?? 'The file was not hashed.', file));
       skippedPaths.add(path);
+      // A symbolic link that is not followed may stand for a folder.
+      skippedFolders.set(`${path}/`, path);
       continue;
     }
 
@@ -207,9 +216,19 @@ export function planSync(input: PlanInput): PlanResult {
     for (const name of assetNamesFor(path)) presentByName.set(name, [...(presentByName.get(name) ?? []), path]);
   }
 
+  /** Returns the skipped folder or link that `path` lies under, or null. */
+  const skippedFolderOf = (path: string): string | null => {
+    for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
+      const folder = skippedFolders.get(path.slice(0, slash + 1));
+      if (folder !== undefined) return folder;
+    }
+    return null;
+  };
+
   const stale: SyncPlan['prune'] = [];
   const seen = new Set<string>();
   const keptForPaths = new Set<string>();
+  const keptUnder = new Map<string, number>();
   for (const asset of owned) {
     if (keptIds.has(asset.id) || seen.has(asset.id)) continue;
     seen.add(asset.id);
@@ -221,10 +240,17 @@ export function planSync(input: PlanInput): PlanResult {
       for (const present of presentPaths) keptForPaths.add(present);
       continue;
     }
+    const folder = path === null ? null : skippedFolderOf(path);
+    if (folder !== null) {
+      keptUnder.set(folder, (keptUnder.get(folder) ?? 0) + 1);
+      continue;
+    }
     stale.push({ assetId: asset.id, name: asset.name, path, url: asset.url });
   }
   for (const entry of skipped) {
     if (keptForPaths.has(entry.path) && !collidingPaths.has(entry.path)) entry.reason += ' The asset synced from it earlier is kept.';
+    const under = keptUnder.get(entry.path);
+    if (under !== undefined) entry.reason += ` ${under === 1 ? 'The asset' : `The ${under} assets`} synced from files under it earlier ${under === 1 ? 'is' : 'are'} kept.`;
   }
 
   const pruneOn = input.prune ?? true;
@@ -265,6 +291,15 @@ export function staleKeptReason(plan: SyncPlan): string | null {
   if (plan.staleKeptBecause === 'prune-off') return 'prune is off';
   if (plan.staleKeptBecause === 'unreadable') return `${plural(plan.unreadableCount ?? 0, 'file or folder', 'files or folders')} could not be read`;
   return null;
+}
+
+/** Returns the canonical path of a skipped folder without its final `/`, or null for the root or an invalid path. */
+function canonicalOrNull(folderPath: string): string | null {
+  try {
+    return canonicalRelativePath(folderPath);
+  } catch {
+    return null;
+  }
 }
 
 /** Returns the path of a file as the file system stores it. */
