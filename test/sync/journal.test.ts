@@ -1,4 +1,4 @@
-import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -390,6 +390,15 @@ describe('journal folder', () => {
   });
 
   it.skipIf(process.platform === 'win32')('is created open to its user alone', async () => {
+    await prepareJournalDir(join(folder, 'journal'), ELSEWHERE);
+
+    expect((await stat(join(folder, 'journal'))).mode & 0o777).toBe(0o700);
+  });
+
+  it.skipIf(process.platform === 'win32')('closes a folder open to other users', async () => {
+    await mkdir(join(folder, 'journal'));
+    await chmod(join(folder, 'journal'), 0o777);
+
     await prepareJournalDir(join(folder, 'journal'), ELSEWHERE);
 
     expect((await stat(join(folder, 'journal'))).mode & 0o777).toBe(0o700);

@@ -1,6 +1,6 @@
 /** The upload journal kept in a JSON file, by default under the system's temporary folder. */
 
-import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -40,6 +40,8 @@ export async function prepareJournalDir(folder: string, elsewhere: string): Prom
         `Remove it, or ${elsewhere}.`,
     );
   }
+  // A folder made earlier with a wider mode is closed to other users too.
+  if (uid !== undefined && (stats.mode & 0o077) !== 0) await chmod(folder, 0o700);
 }
 
 /** Returns the code of a file system error, or its message. */
