@@ -29,7 +29,8 @@ Options:
   --exclude <glob>        Leave out files matching the pattern. Repeatable.
   --include-hidden        Include files and folders whose name starts with a dot.
   --follow-symlinks       Follow symbolic links that stay inside the folder.
-  --no-prune              Keep the assets of deleted files. Pruning is on by default.
+  --no-prune              Keep the assets of deleted files. Pruning is on by default, and
+                          --prune turns it back on after an earlier --no-prune.
   --max-deletes <N|N%>    Stop before any write when the run would trash more than N assets, or
                           more than N percent of the assets this sync owns.
                           Default: 25% of the owned assets, at least 10.

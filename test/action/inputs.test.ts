@@ -165,6 +165,17 @@ describe('readActionOptions', () => {
 describe('parseCli', () => {
   const env = { RASTER_API_KEY: 'pk_secret', RASTER_LIBRARY: 'site' };
 
+  it('lets the last of --no-prune and --prune decide', () => {
+    const prune = (args: string[]) => {
+      const command = parseCli(['images', ...args], env, '/home/me');
+      return command.kind === 'sync' ? command.options.prune : undefined;
+    };
+
+    expect(prune(['--no-prune'])).toBe(false);
+    expect(prune(['--no-prune', '--prune'])).toBe(true);
+    expect(prune(['--prune', '--no-prune'])).toBe(false);
+  });
+
   it('reads flags, the folder argument and the environment', () => {
     const command = parseCli(
       ['images', '--include', '*.png', '--include', '*.jpg', '--no-prune', '--max-deletes', '5', '--max-file-size', '1GiB', '--tags', 'a,b', '--tags', 'c', '--json'],
