@@ -206,6 +206,16 @@ describe('planSync', () => {
     expect(plan.upload.map((entry) => entry.path)).toEqual(['other.png']);
   });
 
+  it('keeps the stored name of an upload', () => {
+    const files = [{ ...file('th\u00e9.png'), rawPath: 'the\u0301.png' }, file('a.png')];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
+
+    expect(plan.upload.map(({ path, rawPath }) => ({ path, rawPath }))).toEqual([
+      { path: 'a.png', rawPath: undefined },
+      { path: 'th\u00e9.png', rawPath: 'the\u0301.png' },
+    ]);
+  });
+
   it('shows names as stored on disk', () => {
     // The scan gives every path in NFC and, beside it, the path as stored on disk.
     const files = [{ ...file('café.png', 'one'), rawPath: 'cafe\u0301.png' }, file('café.png', 'two'), file('Café.png', 'three')];

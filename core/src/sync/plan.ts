@@ -267,7 +267,7 @@ export function planSync(input: PlanInput): PlanResult {
   stale.sort((a, b) => compareStrings(a.assetId, b.assetId));
 
   const plan: SyncPlan = {
-    upload: uploads.map(({ path, size, fingerprint }) => ({ path, size, fingerprint })),
+    upload: uploads.map(({ path, size, fingerprint, file }) => (file.rawPath === undefined ? { path, size, fingerprint } : { path, size, fingerprint, rawPath: file.rawPath })),
     unchanged,
     prune,
     skipped,

@@ -119,7 +119,8 @@ export interface FileOutcome {
 }
 
 export interface SyncPlan {
-  upload: Array<{ path: string; size: number; fingerprint: string }>;
+  /** Files to upload. `rawPath` is set as on `FileOutcome`. */
+  upload: Array<{ path: string; size: number; fingerprint: string; rawPath?: string }>;
   unchanged: Array<{ path: string; assetId: string; url: string | null }>;
   /**
    * Owned assets whose file is gone, which the run trashes; empty when prune is off. `path` is the
