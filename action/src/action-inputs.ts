@@ -47,19 +47,21 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
   const root = path.resolve(workspace, folder);
   // A path that leaves the checkout would sync (and prune) files the repository does not own,
   // such as the runner's home folder.
-  if (isOutside(path.resolve(workspace), root)) {
-    throw new InputError(
-      `Invalid value for path: ${JSON.stringify(folder)} is outside the workspace ${workspace}. Use a folder inside the repository checkout.`,
-    );
-  }
-  // A symbolic link in the checkout can lead out of it, so the real paths are checked too. A
-  // folder that does not exist is reported by the sync.
+  // A symbolic link in the checkout can lead out of it, and a workspace reached through a link
+  // has another path than the folder given in full, so existing folders are compared by their
+  // real paths. A folder that does not exist is compared as written, and the sync reports it.
   const realRoot = realPathOrNull(root);
   const realWorkspace = realPathOrNull(workspace);
-  if (realRoot !== null && realWorkspace !== null && isOutside(realWorkspace, realRoot)) {
+  if (realRoot !== null && realWorkspace !== null) {
+    if (isOutside(realWorkspace, realRoot)) {
+      const through = isOutside(path.resolve(workspace), root) ? '' : ` leads through a symbolic link to ${realRoot}, which`;
+      throw new InputError(
+        `Invalid value for path: ${JSON.stringify(folder)}${through} is outside the workspace ${workspace}. Use a folder inside the repository checkout.`,
+      );
+    }
+  } else if (isOutside(path.resolve(workspace), root)) {
     throw new InputError(
-      `Invalid value for path: ${JSON.stringify(folder)} leads through a symbolic link to ${realRoot}, outside the workspace ${workspace}. ` +
-        'Use a folder inside the repository checkout.',
+      `Invalid value for path: ${JSON.stringify(folder)} is outside the workspace ${workspace}. Use a folder inside the repository checkout.`,
     );
   }
   const include = parseList(input('include'));

@@ -295,9 +295,23 @@ describe('invalid use messages', () => {
 
       expect(() => readActionOptions({ ...env, INPUT_PATH: 'link' })).toThrow(
         `Invalid value for path: "link" leads through a symbolic link to ${realpathSync(path.join(root, 'outside'))}, ` +
-          `outside the workspace ${path.join(root, 'workspace')}. Use a folder inside the repository checkout.`,
+          `which is outside the workspace ${path.join(root, 'workspace')}. Use a folder inside the repository checkout.`,
       );
       expect(readActionOptions({ ...env, INPUT_PATH: 'inside' }).path).toBe(path.join(root, 'workspace', 'inside'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts the workspace through a symbolic link', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'raster-inputs-'));
+    try {
+      mkdirSync(path.join(root, 'workspace', 'images'), { recursive: true });
+      symlinkSync(path.join(root, 'workspace'), path.join(root, 'workspace-link'));
+      const env = { ...base, GITHUB_WORKSPACE: path.join(root, 'workspace-link') };
+
+      expect(readActionOptions({ ...env, INPUT_PATH: path.join(root, 'workspace', 'images') }).path).toBe(path.join(root, 'workspace', 'images'));
+      expect(() => readActionOptions({ ...env, INPUT_PATH: root })).toThrow(`Invalid value for path: ${JSON.stringify(root)} is outside the workspace`);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
