@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readActionOptions } from '../../action/src/action-inputs';
 import { parseCli } from '../../action/src/cli-args';
 import { readActionMetadata } from './harness';
@@ -284,10 +284,19 @@ describe('invalid use messages', () => {
     expect(() => readActionOptions({ ...base, ...inputs })).toThrow(message);
   });
 
-  it('rejects a path that a symbolic link leads outside', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'raster-inputs-'));
-    try {
+  describe('with symbolic links', () => {
+    let root: string;
+
+    beforeEach(() => {
+      root = mkdtempSync(path.join(tmpdir(), 'raster-inputs-'));
       mkdirSync(path.join(root, 'workspace', 'images'), { recursive: true });
+    });
+
+    afterEach(() => {
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it('rejects a path that a link leads outside', () => {
       mkdirSync(path.join(root, 'outside'));
       symlinkSync(path.join(root, 'outside'), path.join(root, 'workspace', 'link'));
       symlinkSync(path.join(root, 'workspace', 'images'), path.join(root, 'workspace', 'inside'));
@@ -298,23 +307,15 @@ describe('invalid use messages', () => {
           `which is outside the workspace ${path.join(root, 'workspace')}. Use a folder inside the repository checkout.`,
       );
       expect(readActionOptions({ ...env, INPUT_PATH: 'inside' }).path).toBe(path.join(root, 'workspace', 'inside'));
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    });
 
-  it('accepts the workspace through a symbolic link', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'raster-inputs-'));
-    try {
-      mkdirSync(path.join(root, 'workspace', 'images'), { recursive: true });
+    it('accepts the workspace through a link', () => {
       symlinkSync(path.join(root, 'workspace'), path.join(root, 'workspace-link'));
       const env = { ...base, GITHUB_WORKSPACE: path.join(root, 'workspace-link') };
 
       expect(readActionOptions({ ...env, INPUT_PATH: path.join(root, 'workspace', 'images') }).path).toBe(path.join(root, 'workspace', 'images'));
       expect(() => readActionOptions({ ...env, INPUT_PATH: root })).toThrow(`Invalid value for path: ${JSON.stringify(root)} is outside the workspace`);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 
   it('renames engine options to flags and inputs', () => {
