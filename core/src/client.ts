@@ -55,12 +55,12 @@ import type {
 import {
   checkAssetId,
   checkAssetIds,
+  checkBaseUrl,
   checkDescription,
   checkEmail,
   checkLibraryName,
   checkPageSize,
   checkPositiveInteger,
-  checkSecureUrl,
   checkSlug,
   checkTags,
 } from './api/validate';
@@ -548,7 +548,7 @@ function createSender(options: AnonymousClientOptions, apiKey: string | undefine
     );
   }
 
-  const baseUrl = checkSecureUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL);
+  const baseUrl = checkBaseUrl('baseUrl', options.baseUrl ?? DEFAULT_BASE_URL);
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
 

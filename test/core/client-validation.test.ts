@@ -45,6 +45,20 @@ describe('RasterClient options', () => {
     );
   });
 
+  it('rejects a base URL with credentials or a query', () => {
+    const make = (baseUrl: string) => () => new RasterClient({ transport: fakeTransport(), apiKey: 'pk_x1', baseUrl });
+
+    expect(make('https://user:secret@api.example.test')).toThrow(
+      'Invalid baseUrl: the URL for https://api.example.test contains a user name or password. Pass the key as apiKey and the URL without them.',
+    );
+    expect(make('https://user:secret@api.example.test')).not.toThrow(/secret/);
+    expect(make('https://api.example.test/v1?x=1')).toThrow(
+      'Invalid baseUrl: https://api.example.test/v1 has a query or a fragment, which the client would drop. Pass the URL without them.',
+    );
+    expect(make('https://api.example.test/v1#top')).toThrow(/has a query or a fragment/);
+    expect(make('https://api.example.test/v1/')).not.toThrow();
+  });
+
   it('rejects invalid retry options', () => {
     expect(() => new RasterClient({ transport: fakeTransport(), apiKey: 'pk_x1', retry: { maxAttempts: -1 } })).toThrow(
       RasterUsageError,

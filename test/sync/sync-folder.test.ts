@@ -302,7 +302,8 @@ describe('syncFolder against the emulator', () => {
       [{ concurrency: 0 }, /concurrency/],
       [{ tags: ['index'] }, /reserved/],
       [{ maxDeletes: { count: -1 } }, /maxDeletes/],
-      [{ apiUrl: 'http://example.com' }, /https/i],
+      [{ apiUrl: 'http://example.com' }, /^Invalid apiUrl: http:\/\/example\.com uses plain http:\/\//],
+      [{ apiUrl: 'https://u:p@127.0.0.1:9' }, /^Invalid apiUrl: the URL for https:\/\/127\.0\.0\.1:9 contains a user name or password/],
     ];
     for (const [options, message] of cases) {
       const attempt = sync(options);

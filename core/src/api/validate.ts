@@ -163,3 +163,18 @@ export function checkSecureUrl(parameter: string, value: unknown): URL {
   }
   throw new RasterUsageError(parameter, `Invalid ${parameter}: ${url.origin}. Pass an https:// URL.`);
 }
+
+/**
+ * Checks the base URL of the API as `checkSecureUrl` does, and rejects a user name, a password, a
+ * query or a fragment, which the client would otherwise drop without a word.
+ */
+export function checkBaseUrl(parameter: string, value: unknown): URL {
+  const url = checkSecureUrl(parameter, value);
+  if (url.username !== '' || url.password !== '') {
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: the URL for ${url.origin} contains a user name or password. Pass the key as apiKey and the URL without them.`);
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${url.origin}${url.pathname} has a query or a fragment, which the client would drop. Pass the URL without them.`);
+  }
+  return url;
+}

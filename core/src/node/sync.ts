@@ -8,6 +8,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
+import { checkBaseUrl } from '../api/validate';
 import { RasterClient } from '../client';
 import { DEFAULT_BASE_URL } from '../api/limits';
 import { reportStoppedBeforeStart, runSync } from '../sync/engine';
@@ -104,6 +105,8 @@ export function defaultSyncId(folder: string, env: NodeJS.ProcessEnv = process.e
  */
 export async function syncFolder(options: SyncOptions): Promise<SyncReport> {
   const resolved = resolveSyncOptions(options, () => defaultSyncId(options.path));
+  // The client checks the URL too, but under its own option name, baseUrl.
+  if (options.apiUrl !== undefined) checkBaseUrl('apiUrl', options.apiUrl);
 
   const journalDir = options.journalDir ?? defaultJournalDir();
   const journalFile = journalFileFor(journalDir, options.apiUrl ?? DEFAULT_BASE_URL, resolved.library, ownerTagFor(resolved.syncId));
