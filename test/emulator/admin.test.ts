@@ -92,6 +92,9 @@ describe('programmatic administration', () => {
   test('configure rejects invalid values', () => {
     expect(() => emulator.admin.configure({ listingLagMs: -1 })).toThrow(/listingLagMs/);
     expect(() => emulator.admin.configure({ maxFileSize: 1.5 })).toThrow(/maxFileSize/);
+    expect(() => emulator.admin.configure({ listingLag: 5 } as never)).toThrow(
+      'Unknown setting "listingLag"; expected one of processingDelayMs, listingLagMs, maxFileSize.',
+    );
     expect(emulator.admin.configure({ processingDelayMs: 5 })).toMatchObject({ processingDelayMs: 5 });
     emulator.admin.configure({ processingDelayMs: 0 });
   });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -86,6 +86,16 @@ describe('data folder', () => {
     expect(state.version).toBe(1);
     expect(state.assets).toHaveLength(1);
     expect(await readdir(join(dataDir, 'files'))).toEqual([state.assets[0].id]);
+  });
+
+  test.skipIf(process.platform === 'win32')('state file is open to its user alone', async () => {
+    const dataDir = join(dataRoot, 'mode');
+    const emulator = await startEmulator({ dataDir });
+    await upload(emulator, [['logo.png', await imageBytes('brand/logo-128.png')]]);
+    await emulator.stop();
+
+    // The state holds the API keys.
+    expect((await stat(join(dataDir, 'state.json'))).mode & 0o777).toBe(0o600);
   });
 
   test('reset clears stored files', async () => {
