@@ -8,32 +8,27 @@ export interface Page {
 }
 
 /**
- * Reads an optional non-negative integer query parameter. A repeated, empty, non-integer,
- * negative or too-large value is rejected with 400 `BAD_USER_INPUT`.
+ * Reads an optional integer query parameter from `min` to `max`. A repeated, empty, non-integer or
+ * out-of-range value is rejected with 400 `BAD_USER_INPUT`, with a message that gives the range.
  */
-export function readIntegerParam(query: URLSearchParams, name: string, fallback: number, max: number): number {
+export function readIntegerParam(query: URLSearchParams, name: string, fallback: number, range: { min: number; max: number }): number {
   const values = query.getAll(name);
   if (values.length === 0) {
     return fallback;
   }
   const [text] = values;
-  if (values.length > 1 || text === undefined || !/^[0-9]+$/.test(text)) {
-    throw badUserInput(`Invalid ${name} "${values.join(',')}"; expected one integer from 0 to ${max}.`);
-  }
   const value = Number(text);
-  if (value > max) {
-    throw badUserInput(`Invalid ${name} ${text}; the maximum is ${max}.`);
+  if (values.length > 1 || text === undefined || !/^[0-9]+$/.test(text) || value < range.min || value > range.max) {
+    const expected = range.max === Number.MAX_SAFE_INTEGER ? `${range.min} or more` : `from ${range.min} to ${range.max}`;
+    throw badUserInput(`Invalid ${name} "${values.join(',')}"; expected one whole number ${expected}.`);
   }
   return value;
 }
 
 /** Reads `page` (default 1, `0` read as 1) and `pageSize` (default 50, 1 to 500). */
 export function readPage(query: URLSearchParams): Page {
-  const page = Math.max(1, readIntegerParam(query, 'page', 1, Number.MAX_SAFE_INTEGER));
-  const pageSize = readIntegerParam(query, 'pageSize', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-  if (pageSize < 1) {
-    throw badUserInput(`Invalid pageSize ${pageSize}; expected an integer from 1 to ${MAX_PAGE_SIZE}.`);
-  }
+  const page = Math.max(1, readIntegerParam(query, 'page', 1, { min: 0, max: Number.MAX_SAFE_INTEGER }));
+  const pageSize = readIntegerParam(query, 'pageSize', DEFAULT_PAGE_SIZE, { min: 1, max: MAX_PAGE_SIZE });
   return { page, pageSize };
 }
 

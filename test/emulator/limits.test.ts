@@ -48,6 +48,19 @@ describe('pagination', () => {
     expect(second.json.data).toHaveLength(5);
   });
 
+  test.each([
+    ['/assets?pageSize=0', 'Invalid pageSize "0"; expected one whole number from 1 to 500.'],
+    ['/assets?pageSize=1.5', 'Invalid pageSize "1.5"; expected one whole number from 1 to 500.'],
+    ['/assets?pageSize=501', 'Invalid pageSize "501"; expected one whole number from 1 to 500.'],
+    ['/assets?page=-1', 'Invalid page "-1"; expected one whole number 0 or more.'],
+    ['/tags?limit=0', 'Invalid limit "0"; expected one whole number from 1 to 1000.'],
+  ])('%s names the accepted range', async (path, message) => {
+    const response = await raw(emulator, 'GET', libraryPath(emulator, path));
+
+    expect(response.status).toBe(400);
+    expect(response.json.error.message).toBe(message);
+  });
+
   test('pages are 1-based offsets, page 0 reads as 1', async () => {
     const uploaded = (await uploadCopies(5)).reverse();
 

@@ -1,4 +1,4 @@
-import { badUserInput, resourceNotFound } from '../api-error';
+import { resourceNotFound } from '../api-error';
 import { readJsonObject } from '../body';
 import { requireLibrary, type RouteContext, type RouteDefinition } from '../context';
 import { DEFAULT_TAG_LIMIT, MAX_TAG_LIMIT } from '../limits';
@@ -34,10 +34,7 @@ export const tagRoutes: RouteDefinition[] = [
     access: 'library-read',
     async handle(context) {
       const library = requireLibrary(context);
-      const limit = readIntegerParam(context.query, 'limit', DEFAULT_TAG_LIMIT, MAX_TAG_LIMIT);
-      if (limit < 1) {
-        throw badUserInput(`Invalid limit ${limit}; expected an integer from 1 to ${MAX_TAG_LIMIT}.`);
-      }
+      const limit = readIntegerParam(context.query, 'limit', DEFAULT_TAG_LIMIT, { min: 1, max: MAX_TAG_LIMIT });
       // Tag counts come from the same index as lists, so fresh uploads count once listed.
       const live = context.services.store
         .assetsOf(library.organizationId, library.id)
