@@ -105,10 +105,20 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
     core.endGroup();
   }
 
-  const reportDir = await mkdtemp(path.join(where.tempDir, 'raster-sync-'));
-  const reportPath = path.join(reportDir, 'report.json');
-  await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
-  core.info(`Report written to ${reportPath}`);
+  // Like the summary, a report file that cannot be written must not fail a sync that succeeded.
+  let reportPath = '';
+  try {
+    const reportDir = await mkdtemp(path.join(where.tempDir, 'raster-sync-'));
+    reportPath = path.join(reportDir, 'report.json');
+    await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    core.info(`Report written to ${reportPath}`);
+  } catch (error) {
+    reportPath = '';
+    core.warning(
+      `The report file could not be written in ${where.tempDir}: ${error instanceof Error ? error.message : String(error)}. ` +
+        'The report output is empty; the log and the other outputs still hold the result.',
+    );
+  }
 
   // File annotations come first, because GitHub shows only the first 10 warnings of a step.
   annotateFiles(report, where);

@@ -410,6 +410,19 @@ describe('action bundle', () => {
     expect(run.report?.files.filter((file) => file.path.includes('pwned')).map((file) => file.status)).toEqual(['uploaded', 'uploaded']);
   });
 
+  it('succeeds when the report file cannot be written', async () => {
+    const notAFolder = path.join(path.dirname(workspace.root), 'runner-temp-file');
+    await writeFile(notAFolder, 'x');
+
+    const run = await runAction({ ...workspace, runnerTemp: notAFolder }, inputs);
+
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs['report']).toBe('');
+    expect(run.outputs['uploaded']).toBe(String((await uploadableSampleFiles()).length));
+    expect(run.stdout).toMatch(/^::warning::The report file could not be written in .*runner-temp-file: /m);
+    expect(run.stdout).not.toContain('failed unexpectedly');
+  });
+
   it('fails naming an invalid max-file-size input', async () => {
     const run = await runAction(workspace, { ...inputs, 'max-file-size': '1.5GiB' });
 
