@@ -6,6 +6,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { binaryItem, byId, createContext, IMAGES, parseMultipart, runNode, type RasterCredentials } from './context';
+import { seedClient } from './seed';
 
 let emulator: RunningEmulator;
 let credentials: RasterCredentials;
@@ -169,20 +170,62 @@ describe('asset upload', () => {
 		expect(output[1]!.json.name).toBe('café-menu');
 	});
 
-	it('throws NodeApiError for the invalid item when not continuing', async () => {
+	it('rejected shared request stores nothing', async () => {
 		const store = new Map<string, Buffer>();
 		const items = [
 			await binaryItem(store, { data: 'brand/logo-128.png' }),
+			await binaryItem(store, { data: 'brand/logo-256.png' }),
 			await binaryItem(store, { data: 'not-images/notes.md' }),
+			await binaryItem(store, { data: 'unicode/café-menu.png' }),
 		];
+		// A text file that claims to be a PNG, as a renamed file would.
+		Object.assign(items[2]!.binary!.data!, { fileName: 'bad.png', fileExtension: 'png', mimeType: 'image/png' });
+		const { context, requests } = createContext({ credentials, items, binaryStore: store, parameters: uploadParameters() });
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		const apiError = error as NodeApiError;
+		expect(apiError.message).toBe('Raster rejected an upload request and stored none of its files [items 0 to 3]');
+		expect(apiError.context.itemIndex).toBe(0);
+		expect(apiError.httpCode).toBe('400');
+		expect(apiError.description).toMatch(/^Raster returned 400 [A-Z_]+: .*bad\.png/);
+		expect(apiError.description).toContain('The request contained the files of items 0 to 3');
+		expect(apiError.description).toContain("'On Error'");
+		// Only the shared request was sent, and Raster stored none of its files.
+		expect(requests.map((request) => parseMultipart(request).length)).toEqual([4]);
+		expect(await seedClient(emulator).listAssets(emulator.libraryId)).toEqual([]);
+	});
+
+	it('rejected request names earlier uploads', async () => {
+		const store = new Map<string, Buffer>();
+		const items = [];
+		for (let index = 0; index < 21; index++) {
+			items.push(await binaryItem(store, { data: 'brand/logo-128.png' }));
+		}
+		items.push(await binaryItem(store, { data: 'not-images/notes.md' }));
+		const { context, requests } = createContext({ credentials, items, binaryStore: store, parameters: uploadParameters() });
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).message).toContain('[items 20 to 21]');
+		expect((error as NodeApiError).description).toContain('Items 0 to 19 were uploaded by earlier requests');
+		expect(requests.map((request) => parseMultipart(request).length)).toEqual([20, 2]);
+		expect(await seedClient(emulator).listAssets(emulator.libraryId, { pageSize: 100 })).toHaveLength(20);
+	});
+
+	it('rejected one-item request fails its item', async () => {
+		const store = new Map<string, Buffer>();
+		const items = [await binaryItem(store, { data: 'not-images/notes.md' })];
 		const { context } = createContext({ credentials, items, binaryStore: store, parameters: uploadParameters() });
 
 		const error = await runNode(context).catch((caught: unknown) => caught);
 
 		expect(error).toBeInstanceOf(NodeApiError);
-		expect((error as NodeApiError).context.itemIndex).toBe(1);
+		expect((error as NodeApiError).context.itemIndex).toBe(0);
 		expect((error as NodeApiError).httpCode).toBe('400');
-		expect((error as NodeApiError).message).toContain('[item 1]');
+		expect((error as NodeApiError).message).toBe('Raster rejected the values sent [item 0]');
 	});
 
 	it('throws NodeOperationError for a missing binary field before any request', async () => {

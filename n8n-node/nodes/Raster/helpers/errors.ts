@@ -88,9 +88,8 @@ export function toNodeError(
 	if (error instanceof RasterApiError) {
 		const message = MESSAGES[error.kind] ?? `Raster rejected the request with ${error.code}`;
 		const advice = DESCRIPTIONS[error.kind];
-		const returned = `Raster returned ${error.status} ${error.code}: ${error.serviceMessage.trim()}`;
-		const sentence = /[.!?]$/.test(returned) ? returned : `${returned}.`;
-		const description = advice === undefined ? sentence : `${sentence} ${advice}`;
+		const returned = returnedSentence(error);
+		const description = advice === undefined ? returned : `${returned} ${advice}`;
 
 		return new NodeApiError(node, apiErrorBody(error), {
 			message: `${message} [item ${itemIndex}]`,
@@ -126,6 +125,66 @@ export function toNodeError(
 
 	const message = error instanceof Error ? error.message : String(error);
 	return new NodeOperationError(node, `${message} [item ${itemIndex}]`, { itemIndex });
+}
+
+/**
+ * Converts the rejection of an upload request that contained the files of several items.
+ * Raster validates every file of a request before it stores any, so none of its files was
+ * stored. `uploadedItems` are the items whose files earlier requests stored.
+ */
+export function toRejectedUploadError(
+	node: INode,
+	error: RasterApiError,
+	itemIndexes: readonly number[],
+	uploadedItems: readonly number[],
+): NodeApiError {
+	const items = formatItemIndexes(itemIndexes);
+	const sentences = [
+		returnedSentence(error),
+		`The request contained the files of items ${items}, and Raster stores none of a request's files when one of them is invalid.`,
+	];
+	const advice = DESCRIPTIONS[error.kind];
+	if (advice !== undefined) {
+		sentences.push(advice);
+	}
+	sentences.push(
+		"Fix or remove the invalid file and run the node again, or set the node's 'On Error' setting to 'Continue' to upload the valid items and output an error item for each invalid one.",
+	);
+	if (uploadedItems.length > 0) {
+		sentences.push(
+			`Items ${formatItemIndexes(uploadedItems)} were uploaded by earlier requests, so running them again creates duplicates.`,
+		);
+	}
+
+	return new NodeApiError(node, apiErrorBody(error), {
+		message: `Raster rejected an upload request and stored none of its files [items ${items}]`,
+		description: sentences.join(' '),
+		httpCode: String(error.status),
+		itemIndex: itemIndexes[0] ?? 0,
+	});
+}
+
+/** Formats item indexes with runs of consecutive ones as ranges, such as "0 to 3, 7". */
+export function formatItemIndexes(itemIndexes: readonly number[]): string {
+	const sorted = [...new Set(itemIndexes)].sort((left, right) => left - right);
+	const ranges: string[] = [];
+	let start = 0;
+
+	while (start < sorted.length) {
+		let end = start;
+		while (end + 1 < sorted.length && sorted[end + 1] === sorted[end]! + 1) {
+			end += 1;
+		}
+		ranges.push(end === start ? `${sorted[start]}` : `${sorted[start]} to ${sorted[end]}`);
+		start = end + 1;
+	}
+	return ranges.join(', ');
+}
+
+/** States the status, code and message that Raster returned, as one sentence. */
+function returnedSentence(error: RasterApiError): string {
+	const returned = `Raster returned ${error.status} ${error.code}: ${error.serviceMessage.trim()}`;
+	return /[.!?]$/.test(returned) ? returned : `${returned}.`;
 }
 
 function apiErrorBody(error: RasterApiError): JsonObject {

@@ -10,7 +10,7 @@ import type { Asset } from '../../../../../core/src/api/types';
 import type { RasterClient, RequestOptions } from '../../../../../core/src/client';
 import { RasterApiError } from '../../../../../core/src/errors';
 import type { FilePart } from '../../../../../core/src/transport';
-import { toNodeError } from '../../helpers/errors';
+import { toNodeError, toRejectedUploadError } from '../../helpers/errors';
 import { cancelOptions, errorItem, getLibraryId, getRequiredList } from '../../helpers/items';
 import { assetData } from '../../helpers/values';
 import { libraryLocator, simplifyField } from '../common.descriptions';
@@ -81,7 +81,9 @@ interface LoadedFile extends PendingFile {
  * with the input item of its file. Files of consecutive items going to the same library share
  * requests of at most 20 files and 64 MiB. Bytes are read through n8n's binary helpers just
  * before their request, so filesystem and database binary modes work and memory contains about one
- * request's files at a time.
+ * request's files at a time. When Raster rejects a shared request for its files, the node stops
+ * at once unless "On Error" continues, so that no other item of that request is stored by a run
+ * that fails anyway.
  */
 export async function execute(
 	this: IExecuteFunctions,
@@ -117,6 +119,10 @@ export async function execute(
 		}
 	}
 
+	const stopAtRejectedRequest = (itemIndexes: number[], error: RasterApiError): never => {
+		throw toRejectedUploadError(this.getNode(), error, itemIndexes, [...outputByItem.keys()]);
+	};
+
 	const send = async (batch: LoadedFile[]): Promise<void> => {
 		await sendBatch(client, batch, cancelOptions.call(this), {
 			onAssets: (file, asset) =>
@@ -129,6 +135,7 @@ export async function execute(
 					fail(itemIndex, error);
 				}
 			},
+			...(this.continueOnFail() ? {} : { onRejectedRequest: stopAtRejectedRequest }),
 		});
 	};
 
@@ -202,12 +209,18 @@ function describeFiles(this: IExecuteFunctions, itemIndex: number): PendingFile[
 interface BatchHandlers {
 	onAssets: (file: LoadedFile, asset: Asset) => void;
 	onFailure: (itemIndex: number, error: unknown) => void;
+	/**
+	 * Handles a request with the files of several items that Raster rejected for its files. When
+	 * it is not set, each item of the request is sent again on its own.
+	 */
+	onRejectedRequest?: (itemIndexes: number[], error: RasterApiError) => void;
 }
 
 /**
  * Sends one upload request. Raster validates every file before it stores any, so a request
  * rejected for its content stored nothing. When such a request contained files of several
- * items, each item is sent again on its own, so that only the item with the invalid file fails.
+ * items, `onRejectedRequest` handles it, or each item is sent again on its own so that only the
+ * item with the invalid file fails.
  */
 async function sendBatch(
 	client: RasterClient,
@@ -235,6 +248,10 @@ async function sendBatch(
 		return;
 	} catch (error) {
 		if (itemIndexes.length > 1 && isRejectedContent(error)) {
+			if (handlers.onRejectedRequest !== undefined) {
+				handlers.onRejectedRequest(itemIndexes, error);
+				return;
+			}
 			for (const itemIndex of itemIndexes) {
 				await sendBatch(
 					client,
@@ -252,7 +269,7 @@ async function sendBatch(
 }
 
 /** True when Raster rejected the files themselves (type, size), which stores nothing. */
-function isRejectedContent(error: unknown): boolean {
+function isRejectedContent(error: unknown): error is RasterApiError {
 	return error instanceof RasterApiError && (error.kind === 'bad-input' || error.kind === 'payload-too-large');
 }
 
