@@ -76,12 +76,13 @@ export class RasterApi implements ICredentialType {
 	];
 
 	// n8n applies this block to every request it signs with the credential and cannot reject a
-	// request here, so the key is left out whenever the base URL is insecure.
+	// request here, so the key is left out whenever the base URL is insecure. The key is trimmed
+	// because a pasted key often ends with a space or line break, which the node also trims.
 	authenticate: IAuthenticateGeneric = {
 		type: 'generic',
 		properties: {
 			headers: {
-				Authorization: `={{ ${SECURE_BASE_URL_CONDITION} ? "Bearer " + $credentials.apiKey : "" }}`,
+				Authorization: `={{ ${SECURE_BASE_URL_CONDITION} ? "Bearer " + String($credentials.apiKey || "").trim() : "" }}`,
 				'Api-Version': API_VERSION,
 			},
 		},

@@ -76,6 +76,13 @@ describe('RasterApi credential', () => {
 		expect(resolveCredentialValue(headers['Api-Version'], credentials)).toBe('2026-05-20');
 	});
 
+	it('sends the bearer key without surrounding white space', () => {
+		const headers = new RasterApi().authenticate.properties.headers ?? {};
+		const credentials = { apiKey: ' pk_test123 \n', baseUrl: 'http://127.0.0.1:1' };
+
+		expect(resolveCredentialValue(headers.Authorization, credentials)).toBe('Bearer pk_test123');
+	});
+
 	it('tests the key with GET /me', async () => {
 		const credential = new RasterApi();
 		expect(credential.test.request.url).toBe('/me');

@@ -116,6 +116,83 @@ describe('insecure base URL', () => {
 	});
 });
 
+describe('invalid credential values', () => {
+	it.each([
+		['an empty API Key', { apiKey: '' }, 'Missing API Key in the Raster credential. Nothing was sent.', "'API Key'"],
+		['a blank API Key', { apiKey: '  \t ' }, 'Missing API Key in the Raster credential. Nothing was sent.', "'API Key'"],
+		[
+			'an API Key with a space inside',
+			{ apiKey: 'pk_abc def' },
+			'Invalid API Key in the Raster credential: it contains spaces or control characters. Nothing was sent.',
+			"'API Key'",
+		],
+		[
+			'an Organization ID with capitals',
+			{ organizationId: 'Demo-Org' },
+			'Invalid Organization ID in the Raster credential: "Demo-Org". Nothing was sent.',
+			"'Organization ID'",
+		],
+	])('rejects %s before any request', async (_case, change, message, field) => {
+		const { context, requests } = createContext({
+			credentials: { ...credentials, ...change },
+			parameters: { resource: 'library', operation: 'getMany' },
+		});
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as NodeOperationError).message).toBe(message);
+		expect((error as NodeOperationError).description).toContain(field);
+		expect((error as NodeOperationError).node.name).toBe('Raster');
+		expect(JSON.stringify(error)).not.toContain('pk_abc');
+		expect(requests).toHaveLength(0);
+	});
+
+	it('trims white space around the API Key', async () => {
+		const { context, requests } = createContext({
+			credentials: { ...credentials, apiKey: ` ${emulator.writeKey}\n` },
+			parameters: { resource: 'library', operation: 'getMany' },
+		});
+
+		const output = await runNode(context);
+
+		expect(output.map((item) => item.json.id)).toEqual([emulator.libraryId]);
+		expect(requests[0]!.headers.authorization).toBe(`Bearer ${emulator.writeKey}`);
+	});
+
+	it('continues with an error per item', async () => {
+		const { context, requests } = createContext({
+			credentials: { ...credentials, organizationId: 'Demo-Org' },
+			items: [{ json: {} }, { json: {} }],
+			continueOnFail: true,
+			parameters: { resource: 'library', operation: 'getMany' },
+		});
+
+		const output = await runNode(context);
+
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		for (const item of output) {
+			expect(item.json.error).toBe('Invalid Organization ID in the Raster credential: "Demo-Org". Nothing was sent.');
+			expect(String(item.json.description)).toContain("'Organization ID'");
+		}
+		expect(requests).toHaveLength(0);
+	});
+
+	it('continues past an insecure Base URL', async () => {
+		const { context } = createContext({
+			credentials: { ...credentials, baseUrl: 'http://example.invalid' },
+			items: [{ json: {} }, { json: {} }],
+			continueOnFail: true,
+			parameters: { resource: 'library', operation: 'getMany' },
+		});
+
+		const output = await runNode(context);
+
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(String(output[0]!.json.error)).toContain('Invalid Base URL in the Raster credential');
+	});
+});
+
 describe('per-item errors', () => {
 	it('continues past a failed item with its error', async () => {
 		const { context } = createContext({

@@ -1,7 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { RasterClient } from '../../../../core/src/client';
+import { errorItem } from '../helpers/items';
 import { createRasterClient } from '../transport/client';
 import * as asset from './asset/Asset.resource';
 import * as library from './library/Library.resource';
@@ -36,7 +37,21 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		);
 	}
 
-	const client = await createRasterClient.call(this);
+	let client: RasterClient;
+	try {
+		client = await createRasterClient.call(this);
+	} catch (error) {
+		const nodeError =
+			error instanceof NodeApiError || error instanceof NodeOperationError
+				? error
+				: new NodeOperationError(this.getNode(), error as Error);
+		if (!this.continueOnFail()) {
+			throw nodeError;
+		}
+		// Every item needs the client, so every item fails with the same error.
+		return [items.map((_item, itemIndex) => errorItem(nodeError, itemIndex))];
+	}
+
 	const output = await handler.execute.call(this, client, items);
 	return [output];
 }

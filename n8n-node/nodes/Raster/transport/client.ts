@@ -3,7 +3,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { RasterClient } from '../../../../core/src/client';
 import { DEFAULT_BASE_URL } from '../../../../core/src/api/limits';
-import { checkSecureUrl } from '../../../../core/src/api/validate';
+import { checkSecureUrl, checkSlug } from '../../../../core/src/api/validate';
 import { CREDENTIAL_TYPE, createN8nTransport } from './index';
 
 /**
@@ -11,25 +11,78 @@ import { CREDENTIAL_TYPE, createN8nTransport } from './index';
  * helper; the key is also handed to the client so that it can redact it from every error.
  * Retries follow the client's policy and wait with n8n's `sleep`, which stops when the
  * execution is cancelled. Every operation and the library list call it before any request, so
- * an insecure base URL fails here and the key is never sent.
+ * invalid credential values fail here with a NodeOperationError naming the credential field,
+ * and an insecure base URL fails before the key is sent.
  */
 export async function createRasterClient(
 	this: IExecuteFunctions | ILoadOptionsFunctions,
 ): Promise<RasterClient> {
 	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
+	// A pasted key often ends with a space or line break. The credential's `authenticate` block
+	// trims the key it sends in the same way.
+	const apiKey = String(credentials.apiKey ?? '').trim();
 	const organizationId = String(credentials.organizationId ?? '').trim();
 	const configuredUrl = String(credentials.baseUrl ?? '').trim().replace(/\/+$/, '');
 	const baseUrl = configuredUrl === '' ? DEFAULT_BASE_URL : configuredUrl;
+	checkApiKey(this, apiKey);
+	if (organizationId !== '') {
+		checkOrganizationId(this, organizationId);
+	}
 	checkBaseUrl(this, baseUrl);
 
 	return new RasterClient({
 		transport: createN8nTransport(this),
-		apiKey: String(credentials.apiKey ?? ''),
+		apiKey,
 		...(organizationId === '' ? {} : { organizationId }),
 		baseUrl,
 		sleep,
 		now: () => Date.now(),
 	});
+}
+
+/**
+ * Rejects an empty API key, and one with white space or control characters inside, with the
+ * credential field to change. The core client applies the same rule, except that it accepts the
+ * C1 controls U+0080 to U+009F, but its message names its own option, `apiKey`. Neither message
+ * contains the key.
+ */
+function checkApiKey(context: IExecuteFunctions | ILoadOptionsFunctions, apiKey: string): void {
+	if (apiKey === '') {
+		throw new NodeOperationError(context.getNode(), 'Missing API Key in the Raster credential. Nothing was sent.', {
+			description:
+				"Open the Raster credential and enter the 'API Key' from the organization settings in Raster. It starts with 'pk_'.",
+		});
+	}
+	if (/[\s\p{Cc}]/u.test(apiKey)) {
+		throw new NodeOperationError(
+			context.getNode(),
+			'Invalid API Key in the Raster credential: it contains spaces or control characters. Nothing was sent.',
+			{
+				description:
+					"Open the Raster credential and paste the 'API Key' again exactly as Raster shows it, without spaces or line breaks inside it.",
+			},
+		);
+	}
+}
+
+/**
+ * Rejects an organization ID that is not a Raster slug, with the credential field to change.
+ * The core client applies the same rule, but its message names its own option, `organizationId`.
+ */
+function checkOrganizationId(context: IExecuteFunctions | ILoadOptionsFunctions, organizationId: string): void {
+	try {
+		checkSlug('organizationId', organizationId);
+	} catch {
+		// checkSlug throws only RasterUsageError, for a value that is not a slug.
+		throw new NodeOperationError(
+			context.getNode(),
+			`Invalid Organization ID in the Raster credential: ${JSON.stringify(organizationId)}. Nothing was sent.`,
+			{
+				description:
+					"Open the Raster credential and set 'Organization ID' to the organization slug from Raster URLs: lower-case letters, digits and '-', starting with a letter or digit, at most 63 characters. Or leave it empty to read it from the API key.",
+			},
+		);
+	}
 }
 
 /**
