@@ -193,6 +193,58 @@ describe('invalid credential values', () => {
 	});
 });
 
+describe('invalid Limit', () => {
+	it.each([
+		['asset', 'getMany', 0, 'at least 1'],
+		['asset', 'getMany', 2.5, 'at least 1'],
+		['asset', 'search', 0, 'at least 1'],
+		['library', 'getMany', -3, 'at least 1'],
+		['library', 'getMany', 'ten', 'at least 1'],
+		['tag', 'getMany', 1.5, 'from 1 to 1000'],
+		['tag', 'getMany', 1001, 'from 1 to 1000'],
+	])('rejects %s %s with Limit %s', async (resource, operation, limit, range) => {
+		const { context, requests } = createContext({
+			credentials,
+			parameters: { resource, operation, library: byId(emulator.libraryId), query: 'logo', returnAll: false, limit },
+		});
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as NodeOperationError).message).toBe(`Invalid 'Limit': ${JSON.stringify(limit)} [item 0]`);
+		expect((error as NodeOperationError).description).toBe(
+			`Set 'Limit' to a whole number ${range}, or turn on 'Return All' to return every result.`,
+		);
+		expect((error as NodeOperationError).context.itemIndex).toBe(0);
+		expect(requests).toHaveLength(0);
+	});
+
+	it('continues past an invalid Limit', async () => {
+		const { context } = createContext({
+			credentials,
+			items: [{ json: {} }, { json: {} }],
+			continueOnFail: true,
+			parameters: (itemIndex) => ({ resource: 'library', operation: 'getMany', limit: itemIndex === 0 ? 0 : 5 }),
+		});
+
+		const output = await runNode(context);
+
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(output[0]!.json.error).toBe("Invalid 'Limit': 0 [item 0]");
+		expect(output[1]!.json.id).toBe(emulator.libraryId);
+	});
+
+	it('declares Limit as a whole number', () => {
+		const limits = new Raster().description.properties.filter((property) => property.name === 'limit');
+
+		expect(limits).toHaveLength(4);
+		for (const limit of limits) {
+			expect(limit.typeOptions?.numberPrecision).toBe(0);
+			expect(limit.typeOptions?.minValue).toBe(1);
+		}
+	});
+});
+
 describe('per-item errors', () => {
 	it('continues past a failed item with its error', async () => {
 		const { context } = createContext({

@@ -81,6 +81,27 @@ export function getRequiredList(
 }
 
 /**
+ * Reads the Limit parameter and fails the item unless it is a whole number from 1 to `maximum`.
+ * n8n 2.41.1 passes 0 or 2.5 from an expression to the node despite the field's `minValue`.
+ */
+export function getLimit(this: IExecuteFunctions, itemIndex: number, maximum?: number): number {
+	const limit: unknown = this.getNodeParameter('limit', itemIndex);
+	const valid =
+		typeof limit === 'number' &&
+		Number.isInteger(limit) &&
+		limit >= 1 &&
+		(maximum === undefined || limit <= maximum);
+	if (!valid) {
+		const range = maximum === undefined ? 'at least 1' : `from 1 to ${maximum}`;
+		throw new NodeOperationError(this.getNode(), `Invalid 'Limit': ${JSON.stringify(limit)} [item ${itemIndex}]`, {
+			description: `Set 'Limit' to a whole number ${range}, or turn on 'Return All' to return every result.`,
+			itemIndex,
+		});
+	}
+	return limit;
+}
+
+/**
  * Returns the options that tie client calls to the execution, so that cancelling the workflow
  * also stops retries and the waits between them.
  */

@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { MAX_TAG_FILTERS } from '../../../../../core/src/api/limits';
 import type { RasterClient } from '../../../../../core/src/client';
-import { cancelOptions, forEachItem, getLibraryId } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLibraryId, getLimit } from '../../helpers/items';
 import { collectPages } from '../../helpers/pages';
 import { assetData, splitList } from '../../helpers/values';
 import { libraryLocator, limitField, returnAllField, simplifyField } from '../common.descriptions';
@@ -46,7 +46,7 @@ export async function execute(
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const libraryId = getLibraryId.call(this, 'library', itemIndex);
 		const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-		const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex) as number);
+		const limit = returnAll ? undefined : getLimit.call(this, itemIndex);
 		const filters = this.getNodeParameter('filters', itemIndex, {}) as { tags?: string };
 		const simplify = this.getNodeParameter('simplify', itemIndex) as boolean;
 

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { SearchHit } from '../../../../../core/src/api/types';
 import type { RasterClient } from '../../../../../core/src/client';
-import { cancelOptions, forEachItem } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLimit } from '../../helpers/items';
 import { collectPages } from '../../helpers/pages';
 import { assetData, simplifyAsset, splitList } from '../../helpers/values';
 import { limitField, returnAllField, simplifyField } from '../common.descriptions';
@@ -55,7 +55,7 @@ export async function execute(
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const query = this.getNodeParameter('query', itemIndex) as string;
 		const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-		const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex) as number);
+		const limit = returnAll ? undefined : getLimit.call(this, itemIndex);
 		const filters = this.getNodeParameter('filters', itemIndex, {}) as { libraries?: string };
 		const simplify = this.getNodeParameter('simplify', itemIndex) as boolean;
 		const libraries = splitList(filters.libraries);

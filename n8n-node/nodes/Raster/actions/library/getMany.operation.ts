@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { RasterClient } from '../../../../../core/src/client';
-import { cancelOptions, forEachItem } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLimit } from '../../helpers/items';
 import { collectPages } from '../../helpers/pages';
 import { limitField, returnAllField } from '../common.descriptions';
 
@@ -21,7 +21,7 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-		const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex) as number);
+		const limit = returnAll ? undefined : getLimit.call(this, itemIndex);
 
 		const libraries = await collectPages(
 			async (page, pageSize) => await client.listLibraries({ page, pageSize, ...cancelOptions.call(this) }),

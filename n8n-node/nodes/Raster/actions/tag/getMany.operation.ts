@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { MAX_TAG_LIMIT } from '../../../../../core/src/api/limits';
 import type { RasterClient } from '../../../../../core/src/client';
-import { cancelOptions, forEachItem, getLibraryId } from '../../helpers/items';
+import { cancelOptions, forEachItem, getLibraryId, getLimit } from '../../helpers/items';
 import { libraryLocator, limitField, returnAllField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -13,7 +13,7 @@ const properties: INodeProperties[] = [
 		// NOTE: the tag listing has no pages; Raster returns at most MAX_TAG_LIMIT tags in one call.
 		hint: `Raster returns at most ${MAX_TAG_LIMIT} tags per library`,
 	},
-	{ ...limitField, typeOptions: { minValue: 1, maxValue: MAX_TAG_LIMIT } },
+	{ ...limitField, typeOptions: { ...limitField.typeOptions, maxValue: MAX_TAG_LIMIT } },
 ];
 
 export const description = updateDisplayOptions(
@@ -30,7 +30,7 @@ export async function execute(
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const libraryId = getLibraryId.call(this, 'library', itemIndex);
 		const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-		const limit = returnAll ? MAX_TAG_LIMIT : (this.getNodeParameter('limit', itemIndex) as number);
+		const limit = returnAll ? MAX_TAG_LIMIT : getLimit.call(this, itemIndex, MAX_TAG_LIMIT);
 
 		const tags = await client.listTags(libraryId, { limit, ...cancelOptions.call(this) });
 		return tags.map((tag) => ({ ...tag }));
