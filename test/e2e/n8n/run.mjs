@@ -122,7 +122,9 @@ async function runInside(argument) {
 					id: 'rasterE2eCredential',
 					name: 'Raster emulator',
 					type: 'rasterApi',
-					data: { apiKey: emulator.writeKey, organizationId: '', baseUrl: emulator.url },
+					// The key ends with a space and a line break, as a pasted key may, so that every
+					// workflow also checks that the node and the credential's header trim it.
+					data: { apiKey: `${emulator.writeKey} \n`, organizationId: '', baseUrl: emulator.url },
 				},
 			]),
 		);
