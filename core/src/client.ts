@@ -54,6 +54,7 @@ import type {
 } from './api/types';
 import {
   checkAssetId,
+  checkApiKey,
   checkAssetIds,
   checkBaseUrl,
   checkDescription,
@@ -563,19 +564,6 @@ function createSender(options: AnonymousClientOptions, apiKey: string | undefine
     onResponse: options.onResponse,
     onRetry: options.onRetry,
   });
-}
-
-function checkApiKey(apiKey: unknown): void {
-  // The message never shows the value: it is a secret even when malformed.
-  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
-    throw new RasterUsageError('apiKey', 'Missing apiKey. Pass a Raster API key; it starts with pk_.');
-  }
-  if (/[\s\u0000-\u001f\u007f]/.test(apiKey)) {
-    throw new RasterUsageError(
-      'apiKey',
-      'Invalid apiKey: it contains spaces or control characters. Pass the key exactly as Raster shows it.',
-    );
-  }
 }
 
 function pageQuery(options: PageOptions): { page: number | undefined; pageSize: number | undefined } {

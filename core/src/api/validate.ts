@@ -178,3 +178,18 @@ export function checkBaseUrl(parameter: string, value: unknown): URL {
   }
   return url;
 }
+
+/**
+ * Checks an API key: a non-empty string without white space or control characters. The message
+ * never shows the value, which is a secret even when malformed.
+ */
+export function checkApiKey(apiKey: unknown): void {
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
+    throw new RasterUsageError('apiKey', 'Missing apiKey. Pass a Raster API key; it starts with pk_.');
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(apiKey)) {
+    throw new RasterUsageError('apiKey', 'Invalid apiKey: it contains spaces or control characters. Pass the key exactly as Raster shows it.');
+  }
+}
+

@@ -3,7 +3,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { RasterClient } from '../../../../core/src/client';
 import { DEFAULT_BASE_URL } from '../../../../core/src/api/limits';
-import { checkSecureUrl, checkSlug } from '../../../../core/src/api/validate';
+import { checkApiKey, checkSecureUrl, checkSlug } from '../../../../core/src/api/validate';
 import { CREDENTIAL_TYPE, createN8nTransport } from './index';
 
 /**
@@ -24,7 +24,7 @@ export async function createRasterClient(
 	const organizationId = String(credentials.organizationId ?? '').trim();
 	const configuredUrl = String(credentials.baseUrl ?? '').trim().replace(/\/+$/, '');
 	const baseUrl = configuredUrl === '' ? DEFAULT_BASE_URL : configuredUrl;
-	checkApiKey(this, apiKey);
+	checkCredentialApiKey(this, apiKey);
 	if (organizationId !== '') {
 		checkOrganizationId(this, organizationId);
 	}
@@ -42,18 +42,20 @@ export async function createRasterClient(
 
 /**
  * Rejects an empty API key, and one with white space or control characters inside, with the
- * credential field to change. The core client applies the same rule, except that it accepts the
- * C1 controls U+0080 to U+009F, but its message names its own option, `apiKey`. Neither message
- * contains the key.
+ * credential field to change. The rule is the core client's, whose message names its own option,
+ * `apiKey`. Neither message contains the key.
  */
-function checkApiKey(context: IExecuteFunctions | ILoadOptionsFunctions, apiKey: string): void {
+function checkCredentialApiKey(context: IExecuteFunctions | ILoadOptionsFunctions, apiKey: string): void {
 	if (apiKey === '') {
 		throw new NodeOperationError(context.getNode(), 'Missing API Key in the Raster credential. Nothing was sent.', {
 			description:
 				"Open the Raster credential and enter the 'API Key' from the organization settings in Raster. It starts with 'pk_'.",
 		});
 	}
-	if (/[\s\p{Cc}]/u.test(apiKey)) {
+	try {
+		checkApiKey(apiKey);
+	} catch {
+		// checkApiKey throws only RasterUsageError, for a key that is empty or has spaces or controls.
 		throw new NodeOperationError(
 			context.getNode(),
 			'Invalid API Key in the Raster credential: it contains spaces or control characters. Nothing was sent.',
