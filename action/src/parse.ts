@@ -3,7 +3,7 @@
  * `InputError` naming the option and the value, so both adapters report invalid use the same way.
  */
 import type { DeletionBudget } from '@raster-toolkit/core';
-import { isLoopbackHost, MAX_CONCURRENCY, RasterUsageError, tagProblem } from '@raster-toolkit/core';
+import { isLoopbackHost, MAX_CONCURRENCY, RasterUsageError, tagProblem, withoutUserInfo } from '@raster-toolkit/core';
 
 /** Invalid use of the action or the CLI: a missing or malformed option. */
 export class InputError extends Error {
@@ -89,14 +89,14 @@ export function parseApiUrl(name: string, value: string): string {
   try {
     url = new URL(trimmed);
   } catch {
-    throw new InputError(`Invalid value for ${name}: ${JSON.stringify(value)}. Use an absolute URL such as https://api.raster.app.`);
+    throw new InputError(`Invalid value for ${name}: ${JSON.stringify(withoutUserInfo(value))}. Use an absolute URL such as https://api.raster.app.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(`Invalid value for ${name}: ${JSON.stringify(value)}. Use an http or https URL.`);
+    throw new InputError(`Invalid value for ${name}: ${JSON.stringify(withoutUserInfo(value))}. Use an http or https URL.`);
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new InputError(
-      `Invalid value for ${name}: ${JSON.stringify(value)} uses plain http:// to a host that is not loopback, which would send the API key unencrypted. ` +
+      `Invalid value for ${name}: ${JSON.stringify(withoutUserInfo(value))} uses plain http:// to a host that is not loopback, which would send the API key unencrypted. ` +
         'Use https://, or http:// only for localhost, 127.0.0.0/8 or ::1.',
     );
   }

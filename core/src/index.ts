@@ -52,7 +52,7 @@ export {
   type RetryPolicy,
 } from './retry';
 export { batchFileParts, chunk, type FileBatchOptions } from './api/batching';
-export { checkSecureUrl, isLoopbackHost } from './api/validate';
+export { checkSecureUrl, isLoopbackHost, withoutUserInfo } from './api/validate';
 export { REDACTED, redactError, redactText, redactUrl } from './redact';
 export * as limits from './api/limits';
 export * from './api/limits';

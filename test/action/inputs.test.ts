@@ -275,6 +275,7 @@ describe('invalid use messages', () => {
     [{ 'INPUT_INCLUDE-HIDDEN': 'yes' }, 'include-hidden must be true or false, got "yes".'],
     [{ 'INPUT_FOLLOW-SYMLINKS': '1' }, 'follow-symlinks must be true or false, got "1".'],
     [{ 'INPUT_API-URL': 'http://example.invalid' }, 'Invalid value for api-url: "http://example.invalid" uses plain http://'],
+    [{ 'INPUT_API-URL': 'http://user:s3cret@example.invalid' }, 'Invalid value for api-url: "http://***@example.invalid" uses plain http://'],
     [{ INPUT_TAGS: 'raster-sync:x' }, 'Invalid tag in tags: "raster-sync:x"'],
     [{ INPUT_PATH: '../elsewhere' }, 'Invalid value for path: "../elsewhere" is outside the workspace'],
     [{ INPUT_INCLUDE: '*.png\n[' }, 'Invalid pattern in include: "[": '],

@@ -49,8 +49,9 @@ describe('RasterClient options', () => {
     const make = (baseUrl: string) => () => new RasterClient({ transport: fakeTransport(), apiKey: 'pk_x1', baseUrl });
 
     expect(make('https://user:secret@api.example.test')).toThrow(
-      'Invalid baseUrl: the URL for https://api.example.test contains a user name or password. Pass the key as apiKey and the URL without them.',
+      'Invalid baseUrl: the URL for https://api.example.test contains a user name or password. Pass the URL without them; the API key has a setting of its own.',
     );
+    expect(make('https://user:secret@api.example.test:99999')).toThrow('Invalid baseUrl: "https://***@api.example.test:99999". Pass an absolute https:// URL.');
     expect(make('https://user:secret@api.example.test')).not.toThrow(/secret/);
     expect(make('https://api.example.test/v1?x=1')).toThrow(
       'Invalid baseUrl: https://api.example.test/v1 has a query or a fragment, which the client would drop. Pass the URL without them.',

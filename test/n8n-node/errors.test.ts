@@ -103,6 +103,23 @@ describe('insecure base URL', () => {
 		expect(requests).toHaveLength(0);
 	});
 
+	it('rejects a password in the Base URL without showing it', async () => {
+		const withPassword = emulator.url.replace('http://', 'http://user:s3cret@');
+		const { context, requests } = createContext({
+			credentials: { ...credentials, baseUrl: withPassword },
+			parameters: {},
+		});
+
+		const error = await new Raster().methods.listSearch.searchLibraries.call(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as NodeOperationError).message).toBe(
+			`Invalid Base URL in the Raster credential: "${emulator.url.replace('http://', 'http://***@')}". Nothing was sent.`,
+		);
+		expect((error as NodeOperationError).description).toContain('without a user name, password, query or fragment');
+		expect(requests).toHaveLength(0);
+	});
+
 	it('accepts http on localhost', async () => {
 		const { context, requests } = createContext({
 			credentials: { ...credentials, baseUrl: emulator.url.replace('127.0.0.1', 'localhost') },
@@ -217,6 +234,17 @@ describe('invalid Limit', () => {
 		);
 		expect((error as NodeOperationError).context.itemIndex).toBe(0);
 		expect(requests).toHaveLength(0);
+	});
+
+	it('takes a Limit written as digits', async () => {
+		const { context } = createContext({
+			credentials,
+			parameters: { resource: 'library', operation: 'getMany', returnAll: false, limit: ' 10 ' },
+		});
+
+		const output = await runNode(context);
+
+		expect(output.map((item) => item.json.id)).toContain(emulator.libraryId);
 	});
 
 	it('continues past an invalid Limit', async () => {

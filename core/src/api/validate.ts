@@ -145,7 +145,7 @@ export function checkSecureUrl(parameter: string, value: unknown): URL {
   try {
     url = new URL(String(value));
   } catch {
-    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${JSON.stringify(value)}. Pass an absolute https:// URL.`);
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: ${JSON.stringify(withoutUserInfo(String(value)))}. Pass an absolute https:// URL.`);
   }
 
   if (url.protocol === 'https:') {
@@ -171,7 +171,7 @@ export function checkSecureUrl(parameter: string, value: unknown): URL {
 export function checkBaseUrl(parameter: string, value: unknown): URL {
   const url = checkSecureUrl(parameter, value);
   if (url.username !== '' || url.password !== '') {
-    throw new RasterUsageError(parameter, `Invalid ${parameter}: the URL for ${url.origin} contains a user name or password. Pass the key as apiKey and the URL without them.`);
+    throw new RasterUsageError(parameter, `Invalid ${parameter}: the URL for ${url.origin} contains a user name or password. Pass the URL without them; the API key has a setting of its own.`);
   }
   if (url.search !== '' || url.hash !== '') {
     throw new RasterUsageError(parameter, `Invalid ${parameter}: ${url.origin}${url.pathname} has a query or a fragment, which the client would drop. Pass the URL without them.`);
@@ -191,5 +191,13 @@ export function checkApiKey(apiKey: unknown): void {
   if (/[\s\u0000-\u001f\u007f-\u009f]/.test(apiKey)) {
     throw new RasterUsageError('apiKey', 'Invalid apiKey: it contains spaces or control characters. Pass the key exactly as Raster shows it.');
   }
+}
+
+/**
+ * Returns URL text with any user name and password replaced by `***`, for messages about a value
+ * that may not parse as a URL.
+ */
+export function withoutUserInfo(text: string): string {
+  return text.replace(/(\/\/)[^/?#\s]*@/g, '$1***@');
 }
 

@@ -3,7 +3,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { RasterClient } from '../../../../core/src/client';
 import { DEFAULT_BASE_URL } from '../../../../core/src/api/limits';
-import { checkApiKey, checkSecureUrl, checkSlug } from '../../../../core/src/api/validate';
+import { checkApiKey, checkBaseUrl, checkSlug, withoutUserInfo } from '../../../../core/src/api/validate';
 import { CREDENTIAL_TYPE, createN8nTransport } from './index';
 
 /**
@@ -28,7 +28,7 @@ export async function createRasterClient(
 	if (organizationId !== '') {
 		checkOrganizationId(this, organizationId);
 	}
-	checkBaseUrl(this, baseUrl);
+	checkCredentialBaseUrl(this, baseUrl);
 
 	return new RasterClient({
 		transport: createN8nTransport(this),
@@ -88,22 +88,22 @@ function checkOrganizationId(context: IExecuteFunctions | ILoadOptionsFunctions,
 }
 
 /**
- * Rejects a base URL that is not https://, or plain http:// to a loopback host, with the
- * credential field to change. The core client applies the same rule, but its message names
- * its own option, `baseUrl`.
+ * Rejects a base URL that is not https://, or plain http:// to a loopback host, or that has a user
+ * name, a password, a query or a fragment, with the credential field to change. The rule is the
+ * core client's, whose message names its own option, `baseUrl`.
  */
-function checkBaseUrl(context: IExecuteFunctions | ILoadOptionsFunctions, baseUrl: string): void {
+function checkCredentialBaseUrl(context: IExecuteFunctions | ILoadOptionsFunctions, baseUrl: string): void {
 	try {
-		checkSecureUrl('baseUrl', baseUrl);
+		checkBaseUrl('baseUrl', baseUrl);
 	} catch {
-		// checkSecureUrl throws only RasterUsageError, for a URL that does not parse, an http://
-		// URL to a host that is not loopback, or another scheme.
+		// checkBaseUrl throws only RasterUsageError, for a URL that does not parse, an http:// URL
+		// to a host that is not loopback, another scheme, or parts the client would drop.
 		throw new NodeOperationError(
 			context.getNode(),
-			`Invalid Base URL in the Raster credential: ${JSON.stringify(baseUrl)}. Nothing was sent.`,
+			`Invalid Base URL in the Raster credential: ${JSON.stringify(withoutUserInfo(baseUrl))}. Nothing was sent.`,
 			{
 				description:
-					"Open the Raster credential and set 'Base URL' to an https:// address. Plain http:// is accepted only for localhost, 127.0.0.0/8 or ::1, because it would send the API key unencrypted.",
+					"Open the Raster credential and set 'Base URL' to an https:// address without a user name, password, query or fragment. Plain http:// is accepted only for localhost, 127.0.0.0/8 or ::1, because it would send the API key unencrypted.",
 			},
 		);
 	}
