@@ -85,7 +85,9 @@ export function getRequiredList(
  * n8n 2.41.1 passes 0 or 2.5 from an expression to the node despite the field's `minValue`.
  */
 export function getLimit(this: IExecuteFunctions, itemIndex: number, maximum?: number): number {
-	const limit: unknown = this.getNodeParameter('limit', itemIndex);
+	const value: unknown = this.getNodeParameter('limit', itemIndex);
+	// An expression can return a number as text, such as a field read from JSON.
+	const limit = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
 	const valid =
 		typeof limit === 'number' &&
 		Number.isInteger(limit) &&
@@ -93,7 +95,7 @@ export function getLimit(this: IExecuteFunctions, itemIndex: number, maximum?: n
 		(maximum === undefined || limit <= maximum);
 	if (!valid) {
 		const range = maximum === undefined ? 'at least 1' : `from 1 to ${maximum}`;
-		throw new NodeOperationError(this.getNode(), `Invalid 'Limit': ${JSON.stringify(limit)} [item ${itemIndex}]`, {
+		throw new NodeOperationError(this.getNode(), `Invalid 'Limit': ${JSON.stringify(value)} [item ${itemIndex}]`, {
 			description: `Set 'Limit' to a whole number ${range}, or turn on 'Return All' to return every result.`,
 			itemIndex,
 		});
