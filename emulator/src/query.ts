@@ -19,8 +19,7 @@ export function readIntegerParam(query: URLSearchParams, name: string, fallback:
   const [text] = values;
   const value = Number(text);
   if (values.length > 1 || text === undefined || !/^[0-9]+$/.test(text) || value < range.min || value > range.max) {
-    const expected = range.max === Number.MAX_SAFE_INTEGER ? `${range.min} or more` : `from ${range.min} to ${range.max}`;
-    throw badUserInput(`Invalid ${name} "${values.join(',')}"; expected one whole number ${expected}.`);
+    throw badUserInput(`Invalid ${name} "${values.join(',')}"; expected one whole number from ${range.min} to ${range.max}.`);
   }
   return value;
 }

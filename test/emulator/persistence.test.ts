@@ -98,6 +98,20 @@ describe('data folder', () => {
     expect((await stat(join(dataDir, 'state.json'))).mode & 0o777).toBe(0o600);
   });
 
+  test.skipIf(process.platform === 'win32')('large stored files are open to their user alone', async () => {
+    const dataDir = join(dataRoot, 'large-mode');
+    const emulator = await startEmulator({ dataDir });
+    const logo = await imageBytes('brand/logo-128.png');
+    // Over 1 MiB, a part is written to a temporary file as it arrives.
+    const large = new Uint8Array(2 * 1024 * 1024);
+    large.set(logo);
+    await upload(emulator, [['large.png', large]]);
+    await emulator.stop();
+
+    const [stored] = await readdir(join(dataDir, 'files'));
+    expect((await stat(join(dataDir, 'files', stored!))).mode & 0o777).toBe(0o600);
+  });
+
   test('reset clears stored files', async () => {
     const dataDir = join(dataRoot, 'reset');
     const emulator = await startEmulator({ dataDir });

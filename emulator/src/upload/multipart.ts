@@ -121,7 +121,8 @@ export function receiveFiles(request: IncomingMessage, options: ReceiveOptions):
       const spill = () => {
         const tempPath = options.nextTempPath();
         file.tempPath = tempPath;
-        const stream = createWriteStream(tempPath);
+        // Open to the emulator's user alone, as the state and the smaller stored files are.
+        const stream = createWriteStream(tempPath, { mode: 0o600 });
         output = stream;
         openStreams.add(stream);
         const written = new Promise<void>((resolveWrite, rejectWrite) => {
