@@ -107,6 +107,7 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
 
   // Like the summary, a report file that cannot be written must not fail a sync that succeeded.
   let reportPath = '';
+  let reportFailure: string | null = null;
   try {
     const reportDir = await mkdtemp(path.join(where.tempDir, 'raster-sync-'));
     reportPath = path.join(reportDir, 'report.json');
@@ -114,14 +115,14 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
     core.info(`Report written to ${reportPath}`);
   } catch (error) {
     reportPath = '';
-    core.warning(
+    reportFailure =
       `The report file could not be written in ${where.tempDir}: ${error instanceof Error ? error.message : String(error)}. ` +
-        'The report output is empty; the log and the other outputs still hold the result.',
-    );
+      'The report output is empty; the log, the job summary and the other outputs still hold the result.';
   }
 
   // File annotations come first, because GitHub shows only the first 10 warnings of a step.
   annotateFiles(report, where);
+  if (reportFailure !== null) core.warning(reportFailure);
 
   const { outputs, warnings } = stepOutputs(report, reportPath);
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);

@@ -31,9 +31,10 @@ export function stepOutputs(report: SyncReport, reportPath: string): StepOutputs
   const json = (name: string, value: unknown, empty: string) => {
     const text = JSON.stringify(value);
     if (text.length * 2 <= MAX_JSON_OUTPUT_BYTES) return text;
+    const instead = reportPath === '' ? 'The report file, which would hold it, could not be written either.' : `Read it from the report file: ${reportPath}.`;
     warnings.push(
       `The ${name} output would take ${text.length * 2} bytes, more than the ${MAX_JSON_OUTPUT_BYTES} this action allows ` +
-        `within GitHub's 1 MB limit for a job's outputs, so it is ${empty}. Read it from the report file: ${reportPath}.`,
+        `within GitHub's 1 MB limit for a job's outputs, so it is ${empty === '' ? 'empty' : empty}. ${instead}`,
     );
     return empty;
   };

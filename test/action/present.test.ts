@@ -312,6 +312,19 @@ describe('stepOutputs', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('/tmp/report.json');
   });
+
+  it('says when no report file holds a dropped output', () => {
+    const base = report();
+    const skipped = Array.from({ length: 4000 }, (_, i) => ({ path: `notes/${String(i).padStart(5, '0')}-a-long-name-for-the-test.md`, reason: 'Raster does not accept this type of file.' }));
+
+    const { outputs, warnings } = stepOutputs(report({ dryRun: true, plan: { ...base.plan, skipped } }), '');
+
+    expect(outputs['plan']).toBe('');
+    expect(outputs['report']).toBe('');
+    expect(warnings).toEqual([
+      expect.stringMatching(/^The plan output would take \d+ bytes, .* so it is empty\. The report file, which would hold it, could not be written either\.$/),
+    ]);
+  });
 });
 
 describe('renderJobSummary', () => {
