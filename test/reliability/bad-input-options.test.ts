@@ -232,15 +232,17 @@ describe('API URL and keys', () => {
       expect(connections).toEqual([]);
       expect(target.requests).toEqual([]);
 
+      // A user name or password in the URL is shown as ***.
+      const shown = JSON.stringify(apiUrl.replace('user@', '***@'));
       const run = await cli(['--api-url', apiUrl, 'images']);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('--api-url');
-      expect(run.stderr).toContain(JSON.stringify(apiUrl));
+      expect(run.stderr).toContain(shown);
 
       const fromAction = await action({ 'api-url': apiUrl });
       expect(fromAction.code).toBe(1);
       expect(actionErrors(fromAction.stdout)).toContain('api-url');
-      expect(actionErrors(fromAction.stdout)).toContain(JSON.stringify(apiUrl));
+      expect(actionErrors(fromAction.stdout)).toContain(shown);
       expect(target.requests).toEqual([]);
     },
   );
