@@ -215,6 +215,27 @@ describe('asset upload', () => {
 		expect(await seedClient(emulator).listAssets(emulator.libraryId, { pageSize: 100 })).toHaveLength(20);
 	});
 
+	it('rejected request names an item split between requests', async () => {
+		const store = new Map<string, Buffer>();
+		const items = [await binaryItem(store, { data: 'brand/logo-128.png' })];
+		for (let index = 1; index <= 10; index++) {
+			items.push(await binaryItem(store, { data: 'brand/logo-128.png', extra: 'brand/logo-256.png' }));
+		}
+		items.push(await binaryItem(store, { data: 'not-images/notes.md' }));
+		// Item 0 and item 11 have one file each, the others two, so item 10's files fall in two requests.
+		const parameters = (itemIndex: number) => uploadParameters({ binaryPropertyName: itemIndex === 0 || itemIndex === 11 ? 'data' : 'data, extra' });
+		const { context, requests } = createContext({ credentials, items, binaryStore: store, parameters });
+
+		const error = await runNode(context).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).message).toContain('[items 10 to 11]');
+		expect((error as NodeApiError).description).toContain(
+			'Items 0 to 9 were uploaded by earlier requests, and some files of item 10 too, so running them again creates duplicates.',
+		);
+		expect(requests.map((request) => parseMultipart(request).length)).toEqual([20, 2]);
+	});
+
 	it('rejected one-item request fails its item', async () => {
 		const store = new Map<string, Buffer>();
 		const items = [await binaryItem(store, { data: 'not-images/notes.md' })];

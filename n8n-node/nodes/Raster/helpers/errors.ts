@@ -150,10 +150,16 @@ export function toRejectedUploadError(
 	sentences.push(
 		"Fix or remove the invalid file and run the node again, or set the node's 'On Error' setting to 'Continue' to upload the valid items and output an error item for each invalid one.",
 	);
-	if (uploadedItems.length > 0) {
-		sentences.push(
-			`Items ${formatItemIndexes(uploadedItems)} were uploaded by earlier requests, so running them again creates duplicates.`,
-		);
+	// An item whose files were split between requests may have some of them stored already.
+	const whole = uploadedItems.filter((itemIndex) => !itemIndexes.includes(itemIndex));
+	const partly = uploadedItems.filter((itemIndex) => itemIndexes.includes(itemIndex));
+	const itemsLabel = (indexes: readonly number[]) => `${indexes.length === 1 ? 'item' : 'items'} ${formatItemIndexes(indexes)}`;
+	if (whole.length > 0) {
+		const wholeText = `${whole.length === 1 ? 'Item' : 'Items'} ${formatItemIndexes(whole)} ${whole.length === 1 ? 'was' : 'were'} uploaded by earlier requests`;
+		const partlyText = partly.length > 0 ? `, and some files of ${itemsLabel(partly)} too` : '';
+		sentences.push(`${wholeText}${partlyText}, so running them again creates duplicates.`);
+	} else if (partly.length > 0) {
+		sentences.push(`Some files of ${itemsLabel(partly)} were uploaded by an earlier request, so running them again creates duplicates.`);
 	}
 
 	return new NodeApiError(node, apiErrorBody(error), {
