@@ -15,7 +15,7 @@ export interface ApiTag {
  * for an asset whose `created` was pushed a few milliseconds ahead of the clock to stay unique.
  */
 function hasElapsed(asset: AssetRecord, delayMs: number, services: Services): boolean {
-  return delayMs <= 0 || services.now() - asset.created >= delayMs;
+  return delayMs <= 0 || services.now() - (asset.storedAt ?? asset.created) >= delayMs;
 }
 
 /** True once the listing lag has passed, so the asset shows in lists and search. */

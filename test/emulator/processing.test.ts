@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
 import { libraryPath, raw, uploadSamples } from './helpers';
+import type { Services } from '../../emulator/src/context';
+import { isListed, isProcessed } from '../../emulator/src/serialize';
+import type { AssetRecord } from '../../emulator/src/store/records';
 
 // Long enough that a loaded machine still reads the fresh state before the delay ends.
 const DELAY_MS = 1000;
@@ -173,5 +176,20 @@ describe('trash', () => {
     const response = await raw(emulator, 'DELETE', libraryPath(emulator, '/assets'), { body: { ids: [asset.id] } });
 
     expect(response.json.data.ids).toEqual([asset.id]);
+  });
+});
+
+describe('delays of a burst of uploads', () => {
+  test('count from the time each upload was stored', () => {
+    // In a burst, each `created` is 1 ms after the previous one and runs ahead of the clock.
+    const services = { now: () => 10_000, config: { listingLagMs: 300, processingDelayMs: 300 } } as unknown as Services;
+    const asset = { created: 11_500, storedAt: 9_600 } as AssetRecord;
+    const older = { created: 9_600 } as AssetRecord;
+
+    expect(isListed(asset, services)).toBe(true);
+    expect(isProcessed(asset, services)).toBe(true);
+    expect(isListed({ ...asset, storedAt: 9_800 }, services)).toBe(false);
+    // State saved before storedAt existed counts from created.
+    expect(isListed(older, services)).toBe(true);
   });
 });

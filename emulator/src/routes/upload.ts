@@ -69,9 +69,11 @@ export const uploadRoutes: RouteDefinition[] = [
           if (type === undefined || id === undefined) {
             continue;
           }
-          const created = store.nextCreated(services.now());
+          const storedAt = services.now();
+          const created = store.nextCreated(storedAt);
           assets.push({
             id,
+            storedAt,
             organizationId: library.organizationId,
             libraryId: library.id,
             name: assetNameFromFilename(file.filename),

@@ -46,6 +46,12 @@ export interface AssetRecord {
   height: number | null;
   /** Unix milliseconds, strictly increasing over all assets of the emulator. */
   created: number;
+  /**
+   * Unix milliseconds when the upload was stored. `created` runs ahead of the clock in a burst of
+   * uploads, so the listing lag and the processing delay count from this time. Absent in state
+   * saved before it existed, where `created` stands in.
+   */
+  storedAt?: number;
   updated: number;
   tags: string[];
   trashed: boolean;
