@@ -11,6 +11,7 @@ import type { SyncReport } from '@raster-toolkit/core';
 import { RasterUsageError } from '@raster-toolkit/core';
 import { enableUploadChunkCollection, syncFolder } from '@raster-toolkit/core/node';
 import { startEmulator } from '@raster-toolkit/emulator';
+import { toInputError } from './parse';
 import { ExitCode, exitCodeFor, formatReport } from './present';
 import { abortOnTerminalSignals } from './signals';
 import { TerminalReporter } from './terminal';
@@ -32,6 +33,15 @@ Options:
   --data-dir <folder>  Data folder of the emulator. Default: .raster-emulator/ in the working copy.
   -h, --help           Print this help.
 `;
+
+/** Engine option names and the environment variables of `npm start` that set them. */
+const ENVIRONMENT_NAMES: Readonly<Record<string, string>> = {
+  apiKey: 'RASTER_API_KEY',
+  apiUrl: 'RASTER_API_URL',
+  baseUrl: 'RASTER_API_URL',
+  organization: 'RASTER_ORGANIZATION',
+  library: 'RASTER_LIBRARY',
+};
 
 // The bundle is build/start.js, so the repository root is one folder up.
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -158,7 +168,7 @@ async function runSync(options: Parameters<typeof syncFolder>[0]): Promise<SyncR
   } catch (error) {
     reporter.finish();
     if (error instanceof RasterUsageError) {
-      usageError(error.message);
+      usageError(toInputError(error, ENVIRONMENT_NAMES).message);
       return undefined;
     }
     throw error;

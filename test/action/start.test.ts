@@ -105,6 +105,14 @@ describe('npm start', () => {
     }
   });
 
+  it('names RASTER_API_URL in an error about it', async () => {
+    const run = await npmStart([], { RASTER_API_KEY: 'pk_example', RASTER_LIBRARY: 'demo-library', RASTER_API_URL: 'http://u:secret@127.0.0.1:1' });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error: Invalid RASTER_API_URL: the URL for http://127.0.0.1:1 contains a user name or password.');
+    expect(run.stderr).not.toContain('secret');
+  });
+
   it('asks for RASTER_LIBRARY with a key', async () => {
     const run = await npmStart([], { RASTER_API_KEY: 'pk_example' });
 
