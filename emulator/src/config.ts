@@ -11,7 +11,7 @@ export interface EmulatorConfig {
 /** Checks a configuration change and returns the fields it sets; throws a TypeError on invalid values. */
 export function validateConfigChange(change: Partial<EmulatorConfig>): Partial<EmulatorConfig> {
   const fields = ['processingDelayMs', 'listingLagMs', 'maxFileSize'] as const;
-  // A misspelt setting would otherwise change nothing and still answer 200.
+  // A misspelt setting would otherwise change nothing and still return 200.
   const unknown = Object.keys(change).filter((key) => !(fields as readonly string[]).includes(key));
   if (unknown.length > 0) {
     throw new TypeError(`Unknown setting ${JSON.stringify(unknown[0])}; expected one of ${fields.join(', ')}.`);

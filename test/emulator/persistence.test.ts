@@ -94,7 +94,7 @@ describe('data folder', () => {
     await upload(emulator, [['logo.png', await imageBytes('brand/logo-128.png')]]);
     await emulator.stop();
 
-    // The state holds the API keys.
+    // The state contains the API keys.
     expect((await stat(join(dataDir, 'state.json'))).mode & 0o777).toBe(0o600);
   });
 

@@ -37,7 +37,7 @@ function ownedAssetFor(id: string, path: string, content = path, created = 1): A
   return asset(id, [OWNER, fingerprintTagFor(OWNER, fingerprint)], created);
 }
 
-/** An asset as the sync tags it, with the path tag when the path fits in one. */
+/** Returns an asset tagged as the sync tags it, with the path tag when the path fits in one. */
 function syncedAssetFor(id: string, path: string, content = path): Asset {
   return { ...asset(id, syncTagsFor(OWNER, fingerprintFor(SYNC_ID, path, digest(content)), path, [])), name: assetNameFor(path) };
 }

@@ -126,9 +126,9 @@ export function planSync(input: PlanInput): PlanResult {
   }
 
   const protectedFingerprints = new Set<string>();
-  // Files that are there but are not uploaded this run (too large, unreadable, no longer an image,
-  // a link that is not followed, a name that collides) keep the assets synced for their path:
-  // only an asset whose file is gone is stale. The path tag names that file.
+  // Some files are there but are not uploaded this run: too large, unreadable, no longer an image,
+  // a link that is not followed, or a name that collides. They keep the assets synced for their
+  // path, because only an asset whose file is gone is stale. The path tag names that file.
   const skippedPaths = new Set<string>();
   const collidingPaths = new Set<string>();
   const syncable: Array<{ path: string; file: LocalFile }> = [];

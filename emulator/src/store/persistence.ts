@@ -232,7 +232,7 @@ export class Persistence {
 
 /**
  * Writes `data` to `temp`, flushed with fsync when `flush` is set, then renames it to `target`.
- * The file is open to its user alone, because the state holds the API keys.
+ * The file is open to its user alone, because the state contains the API keys.
  */
 async function writeThenRename(temp: string, target: string, data: string | Buffer, flush: boolean): Promise<void> {
   const handle = await open(temp, 'w', 0o600);

@@ -49,7 +49,7 @@ export interface AssetRecord {
   /**
    * Unix milliseconds when the upload was stored. `created` runs ahead of the clock in a burst of
    * uploads, so the listing lag and the processing delay count from this time. Absent in state
-   * saved before it existed, where `created` stands in.
+   * saved before it existed, where `created` is used instead.
    */
   storedAt?: number;
   updated: number;
