@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { SyncOptions } from '@raster-toolkit/core';
+import { isInside } from '@raster-toolkit/core/node';
 import {
   InputError,
   parseApiUrl,
@@ -53,13 +54,13 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
   const realRoot = realPathOrNull(root);
   const realWorkspace = realPathOrNull(workspace);
   if (realRoot !== null && realWorkspace !== null) {
-    if (isOutside(realWorkspace, realRoot)) {
-      const through = isOutside(path.resolve(workspace), root) ? '' : ` leads through a symbolic link to ${realRoot}, which`;
+    if (!isInside(realWorkspace, realRoot)) {
+      const through = isInside(path.resolve(workspace), root) ? ` leads through a symbolic link to ${realRoot}, which` : '';
       throw new InputError(
         `Invalid value for path: ${JSON.stringify(folder)}${through} is outside the workspace ${workspace}. Use a folder inside the repository checkout.`,
       );
     }
-  } else if (isOutside(path.resolve(workspace), root)) {
+  } else if (!isInside(path.resolve(workspace), root)) {
     throw new InputError(
       `Invalid value for path: ${JSON.stringify(folder)} is outside the workspace ${workspace}. Use a folder inside the repository checkout.`,
     );
@@ -108,12 +109,6 @@ export function readActionOptions(env: NodeJS.ProcessEnv = process.env): ActionO
   if (syncId !== '') options.syncId = syncId;
 
   return options;
-}
-
-/** Returns true when `target` is not `folder` or a path inside it. */
-function isOutside(folder: string, target: string): boolean {
-  const relative = path.relative(folder, target);
-  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
 }
 
 function realPathOrNull(target: string): string | null {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { discoverFiles, type DiscoverOptions } from '../../core/src/node/discover';
+import { isInside } from '../../core/src/node/file-system';
 import { compilePatterns, selects, splitPatterns } from '../../core/src/node/patterns';
 import { checkFile, DEFAULT_MAX_FILE_SIZE, scanFolder } from '../../core/src/node/scan';
 import { defaultSyncId } from '../../core/src/node/sync';
@@ -338,5 +339,15 @@ describe('defaultSyncId', () => {
     expect(defaultSyncId(outside, env)).toBe('octo/site:.');
     expect(defaultSyncId(root, env)).toBe(`path:${realpathSync(root)}`);
     expect(defaultSyncId(join(outside, 'site/images'), { GITHUB_REPOSITORY: 'octo/site' })).toMatch(/^path:/);
+  });
+});
+
+describe('isInside', () => {
+  it('tells folders inside from outside', () => {
+    expect(isInside('/w/repo', '/w/repo')).toBe(true);
+    expect(isInside('/w/repo', '/w/repo/images')).toBe(true);
+    expect(isInside('/w/repo', '/w/repo/..images')).toBe(true);
+    expect(isInside('/w/repo', '/w/repo-other')).toBe(false);
+    expect(isInside('/w/repo', '/w')).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { canonicalRelativePath } from '../sync/paths';
 import { compareStrings } from '../sync/plan';
 import { eventLoopSlices } from './event-loop';
+import { errorCode, isInside } from './file-system';
 import { FileFilter } from './patterns';
 
 export interface DiscoverOptions {
@@ -73,16 +74,6 @@ interface WalkState {
   files: DiscoveredFile[];
   /** Pause to await before each folder read and each `stat`, since both are synchronous. */
   nextSlice: () => Promise<void>;
-}
-
-/** Returns true when `target` is `root` or inside it. */
-function isInside(root: string, target: string): boolean {
-  const relative = path.relative(root, target);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
 /**

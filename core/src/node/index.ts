@@ -14,3 +14,4 @@ export { scanFolder, DEFAULT_MAX_FILE_SIZE, type ScanOptions, type ScanResult } 
 export { discoverFiles, type DiscoverOptions, type DiscoveredFile, type DiscoveryResult } from './discover';
 export { FileJournal, defaultJournalDir, journalFileFor } from './journal';
 export { patternProblem, unmatchedPatterns } from './patterns';
+export { isInside } from './file-system';

@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import { sha256Hex } from '../sync/sha256';
 import type { PendingBatch, UploadJournal } from '../sync/journal';
+import { errorCode } from './file-system';
 
 /**
  * Folder of the journal files when `SyncOptions.journalDir` is omitted: one per user on systems
@@ -42,11 +43,6 @@ export async function prepareJournalDir(folder: string, elsewhere: string): Prom
   }
   // A folder made earlier with a wider mode is closed to other users too.
   if (uid !== undefined && (stats.mode & 0o077) !== 0) await chmod(folder, 0o700);
-}
-
-/** Returns the code of a file system error, or its message. */
-export function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
 /** Returns the journal file of one sync (its owner tag) into one library of one service. */

@@ -11,6 +11,7 @@ import { detectMediaType, MEDIA_SNIFF_BYTES } from '../sync/media-type';
 import type { LocalFile } from '../sync/plan';
 import { discoverFiles, type DiscoverOptions, type DiscoveredFile } from './discover';
 import { eventLoopSlices } from './event-loop';
+import { errorCode } from './file-system';
 import { READ_NONBLOCKING, readExpectedBytesSync } from './sync-read';
 
 /**
@@ -172,7 +173,7 @@ function precheck(file: DiscoveredFile, maxFileSize: number): { local: LocalFile
 /** Completes a checked file with the outcome of its read. */
 function withRead(local: LocalFile, read: FileRead | { error: unknown }): LocalFile {
   if ('error' in read) {
-    const code = (read.error as NodeJS.ErrnoException).code ?? (read.error as Error).message;
+    const code = errorCode(read.error);
     local.skipReason = `The file cannot be read (${code}).`;
     // A file removed since the folder was read is gone, not unreadable.
     if (code !== 'ENOENT') local.readFailed = true;
