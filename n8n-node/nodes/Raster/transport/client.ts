@@ -40,71 +40,58 @@ export async function createRasterClient(
 	});
 }
 
+type CredentialContext = IExecuteFunctions | ILoadOptionsFunctions;
+
 /**
- * Rejects an empty API key, and one with white space or control characters inside, with the
- * credential field to change. The rule is the core client's, whose message names its own option,
- * `apiKey`. Neither message contains the key.
+ * Runs one of the core client's checks on a credential value and turns its RasterUsageError,
+ * whose message names the client's option, into an error that names the credential field.
  */
-function checkCredentialApiKey(context: IExecuteFunctions | ILoadOptionsFunctions, apiKey: string): void {
+function checkCredentialField(context: CredentialContext, check: () => void, message: string, description: string): void {
+	try {
+		check();
+	} catch {
+		throw new NodeOperationError(context.getNode(), `${message} Nothing was sent.`, { description });
+	}
+}
+
+/**
+ * Rejects an empty API key, and one with white space or control characters inside. Neither
+ * message contains the key.
+ */
+function checkCredentialApiKey(context: CredentialContext, apiKey: string): void {
 	if (apiKey === '') {
 		throw new NodeOperationError(context.getNode(), 'Missing API Key in the Raster credential. Nothing was sent.', {
 			description:
 				"Open the Raster credential and enter the 'API Key' from the organization settings in Raster. It starts with 'pk_'.",
 		});
 	}
-	try {
-		checkApiKey(apiKey);
-	} catch {
-		// checkApiKey throws only RasterUsageError, for a key that is empty or has spaces or controls.
-		throw new NodeOperationError(
-			context.getNode(),
-			'Invalid API Key in the Raster credential: it contains spaces or control characters. Nothing was sent.',
-			{
-				description:
-					"Open the Raster credential and paste the 'API Key' again exactly as Raster shows it, without spaces or line breaks inside it.",
-			},
-		);
-	}
+	checkCredentialField(
+		context,
+		() => checkApiKey(apiKey),
+		'Invalid API Key in the Raster credential: it contains spaces or control characters.',
+		"Open the Raster credential and paste the 'API Key' again exactly as Raster shows it, without spaces or line breaks inside it.",
+	);
+}
+
+/** Rejects an organization ID that is not a Raster slug. */
+function checkOrganizationId(context: CredentialContext, organizationId: string): void {
+	checkCredentialField(
+		context,
+		() => checkSlug('organizationId', organizationId),
+		`Invalid Organization ID in the Raster credential: ${JSON.stringify(organizationId)}.`,
+		"Open the Raster credential and set 'Organization ID' to the organization slug from Raster URLs: lower-case letters, digits and '-', starting with a letter or digit, at most 63 characters. Or leave it empty to read it from the API key.",
+	);
 }
 
 /**
- * Rejects an organization ID that is not a Raster slug, with the credential field to change.
- * The core client applies the same rule, but its message names its own option, `organizationId`.
+ * Rejects a base URL that is neither https:// nor plain http:// to a loopback host, or that has a
+ * user name, a password, a query or a fragment. The message shows no user name or password.
  */
-function checkOrganizationId(context: IExecuteFunctions | ILoadOptionsFunctions, organizationId: string): void {
-	try {
-		checkSlug('organizationId', organizationId);
-	} catch {
-		// checkSlug throws only RasterUsageError, for a value that is not a slug.
-		throw new NodeOperationError(
-			context.getNode(),
-			`Invalid Organization ID in the Raster credential: ${JSON.stringify(organizationId)}. Nothing was sent.`,
-			{
-				description:
-					"Open the Raster credential and set 'Organization ID' to the organization slug from Raster URLs: lower-case letters, digits and '-', starting with a letter or digit, at most 63 characters. Or leave it empty to read it from the API key.",
-			},
-		);
-	}
-}
-
-/**
- * Rejects a base URL that is not https://, or plain http:// to a loopback host, or that has a user
- * name, a password, a query or a fragment, with the credential field to change. The rule is the
- * core client's, whose message names its own option, `baseUrl`.
- */
-function checkCredentialBaseUrl(context: IExecuteFunctions | ILoadOptionsFunctions, baseUrl: string): void {
-	try {
-		checkBaseUrl('baseUrl', baseUrl);
-	} catch {
-		// checkBaseUrl throws only RasterUsageError, for a URL that does not parse, an http:// URL
-		// to a host that is not loopback, another scheme, or parts the client would drop.
-		throw new NodeOperationError(
-			context.getNode(),
-			`Invalid Base URL in the Raster credential: ${JSON.stringify(withoutUserInfo(baseUrl))}. Nothing was sent.`,
-			{
-				description:
-					"Open the Raster credential and set 'Base URL' to an https:// address without a user name, password, query or fragment. Plain http:// is accepted only for localhost, 127.0.0.0/8 or ::1, because it would send the API key unencrypted.",
-			},
-		);
-	}
+function checkCredentialBaseUrl(context: CredentialContext, baseUrl: string): void {
+	checkCredentialField(
+		context,
+		() => checkBaseUrl('baseUrl', baseUrl),
+		`Invalid Base URL in the Raster credential: ${JSON.stringify(withoutUserInfo(baseUrl))}.`,
+		"Open the Raster credential and set 'Base URL' to an https:// address without a user name, password, query or fragment. Plain http:// is accepted only for localhost, 127.0.0.0/8 or ::1, because it would send the API key unencrypted.",
+	);
 }
