@@ -181,7 +181,7 @@ describe('displayPath', () => {
 });
 
 describe('keptStaleNotice', () => {
-  const held = (): SyncReport => {
+  const reportKeepingStale = (): SyncReport => {
     const base = report();
     return { ...base, plan: { ...base.plan, prune: [], stale: base.plan.prune, staleKeptBecause: 'unreadable', unreadableCount: 2 } };
   };
@@ -190,9 +190,9 @@ describe('keptStaleNotice', () => {
     const notice = '1 stale asset was kept instead of trashed, because 2 files or folders could not be read: ' +
       'an asset that looks stale may belong to what could not be read. Fix the permissions or exclude what could not be read, then run again.';
 
-    expect(keptStaleNotice(held())).toBe(notice);
-    expect(renderJobSummary(held())).toContain(`<p>${notice}</p>`);
-    expect(formatPlan(held().plan, { dryRun: false })[1]).toContain('0 to prune, 1 stale kept because 2 files or folders could not be read,');
+    expect(keptStaleNotice(reportKeepingStale())).toBe(notice);
+    expect(renderJobSummary(reportKeepingStale())).toContain(`<p>${notice}</p>`);
+    expect(formatPlan(reportKeepingStale().plan, { dryRun: false })[1]).toContain('0 to prune, 1 stale kept because 2 files or folders could not be read,');
   });
 
   it('says nothing when prune is off or nothing is kept', () => {

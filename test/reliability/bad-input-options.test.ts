@@ -233,16 +233,16 @@ describe('API URL and keys', () => {
       expect(target.requests).toEqual([]);
 
       // A user name or password in the URL is shown as ***.
-      const shown = JSON.stringify(apiUrl.replace('user@', '***@'));
+      const displayedUrl = JSON.stringify(apiUrl.replace('user@', '***@'));
       const run = await cli(['--api-url', apiUrl, 'images']);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('--api-url');
-      expect(run.stderr).toContain(shown);
+      expect(run.stderr).toContain(displayedUrl);
 
       const fromAction = await action({ 'api-url': apiUrl });
       expect(fromAction.code).toBe(1);
       expect(actionErrors(fromAction.stdout)).toContain('api-url');
-      expect(actionErrors(fromAction.stdout)).toContain(shown);
+      expect(actionErrors(fromAction.stdout)).toContain(displayedUrl);
       expect(target.requests).toEqual([]);
     },
   );

@@ -54,7 +54,7 @@ function lostResponse(): RasterNetworkError {
 }
 
 /** Returns the error of a connection refused on each of the client's five attempts, before the request was sent. */
-function refused(method: string): RasterNetworkError {
+function connectionRefused(method: string): RasterNetworkError {
   const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4010'), { code: 'ECONNREFUSED' });
   return new RasterNetworkError({ method, path: '/assets', cause, bodySent: false, attempts: 5 });
 }
@@ -288,7 +288,7 @@ describe('runSync with a fake API', () => {
   it('logs no count when the lost upload cannot be checked', async () => {
     const api = new FakeApi();
     api.uploadFaults.push(() => {
-      api.listFault = () => refused('GET');
+      api.listFault = () => connectionRefused('GET');
       return { kind: 'reject', error: lostResponse() };
     });
     const { logger, lines } = recordingLogger();
@@ -409,7 +409,7 @@ describe('runSync with a fake API', () => {
     const api = new FakeApi();
     const stale = api.store('old', 1, [OWNER]);
     api.uploadFaults.push(() => {
-      api.listFault = () => refused('GET');
+      api.listFault = () => connectionRefused('GET');
       return { kind: 'reject', error: lostResponse() };
     });
     const { logger, lines } = recordingLogger();
@@ -435,7 +435,7 @@ describe('runSync with a fake API', () => {
   it('skips the wait for listing when unreachable', async () => {
     const api = new FakeApi();
     api.uploadFaults.push(() => {
-      api.listFault = () => refused('GET');
+      api.listFault = () => connectionRefused('GET');
       return { kind: 'reject', error: lostResponse() };
     });
 
@@ -453,7 +453,7 @@ describe('runSync with a fake API', () => {
   it('stops the wait for listing when unreachable', async () => {
     const api = new FakeApi();
     let ownedListings = 0;
-    api.listFault = (options) => (options.tags !== undefined && ++ownedListings > 1 ? refused('GET') : undefined);
+    api.listFault = (options) => (options.tags !== undefined && ++ownedListings > 1 ? connectionRefused('GET') : undefined);
     const { logger, lines } = recordingLogger();
 
     const report = await sync(api, files(3), {}, undefined, logger);
@@ -467,7 +467,7 @@ describe('runSync with a fake API', () => {
 
   it('stops new batches when uploads cannot connect', async () => {
     const api = new FakeApi();
-    api.uploadFaults = Array.from({ length: 5 }, () => () => ({ kind: 'reject', error: refused('POST') }));
+    api.uploadFaults = Array.from({ length: 5 }, () => () => ({ kind: 'reject', error: connectionRefused('POST') }));
 
     const report = await sync(api, files(60), { concurrency: 1 });
 

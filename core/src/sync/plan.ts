@@ -33,7 +33,7 @@ export interface LocalFile {
   skipReason?: string;
   /**
    * Set when the file or folder is there but could not be read. The plan then trashes nothing,
-   * since an asset that looks stale may hold what could not be read.
+   * since an asset that looks stale may belong to what could not be read.
    */
   readFailed?: true;
   /** Content type detected from the file's first bytes. */
@@ -187,7 +187,7 @@ export function planSync(input: PlanInput): PlanResult {
     if (file.skipReason !== undefined || file.sha256 === undefined) {
       skipped.push(skippedEntry(path, file.skipReason ?? 'The file was not hashed.', file));
       skippedPaths.add(path);
-      // A symbolic link that is not followed may stand for a folder.
+      // A symbolic link that is not followed may point to a folder.
       skippedFolders.set(`${path}/`, path);
       continue;
     }
