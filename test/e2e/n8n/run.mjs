@@ -131,13 +131,12 @@ async function runInside(argument) {
 		const imported = await n8n(['import:credentials', `--input=${credentialsFile}`]);
 		check(imported.code === 0, 'credential imported');
 
+		// One import command takes every workflow, because each n8n command starts n8n again.
 		const workflows = buildWorkflows(emulator.libraryId, path.join(workDir, 'images'));
-		for (const workflow of workflows) {
-			const file = path.join(workDir, `${workflow.id}.json`);
-			await writeFile(file, JSON.stringify(workflow));
-			const result = await n8n(['import:workflow', `--input=${file}`]);
-			check(result.code === 0, `workflow ${workflow.id} imported`);
-		}
+		const workflowsFile = path.join(workDir, 'workflows.json');
+		await writeFile(workflowsFile, JSON.stringify(workflows));
+		const importedWorkflows = await n8n(['import:workflow', `--input=${workflowsFile}`]);
+		check(importedWorkflows.code === 0, `${workflows.length} workflows imported`);
 
 		emulator.admin.resetStats();
 		const upload = await execute(n8n, 'rasterE2eUpload', 'Upload');
