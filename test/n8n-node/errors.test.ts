@@ -190,7 +190,7 @@ describe('invalid credential values', () => {
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		for (const item of output) {
 			expect(item.json.error).toBe('Invalid Organization ID in the Raster credential: "Demo-Org". Nothing was sent.');
-			expect(String(item.json.description)).toContain("'Organization ID'");
+			expect(String(item.json.details)).toContain("'Organization ID'");
 		}
 		expect(requests).toHaveLength(0);
 	});
@@ -288,10 +288,31 @@ describe('per-item errors', () => {
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(output[0]!.json.name).toBe('asset-1');
 		expect(output[1]!.json.error).toBe('The asset was not found in the library [item 1]');
-		expect(String(output[1]!.json.description)).toMatch(
+		expect(String(output[1]!.json.details)).toMatch(
 			/^Raster returned 404 RESOURCE_NOT_FOUND: .*[^.]\. Check the 'Asset ID' parameter/,
 		);
 		expect(output[2]!.json.name).toBe('asset-2');
+	});
+
+	// n8n 2.41.1 sends an item to the error output of "Continue (using error output)" only when
+	// its JSON has `error` and no keys besides error, message and details (handleNodeErrorOutput
+	// in n8n-core). Any other item stays on the regular output as if it had succeeded.
+	it.each([
+		['a failed request', {}],
+		['an invalid credential', { organizationId: 'Demo-Org' }],
+	])('error item of %s fits the error output', async (_case, change) => {
+		const { context } = createContext({
+			credentials: { ...credentials, ...change },
+			items: [{ json: {} }, { json: {} }, { json: {} }],
+			continueOnFail: true,
+			parameters: await mixedGetParameters(),
+		});
+
+		const output = await runNode(context);
+		const failed = output[1]!;
+
+		expect(failed.pairedItem).toEqual({ item: 1 });
+		expect(Object.keys(failed.json).sort()).toEqual(['details', 'error']);
 	});
 
 	it('stops at a failed item without continue', async () => {
@@ -327,7 +348,7 @@ describe('per-item errors', () => {
 
 		expect(output[0]!.json.name).toBe('Fine');
 		expect(String(output[1]!.json.error)).toContain('[item 1]');
-		expect(output[1]!.json.description).toBe("Change the 'New Name' parameter and run the node again.");
+		expect(output[1]!.json.details).toBe("Change the 'New Name' parameter and run the node again.");
 	});
 
 	it('throws NodeOperationError for a missing library', async () => {

@@ -38,14 +38,20 @@ export async function forEachItem(
 	return output;
 }
 
-/** Builds the output item of a failed input item, for a node that continues on failure. */
+/**
+ * Builds the output item of a failed input item, for a node that continues on failure. The
+ * error's description goes in `details` because n8n 2.41.1 moves an item to the error output of
+ * "On Error > Continue (using error output)" by its JSON only when that has no keys besides
+ * `error`, `message` and `details`. The item's own `error` property would route it too, but n8n
+ * then replaces its JSON with `{ error: message }` and the description is lost.
+ */
 export function errorItem(
 	error: Error & { description?: string | null | undefined },
 	itemIndex: number,
 ): INodeExecutionData {
 	const json: IDataObject = { error: error.message };
 	if (typeof error.description === 'string' && error.description.length > 0) {
-		json.description = error.description;
+		json.details = error.description;
 	}
 	return { json, pairedItem: { item: itemIndex } };
 }
