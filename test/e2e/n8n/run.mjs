@@ -3,8 +3,10 @@
 //   1. installs n8n once into a cache folder outside the repository (install-n8n.sh),
 //   2. builds and packs n8n-node/ and installs the tarball as a community package,
 //   3. inside a network namespace that has nothing but loopback (`unshare -n`), starts the
-//      emulator, imports a credential pointing at it and workflows that upload, list, tag,
+//      emulator, imports credentials pointing at it and workflows that upload, list, tag,
 //      filter and delete, runs each with `n8n execute`, and checks the items it returned,
+//      the run's error and the library's state. Other workflows run with invalid credential
+//      values and Limits, and send an upload request that Raster rejects,
 //   4. starts `n8n start` and checks the credential test: it passes for the emulator and sends
 //      nothing for an http:// base URL to a host that is not loopback.
 // Run from the repository root with Node 24: `node_modules/.bin/node test/e2e/n8n/run.mjs`.
@@ -31,6 +33,8 @@ const sharedImages = existsSync(path.resolve(repoRoot, '../shared/images'))
 const INSIDE = process.argv.includes('--inside');
 const EXTRA_COPIES = 20;
 const FILE_COUNT = 3 + EXTRA_COPIES;
+const REJECTED_FILE = 'notes.png';
+const INVALID_ORGANIZATION = 'Demo-Org';
 
 if (INSIDE) {
 	await runInside(process.argv[process.argv.indexOf('--inside') + 1]);
@@ -97,6 +101,14 @@ async function preparePackage(workDir) {
 	for (let index = 1; index <= EXTRA_COPIES; index++) {
 		await cp(path.join(sharedImages, 'brand/logo-128.png'), path.join(images, `copy-${index}.png`));
 	}
+
+	// Three files that fit in one upload request, one of them a text file named like a PNG, so
+	// that Raster rejects the whole request.
+	const rejected = path.join(images, 'rejected');
+	await mkdir(rejected);
+	await cp(path.join(sharedImages, 'brand/logo-128.png'), path.join(rejected, 'logo-128.png'));
+	await cp(path.join(sharedImages, 'brand/logo-256.png'), path.join(rejected, 'logo-256.png'));
+	await cp(path.join(sharedImages, 'not-images/notes.md'), path.join(rejected, REJECTED_FILE));
 }
 
 async function runInside(argument) {
@@ -126,10 +138,24 @@ async function runInside(argument) {
 					// workflow also checks that the node and the credential's header trim it.
 					data: { apiKey: `${emulator.writeKey} \n`, organizationId: '', baseUrl: emulator.url },
 				},
+				{
+					id: 'rasterE2eBadOrg',
+					name: 'Raster invalid organization',
+					type: 'rasterApi',
+					data: { apiKey: emulator.writeKey, organizationId: INVALID_ORGANIZATION, baseUrl: emulator.url },
+				},
+				{
+					id: 'rasterE2eEmptyKey',
+					name: 'Raster empty key',
+					type: 'rasterApi',
+					// The organization is set so that any request the node sent would be a library
+					// list, which the check counts, and not GET /me.
+					data: { apiKey: '', organizationId: emulator.organizationId, baseUrl: emulator.url },
+				},
 			]),
 		);
 		const imported = await n8n(['import:credentials', `--input=${credentialsFile}`]);
-		check(imported.code === 0, 'credential imported');
+		check(imported.code === 0, 'credentials imported');
 
 		// One import command takes every workflow, because each n8n command starts n8n again.
 		const workflows = buildWorkflows(emulator.libraryId, path.join(workDir, 'images'));
@@ -161,6 +187,9 @@ async function runInside(argument) {
 		check(filtered.items.length === FILE_COUNT, `tag filter lists ${FILE_COUNT} assets (got ${filtered.items.length})`);
 		check(filtered.items.every((item) => item.json.tags?.includes('e2e-tagged')), 'listed assets carry the tag');
 
+		// Runs while the library contains more assets than the Limit of 7 under test.
+		await checkCredentialsAndLimits(n8n, emulator, check);
+
 		const deleted = await execute(n8n, 'rasterE2eDelete', 'Delete');
 		check(deleted.code === 0, 'delete workflow exits 0');
 		check(
@@ -170,6 +199,8 @@ async function runInside(argument) {
 
 		const remaining = await listAssets(emulator);
 		check(remaining.length === 0, `library is empty afterwards (found ${remaining.length})`);
+
+		await checkRejectedUpload(n8n, emulator, check);
 
 		const missing = await execute(n8n, 'rasterE2eMissing', 'Get Missing');
 		check(missing.code === 1, `getting a missing asset fails the run (exit ${missing.code})`);
@@ -189,6 +220,71 @@ async function runInside(argument) {
 
 	log(failures.length === 0 ? 'all checks passed' : `${failures.length} checks failed`);
 	process.exitCode = failures.length === 0 ? 0 : 1;
+}
+
+/**
+ * Runs one workflow with a branch per case. Two branches have invalid credential values, with
+ * "On Error" continuing to the regular output and to the error output. The third gives Limit as
+ * digits in a string, and the last a Limit that is not a number, which fails the run.
+ */
+async function checkCredentialsAndLimits(n8n, emulator, check) {
+	emulator.admin.resetStats();
+	const run = await execute(n8n, 'rasterE2eInputs', 'Limit Not A Number');
+
+	const organizationErrors = run.output('Invalid Organization');
+	const organizationError = organizationErrors[0]?.json ?? {};
+	check(organizationErrors.length === 1, `an invalid organization with On Error set to continue gives 1 item (got ${organizationErrors.length})`);
+	check(
+		organizationError.error === `Invalid Organization ID in the Raster credential: "${INVALID_ORGANIZATION}". Nothing was sent.`,
+		`the item carries the credential error: ${organizationError.error}`,
+	);
+	check(String(organizationError.details).includes("'Organization ID'"), `the details name the field: ${organizationError.details}`);
+	const afterOrganization = run.output('After Invalid Organization');
+	check(afterOrganization.length === 1, `the next node receives the item of the invalid organization (got ${afterOrganization.length})`);
+
+	const keyErrors = run.output('Empty Key', 1);
+	const keySuccesses = run.output('Empty Key', 0);
+	check(keyErrors.length === 1, `an empty key gives 1 item on the error output (got ${keyErrors.length})`);
+	check(keySuccesses.length === 0, `an empty key gives no item on the regular output (got ${keySuccesses.length})`);
+	const keyError = (keyErrors[0] ?? keySuccesses[0])?.json ?? {};
+	check(keyError.error === 'Missing API Key in the Raster credential. Nothing was sent.', `the item carries the credential error: ${keyError.error}`);
+	const afterKey = run.output('After Empty Key');
+	check(afterKey.length === 1, `the node on the error output receives the item of the empty key (got ${afterKey.length})`);
+
+	const libraryRequests = emulator.admin.stats().byRoute['list-libraries'] ?? 0;
+	check(libraryRequests === 0, `nothing was sent with the invalid credentials (${libraryRequests} library list requests)`);
+
+	const limited = run.output('Limit As Text');
+	check(limited.length === 7, `a Limit of "7" from an expression returns 7 assets (got ${limited.length})`);
+
+	check(run.code === 1, `a Limit that is not a number fails the run (exit ${run.code})`);
+	check(run.error === `Invalid 'Limit': "ten" [item 0]`, `the failure names the Limit: ${run.error}`);
+	check(/'Limit'/.test(run.errorDescription ?? ''), `the description says how to set the Limit: ${run.errorDescription}`);
+}
+
+/**
+ * Uploads three items whose files share one request, one file being text named like a PNG,
+ * without "On Error" continuing. Raster checks every file before it stores any, so the run must
+ * fail naming the items and Raster's message, send no further request and store nothing.
+ */
+async function checkRejectedUpload(n8n, emulator, check) {
+	emulator.admin.resetStats();
+	const rejected = await execute(n8n, 'rasterE2eRejected', 'Upload');
+	const description = rejected.errorDescription ?? '';
+
+	check(rejected.code === 1, `a rejected upload request fails the run (exit ${rejected.code})`);
+	check(
+		rejected.error === 'Raster rejected an upload request and stored none of its files [items 0 to 2]',
+		`the failure names the items: ${rejected.error}`,
+	);
+	check(
+		description.startsWith('Raster returned 400 BAD_USER_INPUT') && description.includes(`"${REJECTED_FILE}"`),
+		`the description gives Raster's message: ${description}`,
+	);
+	const uploadRequests = emulator.admin.stats().byRoute.upload ?? 0;
+	check(uploadRequests === 1, `the valid items were not sent again (${uploadRequests} upload requests)`);
+	const stored = await listAssets(emulator);
+	check(stored.length === 0, `the library holds no asset from the run (found ${stored.length})`);
 }
 
 /**
@@ -340,6 +436,8 @@ function n8nEnvironment(workDir) {
 function buildWorkflows(libraryId, imagesDir) {
 	const library = { __rl: true, mode: 'id', value: libraryId };
 	const credentials = { rasterApi: { id: 'rasterE2eCredential', name: 'Raster emulator' } };
+	const invalidOrganization = { rasterApi: { id: 'rasterE2eBadOrg', name: 'Raster invalid organization' } };
+	const emptyKey = { rasterApi: { id: 'rasterE2eEmptyKey', name: 'Raster empty key' } };
 	const trigger = { id: 'trigger', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
 	const raster = (name, parameters, position, extra = {}) => ({
 		id: name.replace(/\W/g, '').toLowerCase(),
@@ -351,6 +449,22 @@ function buildWorkflows(libraryId, imagesDir) {
 		credentials,
 		...extra,
 	});
+	const noOp = (name, position) => ({
+		id: name.replace(/\W/g, '').toLowerCase(),
+		name,
+		type: 'n8n-nodes-base.noOp',
+		typeVersion: 1,
+		position,
+		parameters: {},
+	});
+	const readFiles = (fileSelector) => ({
+		id: 'read',
+		name: 'Read Files',
+		type: 'n8n-nodes-base.readWriteFile',
+		typeVersion: 1.1,
+		position: [200, 0],
+		parameters: { operation: 'read', fileSelector },
+	});
 	const chain = (...names) => {
 		const connections = {};
 		for (let index = 0; index < names.length - 1; index++) {
@@ -358,27 +472,21 @@ function buildWorkflows(libraryId, imagesDir) {
 		}
 		return connections;
 	};
-	const workflow = (id, nodes) => ({
+	const workflow = (id, nodes, connections = chain('Start', ...nodes.map((node) => node.name))) => ({
 		id,
 		name: id,
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [trigger, ...nodes],
-		connections: chain('Start', ...nodes.map((node) => node.name)),
+		connections,
 	});
+	const to = (...names) => names.map((name) => ({ node: name, type: 'main', index: 0 }));
 	const getMany = (name, extra = {}) =>
 		raster(name, { resource: 'asset', operation: 'getMany', library, returnAll: true, ...extra }, [200, 0], { executeOnce: true });
 
 	return [
 		workflow('rasterE2eUpload', [
-			{
-				id: 'read',
-				name: 'Read Images',
-				type: 'n8n-nodes-base.readWriteFile',
-				typeVersion: 1.1,
-				position: [200, 0],
-				parameters: { operation: 'read', fileSelector: `${imagesDir}/*.{png,jpg}` },
-			},
+			readFiles(`${imagesDir}/*.{png,jpg}`),
 			raster('Upload', { resource: 'asset', operation: 'upload', library, binaryPropertyName: 'data' }, [400, 0]),
 		]),
 		workflow('rasterE2eTag', [
@@ -396,11 +504,41 @@ function buildWorkflows(libraryId, imagesDir) {
 				onError: 'continueRegularOutput',
 			}),
 		]),
+		// n8n's v1 execution order runs the branches from the top of the canvas down, so the branch
+		// that fails the run comes last.
+		workflow(
+			'rasterE2eInputs',
+			[
+				raster('Invalid Organization', { resource: 'library', operation: 'getMany', returnAll: true }, [200, 0], {
+					credentials: invalidOrganization,
+					onError: 'continueRegularOutput',
+				}),
+				noOp('After Invalid Organization', [400, 0]),
+				raster('Empty Key', { resource: 'library', operation: 'getMany', returnAll: true }, [200, 200], {
+					credentials: emptyKey,
+					onError: 'continueErrorOutput',
+				}),
+				noOp('After Empty Key', [400, 200]),
+				raster('Limit As Text', { resource: 'asset', operation: 'getMany', library, returnAll: false, limit: '={{ "7" }}' }, [200, 400]),
+				raster('Limit Not A Number', { resource: 'asset', operation: 'getMany', library, returnAll: false, limit: '={{ "ten" }}' }, [200, 600]),
+			],
+			{
+				Start: { main: [to('Invalid Organization', 'Empty Key', 'Limit As Text', 'Limit Not A Number')] },
+				'Invalid Organization': { main: [to('After Invalid Organization')] },
+				// Only the error output, which n8n adds for continueErrorOutput, leads on.
+				'Empty Key': { main: [[], to('After Empty Key')] },
+			},
+		),
+		workflow('rasterE2eRejected', [
+			readFiles(`${imagesDir}/rejected/*`),
+			raster('Upload', { resource: 'asset', operation: 'upload', library, binaryPropertyName: 'data' }, [400, 0]),
+		]),
 	];
 }
 
 /**
- * Runs a workflow and returns the exit code, the output items of one node and the run's error.
+ * Runs a workflow and returns the exit code, the output items of one node, the run's error
+ * message and description, and `output(nodeName, outputIndex)` for the items of any node.
  * With JSON logs, the run result is the last log line whose message parses as a JSON object.
  */
 async function execute(n8n, workflowId, nodeName) {
@@ -416,9 +554,9 @@ async function execute(n8n, workflowId, nodeName) {
 		log(`no run result from ${workflowId}; output follows\n${result.stdout}\n${result.stderr}`);
 	}
 	const resultData = runData?.data?.resultData;
-	const items = resultData?.runData?.[nodeName]?.[0]?.data?.main?.[0] ?? [];
-	const error = resultData?.error?.message ?? resultData?.runData?.[nodeName]?.[0]?.error?.message;
-	return { code: result.code, items, error };
+	const output = (name, outputIndex = 0) => resultData?.runData?.[name]?.[0]?.data?.main?.[outputIndex] ?? [];
+	const error = resultData?.error ?? resultData?.runData?.[nodeName]?.[0]?.error;
+	return { code: result.code, items: output(nodeName), error: error?.message, errorDescription: error?.description, output };
 }
 
 async function listAssets(emulator) {
