@@ -61,9 +61,9 @@ Environment:
 
 Exit codes:
   0  the sync succeeded, or the dry run finished and no guard stopped it
-  1  the run failed or finished partially (a file failed, or it was stopped by SIGINT or
-     SIGTERM); nothing was pruned
-  2  invalid use: a missing or invalid option, or a missing API key
+  1  the run failed or finished partially (a file failed, the API failed, or it was stopped by
+     SIGINT or SIGTERM); nothing was pruned
+  2  invalid use: a missing or invalid option, or a missing API key or library
   3  a guard stopped the run before any write (missing or empty folder, deletion budget, or
      another run of this sync on this machine holds its lock); a dry run whose plan fails a
      guard exits 3 too, after printing the plan

@@ -166,7 +166,7 @@ export class RasterClient {
     });
   }
 
-  /** Requests sent through the transport so far, retries included. */
+  /** Requests handed to the transport so far, retries and failed connections included. */
   get requestCount(): number {
     return this.#sender.requestCount;
   }
