@@ -2,7 +2,7 @@
  * Plain-text presentation of a sync plan and report, shared by the action log, the CLI and the
  * demo, plus the values derived from a report: the asset map, the exit code and the failure text.
  */
-import { staleKeptReason, type FileOutcome, type SyncOutcome, type SyncPlan, type SyncReport } from '@raster-toolkit/core';
+import { escapedName, staleKeptReason, type FileOutcome, type SyncOutcome, type SyncPlan, type SyncReport } from '@raster-toolkit/core';
 
 /** Exit codes of `raster-sync`; the action's step fails on anything but `success`. */
 export const ExitCode = {
@@ -66,8 +66,13 @@ export function formatPlan(plan: SyncPlan, { dryRun }: { dryRun: boolean }): str
     const label = asset.path ?? asset.name ?? asset.assetId;
     lines.push(`  - ${displayPath(label)} (asset ${asset.assetId}) ${verb} be moved to the trash`);
   }
+  // Names equal in NFC have one path, so their lines show each name escaped, as stored.
+  const seen = new Set<string>();
+  const twins = new Set<string>();
+  for (const file of plan.skipped) (seen.has(file.path) ? twins : seen).add(file.path);
   for (const file of [...plan.skipped].sort((a, b) => comparePaths(a.path, b.path))) {
-    lines.push(`  ! ${displayPath(file.path)} ${verb} be skipped: ${file.reason}`);
+    const name = twins.has(file.path) ? escapedName(file.rawPath ?? file.path).replace(/(?<=##)\[/g, '\\u005b') : displayPath(file.path);
+    lines.push(`  ! ${name} ${verb} be skipped: ${file.reason}`);
   }
   return lines;
 }

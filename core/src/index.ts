@@ -57,7 +57,7 @@ export { REDACTED, redactError, redactText, redactUrl } from './redact';
 export * as limits from './api/limits';
 export * from './api/limits';
 
-export { canonicalRelativePath } from './sync/paths';
+export { canonicalRelativePath, escapedName } from './sync/paths';
 export { ownerTagFor, fingerprintFor, fingerprintTagFor, tagProblem } from './sync/tags';
 export { planSync, staleKeptReason, type LocalFile, type PlanInput, type PlanResult } from './sync/plan';
 export { checkGuards, deletionLimit, DEFAULT_DELETION_FLOOR, DEFAULT_DELETION_PERCENT } from './sync/guards';

@@ -104,6 +104,18 @@ describe('present', () => {
     expect(lines).toContain('  - old (asset OLD) will be moved to the trash');
   });
 
+  it('tells names equal in NFC apart in the plan', () => {
+    const reason = 'Its name equals another after Unicode NFC normalisation; rename one of them.';
+    const skipped = [
+      { path: '##[caf\u00e9.png', reason, rawPath: '##[cafe\u0301.png' },
+      { path: '##[caf\u00e9.png', reason },
+    ];
+    const lines = formatPlan({ ...report().plan, skipped }, { dryRun: false });
+
+    expect(lines).toContain(`  ! "##\\u005bcafe\\u0301.png" will be skipped: ${reason}`);
+    expect(lines).toContain(`  ! "##\\u005bcaf\\u00e9.png" will be skipped: ${reason}`);
+  });
+
   it('counts stale assets kept when prune is off', () => {
     const plan = { ...report().plan, prune: [], stale: [{ assetId: 'OLD', name: 'old', path: null, url: null }] };
     expect(formatPlan(plan, { dryRun: false })[1]).toBe('  1 to upload, 1 unchanged, 0 to prune, 1 stale kept because prune is off, 1 skipped, 3 foreign (never touched)');
