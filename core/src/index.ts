@@ -1,6 +1,6 @@
 export type * from './api/types';
 export type * from './sync/types';
-export type { FilePart, FileSource, FileStamp, HttpRequest, HttpResponse, RequestBody, Transport } from './transport';
+export type { FilePart, FileSource, HttpRequest, HttpResponse, RequestBody, Transport } from './transport';
 
 export {
   RasterClient,

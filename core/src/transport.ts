@@ -6,22 +6,7 @@
 /** Bytes of one file to upload. A transport reads `path` sources from disk as a stream. */
 export type FileSource =
   | { kind: 'bytes'; bytes: Uint8Array }
-  | { kind: 'path'; path: string; stamp?: FileStamp | undefined };
-
-/**
- * A file's `stat` fields when its bytes were hashed, and the time they were read (`takenAt`,
- * milliseconds since the epoch). A write sets a new status change time (`ctimeMs`) before its
- * bytes can be read, so a file that still matches the stamp has the hashed bytes. That holds only
- * when the change time lay well before `takenAt`, because file systems keep change times in steps.
- */
-export interface FileStamp {
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  takenAt: number;
-}
+  | { kind: 'path'; path: string };
 
 /** One multipart part named `files`. `size` is the byte count the caller expects to send. */
 export interface FilePart {
@@ -32,10 +17,7 @@ export interface FilePart {
   /**
    * SHA-256 of the bytes the caller expects to send, as 64 hex digits. The Node transport hashes
    * a `path` source as it reads it and fails the upload with a `RasterUsageError` on
-   * `files[i].sha256` before the part's last byte is sent when the bytes differ. A file that
-   * still matches the source's `stamp` after the read, with its last change at least 5 seconds
-   * before the stamp, has the hashed bytes and is not hashed again. Windows files are always
-   * hashed, as their times may change only once the writer closes the file.
+   * `files[i].sha256` before the part's last byte is sent when the bytes differ.
    */
   sha256?: string | undefined;
 }

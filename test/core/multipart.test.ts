@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFile, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,7 +8,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { FilePart } from '@raster-toolkit/core';
 
-import { SETTLED_MS, stampOf } from '../../core/src/node/file-stamp';
 import { createMultipartBody } from '../../core/src/node/multipart';
 
 let folder: string;
@@ -102,72 +101,5 @@ describe('createMultipartBody', () => {
 
     await expect(createMultipartBody([{ filename: 'image.png', contentType: 'image/png', size: 10, source: { kind: 'path', path } }]))
       .rejects.toThrow(`Invalid files[0].source: ${path} is not a regular file.`);
-  });
-});
-
-// These parts carry a SHA-256 that is not their bytes', so a part that is hashed again fails, and
-// one sent on the strength of its stamp goes through.
-describe.skipIf(process.platform === 'win32')('createMultipartBody with stamped parts', () => {
-  const WRONG_SHA256 = '0'.repeat(64);
-
-  /** Returns a part whose stamp was taken `afterChangeMs` after the file's last change. */
-  async function stampedPart(size: number, afterChangeMs: number, sha256 = WRONG_SHA256): Promise<FilePart> {
-    const part = await fileOf(size);
-    const path = (part.source as { path: string }).path;
-    const stats = await stat(path);
-    return { ...part, sha256, source: { kind: 'path', path, stamp: stampOf(stats, stats.ctimeMs + afterChangeMs) } };
-  }
-
-  async function sha256Of(part: FilePart): Promise<string> {
-    return createHash('sha256').update(await readFile((part.source as { path: string }).path)).digest('hex');
-  }
-
-  /** Writes new bytes over the file, after a pause so that its change time moves on. */
-  async function overwrite(part: FilePart): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    const handle = await open((part.source as { path: string }).path, 'r+');
-    try {
-      await handle.write(randomBytes(16), 0, 16, 0);
-    } finally {
-      await handle.close();
-    }
-  }
-
-  it.each([1_000, 300 * 1024])('sends a %i-byte part whose stamp holds without hashing it', async (size) => {
-    const body = await createMultipartBody([await stampedPart(size, SETTLED_MS + 1_000)]);
-
-    expect(await readAll(body.stream)).toBe(body.length);
-  });
-
-  it.each([1_000, 300 * 1024])('hashes a %i-byte part stamped within 5 seconds of its last change', async (size) => {
-    const body = await createMultipartBody([await stampedPart(size, SETTLED_MS - 1_000)]);
-
-    await expect(readAll(body.stream)).rejects.toMatchObject({ parameter: 'files[0].sha256', message: expect.stringContaining(`not ${WRONG_SHA256}`) });
-  });
-
-  it.each([1_000, 300 * 1024])('hashes a %i-byte part written to after its stamp', async (size) => {
-    const part = await stampedPart(size, SETTLED_MS + 1_000);
-    const sha256 = await sha256Of(part);
-    const body = await createMultipartBody([{ ...part, sha256 }]);
-    await overwrite(part);
-
-    await expect(readAll(body.stream)).rejects.toMatchObject({ parameter: 'files[0].sha256', message: expect.stringContaining(`not ${sha256}`) });
-  });
-
-  it('fails a part written to while it is sent, before its last chunk', async () => {
-    const part = await stampedPart(300 * 1024, SETTLED_MS + 1_000);
-    const body = await createMultipartBody([{ ...part, sha256: await sha256Of(part) }]);
-    const boundary = /boundary=(.+)$/.exec(body.contentType)![1]!;
-    let sent = 0;
-
-    const reading = (async () => {
-      for await (const chunk of body.stream) {
-        sent += (chunk as Uint8Array).byteLength;
-        if (sent > 64 * 1024 && sent < 128 * 1024) await overwrite(part);
-      }
-    })();
-
-    await expect(reading).rejects.toMatchObject({ parameter: 'files[0].sha256', message: expect.stringContaining('it was written to after it was hashed') });
-    expect(sent).toBeLessThan(body.length - `\r\n--${boundary}--\r\n`.length);
   });
 });

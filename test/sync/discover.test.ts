@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -196,12 +196,7 @@ describe('scanFolder', () => {
     expect(result.files).toHaveLength(1);
     expect(result.files[0]!.contentType).toBe('image/png');
     expect(result.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const stats = await stat(join(root, 'a.png'));
-    expect(result.files[0]!.source).toEqual({
-      kind: 'path',
-      path: join(root, 'a.png'),
-      stamp: { dev: stats.dev, ino: stats.ino, size: PNG.length, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, takenAt: expect.any(Number) },
-    });
+    expect(result.files[0]!.source).toEqual({ kind: 'path', path: join(root, 'a.png') });
   });
 
   it('skips a file it cannot read', async () => {

@@ -10,10 +10,8 @@ import path from 'node:path';
 
 import { canonicalRelativePath } from '../sync/paths';
 import { compareStrings } from '../sync/plan';
-import type { FileStamp } from '../transport';
 import { eventLoopSlices } from './event-loop';
 import { errorCode, isInside } from './file-system';
-import { stampOf } from './file-stamp';
 import { FileFilter } from './patterns';
 
 export interface DiscoverOptions {
@@ -55,8 +53,6 @@ export interface DiscoveredFile {
   /** Path to read the bytes from (the link's own path when a symbolic link was followed). */
   absolutePath: string;
   size: number;
-  /** The file's `stat` fields when it was found, for an upload to tell whether it changed since. */
-  stamp?: FileStamp;
   /** Reason the file takes no part in the sync, when it cannot. */
   skipReason?: string;
   /** Set when the file or folder is there but could not be read. */
@@ -292,10 +288,7 @@ function addFile(state: WalkState, absolutePath: string, relativePath: string, i
   try {
     // A synchronous stat of a file takes a few microseconds. Through the promise API, 16 at a
     // time, each call cost more main-thread time than that, for the hand-off to the thread pool.
-    const takenAt = Date.now();
-    const stats = statSync(absolutePath);
-    file.size = stats.size;
-    file.stamp = stampOf(stats, takenAt);
+    file.size = statSync(absolutePath).size;
   } catch (error) {
     file.skipReason = `The file cannot be read (${errorCode(error)}).`;
     // A file removed since the folder was read is gone, not unreadable.

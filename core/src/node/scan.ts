@@ -159,7 +159,7 @@ function readsSynchronously(file: DiscoveredFile): boolean {
  * still be read and hashed.
  */
 function precheck(file: DiscoveredFile, maxFileSize: number): { local: LocalFile; read: boolean } {
-  const local: LocalFile = { path: file.path, size: file.size, source: { kind: 'path', path: file.absolutePath, stamp: file.stamp } };
+  const local: LocalFile = { path: file.path, size: file.size, source: { kind: 'path', path: file.absolutePath } };
   if (file.verbatimPath) local.verbatimPath = true;
   if (file.rawPath !== undefined) local.rawPath = file.rawPath;
 
