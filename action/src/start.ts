@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { SyncReport } from '@raster-toolkit/core';
 import { RasterUsageError } from '@raster-toolkit/core';
 import { enableUploadChunkCollection, syncFolder } from '@raster-toolkit/core/node';
-import { startEmulator } from '@raster-toolkit/emulator';
+import { DataFolderInUseError, startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
 import { toInputError } from './parse';
 import { ExitCode, exitCodeFor, formatReport } from './present';
 import { abortOnTerminalSignals } from './signals';
@@ -93,7 +93,14 @@ async function main(): Promise<number> {
   }
 
   const dataDir = path.resolve(invokedFrom, values['data-dir'] ?? path.join(repositoryRoot, '.raster-emulator'));
-  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', dataDir });
+  let emulator: RunningEmulator;
+  try {
+    emulator = await startEmulator({ port: 0, host: '127.0.0.1', dataDir });
+  } catch (error) {
+    if (!(error instanceof DataFolderInUseError)) throw error;
+    process.stderr.write(`npm start: ${error.message} To use another, run npm start -- --data-dir <folder>.\n`);
+    return ExitCode.usage;
+  }
   process.stdout.write(
     `No RASTER_API_KEY set, so the Raster emulator runs at ${emulator.url} with its data in ${dataDir}, ` +
       `and its library ${emulator.organizationId}/${emulator.libraryId} receives the files.\n\n`,

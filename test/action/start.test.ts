@@ -113,6 +113,22 @@ describe('npm start', () => {
     expect(run.stderr).not.toContain('secret');
   });
 
+  it('stops when another emulator uses the data folder', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'raster-start-in-use-'));
+    const running = await startEmulator({ dataDir: folder });
+    try {
+      const run = await npmStart(['--data-dir', folder]);
+
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`npm start: The data folder ${folder} is in use by the emulator of process ${process.pid}`);
+      expect(run.stderr).toContain('To use another, run npm start -- --data-dir <folder>.');
+      expect(run.stderr).not.toContain('    at ');
+    } finally {
+      await running.stop();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('asks for RASTER_LIBRARY with a key', async () => {
     const run = await npmStart([], { RASTER_API_KEY: 'pk_example' });
 

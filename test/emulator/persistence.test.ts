@@ -1,11 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEmulator } from '@raster-toolkit/emulator';
 import { imageBytes, libraryPath, raw, upload } from './helpers';
-import { buildCli, startCliJson, stopCli } from './cli-process';
-import { Persistence } from '../../emulator/src/store/persistence';
+import { buildCli, spawnCli, startCliJson, stopCli } from './cli-process';
+import { LOCK_FILE, Persistence } from '../../emulator/src/store/persistence';
 
 let dataRoot: string;
 
@@ -191,6 +192,66 @@ describe('memory budget', () => {
       expect(await readdir(persistence.filesDir)).toEqual([]);
     } finally {
       await persistence.close();
+    }
+  });
+});
+
+describe('data folder lock', () => {
+  test('turns away a second emulator on the folder', async () => {
+    const dataDir = join(dataRoot, 'in-use');
+    const first = await startEmulator({ dataDir });
+    try {
+      await expect(startEmulator({ dataDir })).rejects.toThrow(
+        `The data folder ${dataDir} is in use by the emulator of process ${process.pid}, started `,
+      );
+      const uploaded = await upload(first, [['logo.png', await imageBytes('brand/logo-128.png')]]);
+      expect(uploaded.status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+
+    const second = await startEmulator({ dataDir });
+    await second.stop();
+    expect(await readdir(dataDir)).not.toContain(LOCK_FILE);
+  });
+
+  test('takes over the lock of an ended process', async () => {
+    const dataDir = join(dataRoot, 'ended');
+    await mkdir(dataDir, { recursive: true });
+    const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const lock = { pid: Number(ended.stdout), hostname: hostname(), startedAt: '2026-12-01T00:00:00.000Z' };
+    await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(lock));
+
+    const emulator = await startEmulator({ dataDir });
+    try {
+      expect(JSON.parse(await readFile(join(dataDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid });
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  test('keeps the lock of another host', async () => {
+    const dataDir = join(dataRoot, 'other-host');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, LOCK_FILE), JSON.stringify({ pid: 1, hostname: 'build-7', startedAt: '2026-12-01T00:00:00.000Z' }));
+
+    await expect(startEmulator({ dataDir })).rejects.toThrow(
+      `in use by the emulator of process 1 on build-7, started 2026-12-01T00:00:00.000Z. Stop that emulator or use another data folder. ` +
+        `If no emulator uses this one, delete ${join(dataDir, LOCK_FILE)}.`,
+    );
+  });
+
+  test('exits 2 from the command line when the folder is in use', async () => {
+    await buildCli();
+    const dataDir = join(dataRoot, 'cli-in-use');
+    const first = await startCliJson(['--data', dataDir]);
+    try {
+      const second = await spawnCli(['--data', dataDir]);
+
+      expect(await second.exited).toBe(2);
+      expect(second.stderr()).toContain(`raster-emulator: The data folder ${dataDir} is in use by the emulator of process ${first.process.child.pid}`);
+    } finally {
+      expect(await stopCli(first.process)).toBe(0);
     }
   });
 });
