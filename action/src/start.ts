@@ -98,7 +98,7 @@ async function main(): Promise<number> {
     emulator = await startEmulator({ port: 0, host: '127.0.0.1', dataDir });
   } catch (error) {
     if (!(error instanceof DataFolderInUseError)) throw error;
-    process.stderr.write(`npm start: ${error.message} To use another, run npm start -- --data-dir <folder>.\n`);
+    process.stderr.write(`npm start: ${error.withFix('run npm start -- --data-dir <folder>')}\n`);
     return ExitCode.usage;
   }
   process.stdout.write(

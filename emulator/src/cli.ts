@@ -3,6 +3,7 @@ import { startEmulator, type RunningEmulator } from './emulator';
 import { isLoopbackHost } from './host';
 import { API_VERSION, DEFAULT_MAX_FILE_SIZE } from './limits';
 import type { RequestLogEntry } from './server';
+import { DataFolderInUseError } from './store/data-lock';
 
 const USAGE = `Usage: raster-emulator [options]
 
@@ -119,18 +120,14 @@ async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    process.stderr.write(`raster-emulator: ${(error as Error).message}\n`);
+    const message = error instanceof DataFolderInUseError ? error.withFix('pass another --data folder') : (error as Error).message;
+    process.stderr.write(`raster-emulator: ${message}\n`);
     return 2;
   }
 
-  if (values.json === true) {
-    const { url, organizationId, libraryId, writeKey, readKey } = emulator;
-    process.stdout.write(`${JSON.stringify({ url, organizationId, libraryId, writeKey, readKey })}\n`);
-  } else {
-    process.stdout.write(describe(emulator));
-  }
-
-  return new Promise<number>((resolve) => {
+  // The handlers come before the ready line, so that a signal sent as soon as the line is read
+  // stops the emulator cleanly instead of killing it.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -152,6 +149,14 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+
+  if (values.json === true) {
+    const { url, organizationId, libraryId, writeKey, readKey } = emulator;
+    process.stdout.write(`${JSON.stringify({ url, organizationId, libraryId, writeKey, readKey })}\n`);
+  } else {
+    process.stdout.write(describe(emulator));
+  }
+  return stopped;
 }
 
 main(process.argv.slice(2)).then(

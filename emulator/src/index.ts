@@ -1,6 +1,6 @@
 export { startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator';
 export { EmulatorAdmin, AdminError } from './admin';
-export { DataFolderInUseError } from './store/persistence';
+export { DataFolderInUseError, LOCK_FILE } from './store/data-lock';
 export type { EmulatorConfig } from './config';
 export type { FaultKind, FaultSpec, ActiveFault } from './faults';
 export type { RouteName } from './context';

@@ -1,6 +1,6 @@
 /** `npm start`, the README's first command: the sample folder into the in-process emulator. */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -120,8 +120,8 @@ describe('npm start', () => {
       const run = await npmStart(['--data-dir', folder]);
 
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain(`npm start: The data folder ${folder} is in use by the emulator of process ${process.pid}`);
-      expect(run.stderr).toContain('To use another, run npm start -- --data-dir <folder>.');
+      expect(run.stderr).toContain(`npm start: The data folder ${await realpath(folder)} is in use by the emulator of process ${process.pid}`);
+      expect(run.stderr).toContain('Stop that emulator or run npm start -- --data-dir <folder>.');
       expect(run.stderr).not.toContain('    at ');
     } finally {
       await running.stop();

@@ -1,12 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmulator } from '@raster-toolkit/emulator';
+import { DataFolderInUseError, LOCK_FILE, startEmulator } from '@raster-toolkit/emulator';
 import { imageBytes, libraryPath, raw, upload } from './helpers';
 import { buildCli, spawnCli, startCliJson, stopCli } from './cli-process';
-import { LOCK_FILE, Persistence } from '../../emulator/src/store/persistence';
+import { Persistence } from '../../emulator/src/store/persistence';
 
 let dataRoot: string;
 
@@ -197,8 +197,29 @@ describe('memory budget', () => {
 });
 
 describe('data folder lock', () => {
+  /** Returns a new data folder, by its real path as the lock's messages show it. */
+  async function newDataDir(name: string): Promise<string> {
+    const dataDir = join(dataRoot, name);
+    await mkdir(dataDir, { recursive: true });
+    return realpath(dataDir);
+  }
+
+  /** Resolves once `done` returns true, polling every 10 ms for at most 15 s. */
+  async function waitUntil(done: () => boolean): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error('Timed out waiting for the emulators to start or exit.');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Returns the id of a process of this host that has ended. */
+  function endedPid(): number {
+    return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  }
+
   test('turns away a second emulator on the folder', async () => {
-    const dataDir = join(dataRoot, 'in-use');
+    const dataDir = await newDataDir('in-use');
     const first = await startEmulator({ dataDir });
     try {
       await expect(startEmulator({ dataDir })).rejects.toThrow(
@@ -212,15 +233,56 @@ describe('data folder lock', () => {
 
     const second = await startEmulator({ dataDir });
     await second.stop();
-    expect(await readdir(dataDir)).not.toContain(LOCK_FILE);
+    expect(await readdir(dataDir)).toEqual(['files', 'state.json']);
+  });
+
+  test('turns away a second emulator through a symbolic link', async () => {
+    const dataDir = await newDataDir('linked');
+    const link = join(dataRoot, 'link-to-linked');
+    await symlink(dataDir, link);
+    const first = await startEmulator({ dataDir });
+    try {
+      await expect(startEmulator({ dataDir: link })).rejects.toThrow(`The data folder ${dataDir} is in use by the emulator of process ${process.pid}`);
+    } finally {
+      await first.stop();
+    }
+  });
+
+  test('lets one of two emulators take over an ended lock', async () => {
+    const dataDir = await newDataDir('race');
+    for (let round = 0; round < 10; round += 1) {
+      await writeFile(join(dataDir, LOCK_FILE), JSON.stringify({ pid: endedPid(), hostname: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }));
+
+      const results = await Promise.allSettled([startEmulator({ dataDir }), startEmulator({ dataDir })]);
+
+      const started = results.filter((result) => result.status === 'fulfilled');
+      expect(started, `round ${round}`).toHaveLength(1);
+      expect(results.find((result) => result.status === 'rejected')?.reason).toBeInstanceOf(DataFolderInUseError);
+      await started[0]!.value.stop();
+    }
+  });
+
+  test('lets one of two command lines take over an ended lock', async () => {
+    await buildCli();
+    const dataDir = await newDataDir('race-cli');
+    for (let round = 0; round < 24; round += 1) {
+      await writeFile(join(dataDir, LOCK_FILE), JSON.stringify({ pid: endedPid(), hostname: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }));
+
+      const pair = await Promise.all([spawnCli(['--port', '0', '--json', '--data', dataDir]), spawnCli(['--port', '0', '--json', '--data', dataDir])]);
+      // Each one either prints its JSON line once listening or exits.
+      let exited = 0;
+      for (const started of pair) void started.exited.then(() => (exited += 1));
+      await waitUntil(() => pair.every((started) => started.stdout().includes('\n') || started.child.exitCode !== null) || exited === 2);
+
+      const running = pair.filter((started) => started.stdout().includes('\n'));
+      for (const started of running) expect(await stopCli(started)).toBe(0);
+      expect(running, `round ${round}: ${pair.map((started) => started.stderr()).join(' | ')}`).toHaveLength(1);
+    }
   });
 
   test('takes over the lock of an ended process', async () => {
-    const dataDir = join(dataRoot, 'ended');
-    await mkdir(dataDir, { recursive: true });
-    const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    const lock = { pid: Number(ended.stdout), hostname: hostname(), startedAt: '2026-12-01T00:00:00.000Z' };
-    await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(lock));
+    const dataDir = await newDataDir('ended');
+    await writeFile(join(dataDir, LOCK_FILE), JSON.stringify({ pid: endedPid(), hostname: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }));
 
     const emulator = await startEmulator({ dataDir });
     try {
@@ -230,26 +292,71 @@ describe('data folder lock', () => {
     }
   });
 
+  test.skipIf(process.platform !== 'linux')('takes over a lock whose process id was reused', async () => {
+    const dataDir = await newDataDir('reused');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      await writeFile(join(dataDir, LOCK_FILE), JSON.stringify({ pid: other.pid, hostname: hostname(), startedAt: '2026-11-01T00:00:00.000Z' }));
+
+      const emulator = await startEmulator({ dataDir });
+      await emulator.stop();
+    } finally {
+      other.kill();
+    }
+  });
+
   test('keeps the lock of another host', async () => {
-    const dataDir = join(dataRoot, 'other-host');
-    await mkdir(dataDir, { recursive: true });
+    const dataDir = await newDataDir('other-host');
     await writeFile(join(dataDir, LOCK_FILE), JSON.stringify({ pid: 1, hostname: 'build-7', startedAt: '2026-12-01T00:00:00.000Z' }));
 
     await expect(startEmulator({ dataDir })).rejects.toThrow(
-      `in use by the emulator of process 1 on build-7, started 2026-12-01T00:00:00.000Z. Stop that emulator or use another data folder. ` +
-        `If no emulator uses this one, delete ${join(dataDir, LOCK_FILE)}.`,
+      `The data folder ${dataDir} is in use by the emulator of process 1 on build-7, started 2026-12-01T00:00:00.000Z. ` +
+        `Stop that emulator or use another data folder. If no emulator uses the folder, delete ${join(dataDir, LOCK_FILE)}.`,
     );
+  });
+
+  test.each([
+    ['empty', ''],
+    ['truncated', '{"pid":12'],
+    ['without a process id', '{"pid":0}'],
+  ])('names a lock file that is %s', async (_case, content) => {
+    const dataDir = await newDataDir(`invalid-${content.length}`);
+    await writeFile(join(dataDir, LOCK_FILE), content);
+
+    await expect(startEmulator({ dataDir })).rejects.toThrow(
+      `The data folder ${dataDir} has a lock file that names no emulator process: it contains ${JSON.stringify(content)}.`,
+    );
+  });
+
+  test('names a folder in place of the lock file', async () => {
+    const dataDir = await newDataDir('lock-folder');
+    await mkdir(join(dataDir, LOCK_FILE));
+
+    await expect(startEmulator({ dataDir })).rejects.toThrow(`The data folder ${dataDir} has a folder in place of its lock file.`);
+  });
+
+  test('leaves a lock that another process made after its own was deleted', async () => {
+    const dataDir = await newDataDir('replaced');
+    const emulator = await startEmulator({ dataDir });
+    const other = JSON.stringify({ pid: 1, hostname: 'build-7', startedAt: '2026-12-01T00:00:00.000Z' });
+    await rm(join(dataDir, LOCK_FILE));
+    await writeFile(join(dataDir, LOCK_FILE), other);
+
+    await emulator.stop();
+
+    expect(await readFile(join(dataDir, LOCK_FILE), 'utf8')).toBe(other);
   });
 
   test('exits 2 from the command line when the folder is in use', async () => {
     await buildCli();
-    const dataDir = join(dataRoot, 'cli-in-use');
+    const dataDir = await newDataDir('cli-in-use');
     const first = await startCliJson(['--data', dataDir]);
     try {
       const second = await spawnCli(['--data', dataDir]);
 
       expect(await second.exited).toBe(2);
       expect(second.stderr()).toContain(`raster-emulator: The data folder ${dataDir} is in use by the emulator of process ${first.process.child.pid}`);
+      expect(second.stderr()).toContain('Stop that emulator or pass another --data folder.');
     } finally {
       expect(await stopCli(first.process)).toBe(0);
     }

@@ -1,16 +1,11 @@
-import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomAlphanumeric } from '../random';
+import { lockDataDir } from './data-lock';
 import type { StateSnapshot } from './records';
 
 const STATE_FILE = 'state.json';
-
-/** File in a data folder that names the emulator process using it. */
-export const LOCK_FILE = 'emulator.lock';
-
-/** Data folders that emulators of this process use, by absolute path. */
-const lockedDataDirs = new Set<string>();
 
 /**
  * Maximum bytes of uploaded files that an emulator without a data folder keeps in memory. Once
@@ -66,17 +61,25 @@ export class Persistence {
   static async open(dataDir: string | null, snapshot: () => StateSnapshot, options: PersistenceOptions = {}): Promise<Persistence> {
     const root = dataDir ?? (await mkdtemp(join(tmpdir(), `raster-emulator-${process.pid}-`)));
     const persistence = new Persistence(root, dataDir !== null, snapshot, options);
-    await mkdir(persistence.filesDir, { recursive: true });
     // Two emulators on one data folder would overwrite each other's state, and the cleanup below
     // would remove the files of the other's uploads in progress.
-    if (dataDir !== null) persistence.releaseLock = await lockDataDir(root);
-    // Upload files and state files left half-written by a killed process belong to nothing.
-    await rm(persistence.tempDir, { recursive: true, force: true });
-    await mkdir(persistence.tempDir, { recursive: true });
-    for (const name of await readdir(root)) {
-      if (name.startsWith(`${STATE_FILE}.`) && name.endsWith('.tmp')) {
-        await rm(join(root, name), { force: true });
+    if (dataDir !== null) {
+      await mkdir(root, { recursive: true });
+      persistence.releaseLock = await lockDataDir(root);
+    }
+    try {
+      await mkdir(persistence.filesDir, { recursive: true });
+      // Upload files and state files left half-written by a killed process belong to nothing.
+      await rm(persistence.tempDir, { recursive: true, force: true });
+      await mkdir(persistence.tempDir, { recursive: true });
+      for (const name of await readdir(root)) {
+        if (name.startsWith(`${STATE_FILE}.`) && name.endsWith('.tmp')) {
+          await rm(join(root, name), { force: true });
+        }
       }
+    } catch (error) {
+      await persistence.releaseLock?.();
+      throw error;
     }
     return persistence;
   }
@@ -265,85 +268,5 @@ async function syncPath(path: string, flags: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-/** Thrown when another emulator uses the data folder. */
-export class DataFolderInUseError extends Error {
-  override name = 'DataFolderInUseError';
-}
-
-interface LockOwner {
-  pid: number;
-  hostname: string;
-  startedAt: string;
-}
-
-/**
- * Creates the data folder's lock file, naming this process, and returns the function that removes
- * it. A lock left by a process of this host that has ended is taken over. Any other lock throws
- * an error that names its holder and the fix.
- */
-async function lockDataDir(root: string): Promise<() => Promise<void>> {
-  const key = resolve(root);
-  const lockPath = join(root, LOCK_FILE);
-  const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
-
-  for (let attempt = 0; ; attempt++) {
-    if (!lockedDataDirs.has(key)) {
-      try {
-        await writeFile(lockPath, JSON.stringify(owner), { flag: 'wx', mode: 0o600 });
-        lockedDataDirs.add(key);
-        return async () => {
-          lockedDataDirs.delete(key);
-          await unlink(lockPath).catch(() => undefined);
-        };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
-
-    const text = await readFile(lockPath, 'utf8').catch(() => null);
-    const holder = text === null ? null : parseLockOwner(text);
-    if (text !== null && attempt === 0 && !lockedDataDirs.has(key) && holder !== null && hasEnded(holder)) {
-      await unlink(lockPath).catch(() => undefined);
-      continue;
-    }
-    if (text === null && attempt === 0 && !lockedDataDirs.has(key)) continue;
-    const holderName = holder === null ? 'another emulator' : `the emulator of process ${holder.pid}${holder.hostname === hostname() ? '' : ` on ${holder.hostname}`}, started ${holder.startedAt}`;
-    throw new DataFolderInUseError(
-      `The data folder ${root} is in use by ${holderName}. Stop that emulator or use another data folder. ` +
-        `If no emulator uses this one, delete ${lockPath}.`,
-    );
-  }
-}
-
-function parseLockOwner(text: string): LockOwner | null {
-  try {
-    const parsed = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof parsed.pid !== 'number' || !Number.isInteger(parsed.pid) || parsed.pid <= 0) return null;
-    return {
-      pid: parsed.pid,
-      hostname: typeof parsed.hostname === 'string' ? parsed.hostname : '',
-      startedAt: typeof parsed.startedAt === 'string' ? parsed.startedAt : 'at an unknown time',
-    };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Returns true when the lock's holder is known to be gone: a process of this host that no longer
- * runs, or this process, which holds no lock on the folder (an earlier process had its id).
- */
-function hasEnded(holder: LockOwner): boolean {
-  if (holder.hostname !== hostname()) return false;
-  if (holder.pid === process.pid) return true;
-  try {
-    process.kill(holder.pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: the process runs as another user.
-    return (error as NodeJS.ErrnoException).code !== 'EPERM';
   }
 }
