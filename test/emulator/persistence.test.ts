@@ -351,13 +351,15 @@ describe('data folder lock', () => {
     await buildCli();
     const dataDir = await newDataDir('cli-in-use');
     const first = await startCliJson(['--data', dataDir]);
+    const second = await spawnCli(['--data', dataDir]);
     try {
-      const second = await spawnCli(['--data', dataDir]);
+      const exited = await Promise.race([second.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
 
-      expect(await second.exited).toBe(2);
+      expect(exited).toBe(2);
       expect(second.stderr()).toContain(`raster-emulator: The data folder ${dataDir} is in use by the emulator of process ${first.process.child.pid}`);
       expect(second.stderr()).toContain('Stop that emulator or pass another --data folder.');
     } finally {
+      if (second.child.exitCode === null) await stopCli(second);
       expect(await stopCli(first.process)).toBe(0);
     }
   });
