@@ -172,9 +172,9 @@ function holderText(owner: LockOwner): string {
 }
 
 /**
- * Returns true when the lock's holder is known to have ended: a process of this host that no
- * longer runs or is a zombie, a process that started after the lock was taken (its id was
- * reused), or this process without the lock's token (an earlier process had this id).
+ * Returns true when the lock's holder is known to have ended. That is a process of this host that
+ * no longer runs or is a zombie, or one that started after the lock was taken, since its id was
+ * reused. It is also this process without the lock's token, since an earlier process had this id.
  */
 async function hasEnded(owner: LockOwner): Promise<boolean> {
   if (owner.hostname !== hostname()) return false;
@@ -222,9 +222,9 @@ async function processStart(pid: number): Promise<number | 'gone' | 'zombie' | '
 }
 
 /**
- * Removes the stale lock whose content is `staleText`, while holding the takeover file, so that
- * of several processes that found the same ended holder only one replaces its lock. Returns false
- * when another process holds the takeover file.
+ * Removes the stale lock whose content is `staleText` after creating the takeover file, so that of
+ * several processes that found the same ended holder only one replaces its lock. Returns false
+ * when another process has created the takeover file.
  */
 async function takeOver(dataDir: string, lockPath: string, staleText: string): Promise<boolean> {
   const takeoverPath = join(dataDir, TAKEOVER_FILE);
