@@ -71,7 +71,7 @@ export function formatPlan(plan: SyncPlan, { dryRun }: { dryRun: boolean }): str
   const twins = new Set<string>();
   for (const file of plan.skipped) (seen.has(file.path) ? twins : seen).add(file.path);
   for (const file of [...plan.skipped].sort((a, b) => comparePaths(a.path, b.path))) {
-    const name = twins.has(file.path) ? escapedName(file.rawPath ?? file.path).replace(/(?<=##)\[/g, '\\u005b') : displayPath(file.path);
+    const name = twins.has(file.path) ? commandSafe(escapedName(file.rawPath ?? file.path)) : displayPath(file.path);
     lines.push(`  ! ${name} ${verb} be skipped: ${file.reason}`);
   }
   return lines;
