@@ -119,9 +119,11 @@ function inputFor(files: readonly LocalFile[], library: readonly Asset[]): PlanI
 function applyPlan(library: readonly Asset[], plan: SyncPlan): Asset[] {
   const pruned = new Set(plan.prune.map((entry) => entry.assetId));
   const kept = library.filter((asset) => !pruned.has(asset.id));
-  const uploaded = plan.upload.map((entry, index) =>
-    makeAsset(`uploaded-${index}`, 2000 + index, [OWNER_TAG, fingerprintTagFor(OWNER_TAG, entry.fingerprint)]),
-  );
+  const uploaded = plan.upload.map((entry, index) => {
+    // Every file of these plans was hashed, so every upload has its fingerprint.
+    if (entry.fingerprint === undefined) throw new Error(`The plan uploads ${entry.path} without a fingerprint.`);
+    return makeAsset(`uploaded-${index}`, 2000 + index, [OWNER_TAG, fingerprintTagFor(OWNER_TAG, entry.fingerprint)]);
+  });
   return [...kept, ...uploaded];
 }
 

@@ -127,6 +127,30 @@ describe('planSync', () => {
     expect(plan.foreignCount).toBe(3);
   });
 
+  it('uploads files left unhashed without a fingerprint', () => {
+    const unhashed: LocalFile = { path: 'b.png', size: 5, hashOnUpload: true };
+    const collidingA: LocalFile = { path: 'c.png', size: 5, hashOnUpload: true };
+    const collidingB: LocalFile = { path: 'C.png', size: 5, hashOnUpload: true };
+    const files = [unhashed, file('a.png'), collidingA, collidingB];
+
+    const { plan, uploads } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
+
+    expect(plan.upload).toEqual([
+      { path: 'a.png', size: 5, fingerprint: fingerprintFor(SYNC_ID, 'a.png', digest('a.png')) },
+      { path: 'b.png', size: 5 },
+    ]);
+    expect(uploads.map((upload) => upload.fingerprint)).toEqual([fingerprintFor(SYNC_ID, 'a.png', digest('a.png')), undefined]);
+    expect(uploads[1]!.file).toBe(unhashed);
+    expect(plan.skipped.map((entry) => entry.path)).toEqual(['C.png', 'c.png']);
+  });
+
+  it('refuses an unhashed file when the sync owns assets', () => {
+    const files: LocalFile[] = [{ path: 'b.png', size: 5, hashOnUpload: true }];
+    const owned = [ownedAssetFor('kept', 'a.png')];
+
+    expect(() => planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 })).toThrow('planSync needs the SHA-256 of b.png');
+  });
+
   it('sorts files into upload, unchanged and prune', () => {
     const owned = [
       ownedAssetFor('kept', 'same.png'),

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { checkFile, scanFolder } from '../../core/src/node/scan';
+import { checkFile, HASH_ON_UPLOAD_MAX_BYTES, scanFolder } from '../../core/src/node/scan';
+import { uploadReader } from '../../core/src/node/sync-read';
+import type { LocalFile } from '../../core/src/sync/plan';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -193,5 +195,115 @@ describe('scanFolder', () => {
     } finally {
       clearInterval(timer);
     }
+  });
+});
+
+describe('scanFolder without hashes', () => {
+  it('leaves the hash of small files to the upload', async () => {
+    const entries: Array<[string, Buffer]> = [
+      ['a-small.png', pngLike(1_500)],
+      ['b-at-limit.png', pngLike(HASH_ON_UPLOAD_MAX_BYTES)],
+      ['c-over-limit.png', pngLike(HASH_ON_UPLOAD_MAX_BYTES + 1)],
+      ['d-large.png', pngLike(2 * 1024 * 1024)],
+      ['e-text.png', Buffer.from('plain text, not an image')],
+      ['f-empty.png', Buffer.alloc(0)],
+    ];
+    await Promise.all(entries.map(([name, bytes]) => writeFile(join(root, name), bytes)));
+
+    const result = await scanFolder(root, { hashNeeded: () => false });
+
+    const files = result.found ? result.files : [];
+    expect(files.map((file) => [file.path, file.hashOnUpload, file.sha256])).toEqual([
+      ['a-small.png', true, undefined],
+      ['b-at-limit.png', true, undefined],
+      ['c-over-limit.png', undefined, sha256(entries[2]![1])],
+      ['d-large.png', undefined, sha256(entries[3]![1])],
+      ['e-text.png', undefined, undefined],
+      ['f-empty.png', undefined, undefined],
+    ]);
+    expect(files.slice(0, 2).map((file) => file.contentType)).toEqual(['image/png', 'image/png']);
+    expect(files[4]!.skipReason).toContain('does not accept this type');
+    expect(files[5]!.skipReason).toContain('empty');
+  });
+
+  it('hashes the files read before hashes were no longer needed', async () => {
+    await Promise.all(Array.from({ length: 6 }, (_, index) => writeFile(join(root, `image-${index}.png`), pngLike(1_000 + index))));
+    let calls = 0;
+
+    const result = await scanFolder(root, { hashNeeded: () => ++calls <= 2 });
+
+    const files = result.found ? result.files : [];
+    expect(files.map((file) => file.sha256 !== undefined)).toEqual([true, true, false, false, false, false]);
+    expect(files.map((file) => file.hashOnUpload ?? false)).toEqual([false, false, true, true, true, true]);
+  });
+
+  it('still skips a file that grew while read', async () => {
+    const absolutePath = join(root, 'image.png');
+    await writeFile(absolutePath, pngLike(1_200));
+
+    // Called just before the read, after the walk took the file's size.
+    const result = await scanFolder(root, {
+      hashNeeded: () => {
+        execFileSync('sh', ['-c', `printf 'more bytes' >> "$1"`, 'sh', absolutePath]);
+        return false;
+      },
+    });
+
+    const files = result.found ? result.files : [];
+    expect(files[0]!.hashOnUpload).toBeUndefined();
+    expect(files[0]!.skipReason ?? '').toMatch(/changed while it was being read/);
+  });
+});
+
+describe('uploadReader', () => {
+  async function localFile(name: string, bytes: Buffer): Promise<LocalFile> {
+    const absolutePath = join(root, name);
+    await writeFile(absolutePath, bytes);
+    return { path: name, size: bytes.length, source: { kind: 'path', path: absolutePath } };
+  }
+
+  it('reads each file with its SHA-256', async () => {
+    const reader = uploadReader();
+    const contents = [pngLike(10), pngLike(5_000), pngLike(HASH_ON_UPLOAD_MAX_BYTES)].map((bytes, index) => bytes.fill(index + 1, 8));
+
+    for (const [index, bytes] of contents.entries()) {
+      const read = await reader.read(await localFile(`image-${index}.png`, bytes));
+      expect(Buffer.from(read.bytes).equals(bytes)).toBe(true);
+      expect(read.sha256).toBe(sha256(bytes));
+    }
+  });
+
+  it('reuses released memory only', async () => {
+    const reader = uploadReader();
+    const first = await localFile('first.png', pngLike(3_000).fill(1, 8));
+    const second = await localFile('second.png', pngLike(3_000).fill(2, 8));
+    const third = await localFile('third.png', pngLike(2_500).fill(3, 8));
+
+    const inUse = await reader.read(first);
+    const released = await reader.read(second);
+    reader.release(released.bytes);
+    const reused = await reader.read(third);
+
+    expect(reused.bytes.buffer).toBe(released.bytes.buffer);
+    expect(reused.bytes.buffer).not.toBe(inUse.bytes.buffer);
+    expect(Buffer.from(inUse.bytes).equals(pngLike(3_000).fill(1, 8))).toBe(true);
+    expect(Buffer.from(reused.bytes).equals(pngLike(2_500).fill(3, 8))).toBe(true);
+    expect(reused.sha256).toBe(sha256(pngLike(2_500).fill(3, 8)));
+  });
+
+  it('returns one byte more for a file that grew', async () => {
+    const reader = uploadReader();
+    const file = await localFile('image.png', pngLike(1_000));
+    await writeFile(join(root, 'image.png'), pngLike(1_500));
+
+    expect((await reader.read(file)).bytes.length).toBe(1_001);
+  });
+
+  it('rejects a file removed since the scan', async () => {
+    const reader = uploadReader();
+    const file = await localFile('image.png', pngLike(1_000));
+    await rm(join(root, 'image.png'));
+
+    await expect(reader.read(file)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -9,13 +10,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 
 import { RasterClient } from '../../core/src/client';
 import { RasterUsageError } from '../../core/src/errors';
-import { scanFolder } from '../../core/src/node/scan';
+import { HASH_ON_UPLOAD_MAX_BYTES, scanFolder, type ScanOptions } from '../../core/src/node/scan';
+import { uploadReader } from '../../core/src/node/sync-read';
 import { syncFolder } from '../../core/src/node/sync';
 import { FileJournal, journalFileFor } from '../../core/src/node/journal';
 import { lockFileFor } from '../../core/src/node/run-lock';
 import { createUndiciTransport } from '../../core/src/node/undici-transport';
 import type { SyncApi } from '../../core/src/sync/api';
-import { runSync } from '../../core/src/sync/engine';
+import { runSync, type ScanOutcome } from '../../core/src/sync/engine';
 import { resolveSyncOptions } from '../../core/src/sync/options';
 import { assetNameFor } from '../../core/src/sync/paths';
 import { fingerprintFor, fingerprintTagFor, ownerTagFor } from '../../core/src/sync/tags';
@@ -124,16 +126,74 @@ function startKilledRun(): { tagCallReached: Promise<void>; close: () => Promise
       return new Promise<never>(() => {});
     },
   };
+  // The killed run hashes its files as it uploads them, so the journal contains those fingerprints.
+  const scan = scanAfterListing(folder.path, { include: ['brand/**'] });
   void runSync(options, {
     api: hangingTags,
     resolveOrganization: () => client.organizationId(),
-    scan: () => scanFolder(folder.path, { include: ['brand/**'] }),
+    scan: scan.run,
     requestCount: () => client.requestCount,
     now: Date.now,
     sleep: async () => {},
     journal: new FileJournal(journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER)),
+    fileReader: uploadReader(),
   });
   return { tagCallReached, close: () => transport.close() };
+}
+
+/**
+ * Returns a scan of `root` that waits, once it has found the folder, until the run no longer
+ * needs hashes or 2 s have passed. On a first sync it then leaves every small file's hash to the
+ * upload. `unhashed` counts the files it left.
+ */
+function scanAfterListing(root: string, options: ScanOptions = {}): { run: Parameters<typeof runSync>[1]['scan']; unhashed: () => number } {
+  let unhashed = 0;
+  const run = async (onProgress: (done: number, total: number) => void, onFolderFound?: () => void, hashNeeded?: () => boolean): Promise<ScanOutcome> => {
+    onFolderFound?.();
+    for (let waited = 0; waited < 2_000 && (hashNeeded?.() ?? true); waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    const result = await scanFolder(root, { ...options, onProgress, hashNeeded });
+    if (result.found) unhashed = result.files.filter((file) => file.hashOnUpload).length;
+    return result;
+  };
+  return { run, unhashed: () => unhashed };
+}
+
+/**
+ * Runs a sync of the sample folder as `syncFolder` does, through real HTTP and the journal, but
+ * with a scan that waits for the listing, so that a first sync hashes its files as it uploads them.
+ */
+async function syncAfterListing(options: Partial<SyncOptions> = {}): Promise<{ report: SyncReport; unhashed: number }> {
+  const journalDir = join(folder.path, '..', 'journal');
+  const resolved = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: folder.path, syncId: SYNC_ID, ...options }, () => SYNC_ID);
+  const transport = createUndiciTransport();
+  const client = new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url });
+  const scan = scanAfterListing(folder.path, { include: options.include, exclude: options.exclude });
+  try {
+    const report = await runSync(resolved, {
+      api: client,
+      resolveOrganization: () => client.organizationId(),
+      scan: scan.run,
+      requestCount: () => client.requestCount,
+      now: Date.now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      journal: new FileJournal(journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER)),
+      fileReader: uploadReader(),
+      onEvent: options.onEvent,
+    });
+    return { report, unhashed: scan.unhashed() };
+  } finally {
+    await transport.close();
+  }
+}
+
+/** Checks that each uploaded file's asset serves exactly the file's bytes. */
+async function expectStoredBytes(report: SyncReport): Promise<void> {
+  const uploaded = report.files.filter((file) => file.status === 'uploaded');
+  expect(uploaded.length).toBeGreaterThan(0);
+  for (const file of uploaded) {
+    const served = Buffer.from(await (await fetch(file.url!)).arrayBuffer());
+    expect(served.equals(await readFile(join(folder.path, file.path))), file.path).toBe(true);
+  }
 }
 
 describe('syncFolder against the emulator', () => {
@@ -558,6 +618,9 @@ describe('syncFolder against the emulator', () => {
   });
 
   it('fails a file rewritten after the scan', async () => {
+    // With an asset of this sync in the library the scan hashes every file, and the upload sends
+    // each file checked against that hash.
+    await sync({ include: ['brand/logo-256.png'] });
     // Same size, other bytes: only the SHA-256 shows that the file is not the one in the plan.
     const path = join(folder.path, 'brand/logo-128.png');
     const original = await readFile(path);
@@ -573,7 +636,7 @@ describe('syncFolder against the emulator', () => {
     expect(report.outcome).toBe('failed');
     const failed = report.files.filter((file) => file.status === 'failed');
     expect(failed.map((file) => file.path)).toEqual(['brand/logo-128.png']);
-    expect(failed[0]!.reason).toMatch(/changed or was removed after it was hashed/);
+    expect(failed[0]!.reason).toMatch(/changed or was removed after it was scanned/);
     expect(report.counts.uploaded).toBe(report.plan.upload.length - 1);
     const names = (await listAllAssets(emulator)).map((asset) => asset.name);
     expect(names).not.toContain('logo-128');
@@ -581,6 +644,69 @@ describe('syncFolder against the emulator', () => {
     const next = await sync({ include: ['brand/**'] });
     expect(next.outcome).toBe('success');
     expect(next.counts.uploaded).toBe(1);
+  });
+
+  it('hashes the files of a first sync as it uploads them', async () => {
+    // Batches of a few files and four at once, so that reads reuse the memory of settled batches.
+    const { report, unhashed } = await syncAfterListing({ batchBytes: 64 * 1024 });
+
+    expect(report.outcome).toBe('success');
+    const files = await uploadableFiles(folder.path);
+    // Larger files are hashed by the scan still.
+    expect(unhashed).toBe(report.plan.upload.filter((entry) => entry.size <= HASH_ON_UPLOAD_MAX_BYTES).length);
+    expect(unhashed).toBeGreaterThan(files.length / 2);
+    expect(report.counts.uploaded).toBe(files.length);
+    expect(report.plan.upload.every((entry) => entry.fingerprint !== undefined)).toBe(true);
+    await expectEachFileOnce(folder.path);
+    await expectStoredBytes(report);
+
+    const next = await sync();
+    expect(next.counts.uploaded).toBe(0);
+    expect(next.counts.unchanged).toBe(files.length);
+  });
+
+  it('uploads the bytes of a file rewritten after a first scan', async () => {
+    const path = join(folder.path, 'brand/logo-128.png');
+    const original = await readFile(path);
+    const onEvent = (event: SyncEvent) => {
+      if (event.type !== 'plan') return;
+      const rewritten = Buffer.from(original);
+      rewritten[rewritten.length - 1] = rewritten.at(-1)! ^ 0xff;
+      writeFileSync(path, rewritten);
+    };
+
+    const { report, unhashed } = await syncAfterListing({ include: ['brand/**'], onEvent });
+
+    expect(unhashed).toBeGreaterThan(0);
+    expect(report.outcome).toBe('success');
+    expect(report.files.find((file) => file.path === 'brand/logo-128.png')?.status).toBe('uploaded');
+    await expectStoredBytes(report);
+    const tag = await fingerprintTag(folder.path, 'brand/logo-128.png');
+    expect((await listAllAssets(emulator)).filter((asset) => asset.tags.includes(tag)).map((asset) => asset.name)).toEqual(['logo-128']);
+
+    const next = await sync({ include: ['brand/**'] });
+    expect(next.counts.uploaded).toBe(0);
+  });
+
+  it('fails a file removed or grown after a first scan', async () => {
+    const onEvent = (event: SyncEvent) => {
+      if (event.type !== 'plan') return;
+      execFileSync('rm', [join(folder.path, 'brand/logo-128.png')]);
+      appendFileSync(join(folder.path, 'brand/logo-256.png'), 'more bytes');
+    };
+
+    const { report, unhashed } = await syncAfterListing({ include: ['brand/**'], onEvent });
+
+    expect(unhashed).toBeGreaterThan(0);
+    expect(report.outcome).toBe('failed');
+    const failed = Object.fromEntries(report.files.filter((file) => file.status === 'failed').map((file) => [file.path, file.reason]));
+    expect(Object.keys(failed).sort()).toEqual(['brand/logo-128.png', 'brand/logo-256.png']);
+    expect(failed['brand/logo-128.png']).toMatch(/changed or was removed after it was scanned.*ENOENT.*logo-128\.png/);
+    expect(failed['brand/logo-256.png']).toMatch(/changed or was removed after it was scanned.*brand\/logo-256\.png had \d+ bytes when it was scanned and has more now/);
+    const names = (await listAllAssets(emulator)).map((asset) => asset.name);
+    expect(names).not.toContain('logo-128');
+    expect(names).not.toContain('logo-256');
+    expect(names).toHaveLength(report.counts.uploaded);
   });
 
   it('stops cleanly when aborted mid-upload', async () => {

@@ -19,6 +19,7 @@ import { errorCode } from './file-system';
 import { defaultJournalDir, FileJournal, journalFileFor, prepareJournalDir } from './journal';
 import { acquireRunLock, lockFileFor, lockHolder, type RunLock } from './run-lock';
 import { scanFolder } from './scan';
+import { uploadReader } from './sync-read';
 import { createUndiciTransport } from './undici-transport';
 
 /** Finds the nearest folder at or above `start` that contains `.git`. */
@@ -162,7 +163,7 @@ async function runLocked(options: SyncOptions, resolved: ResolvedSyncOptions, jo
     return await runSync(resolved, {
       api: client,
       resolveOrganization: () => client.organizationId(),
-      scan: (onProgress, onFolderFound) => scanFolder(resolved.path, {
+      scan: (onProgress, onFolderFound, hashNeeded) => scanFolder(resolved.path, {
         include: options.include,
         exclude: options.exclude,
         includeHidden: options.includeHidden,
@@ -170,7 +171,9 @@ async function runLocked(options: SyncOptions, resolved: ResolvedSyncOptions, jo
         maxFileSize: resolved.maxFileSize,
         onFolderFound,
         onProgress,
+        hashNeeded,
       }),
+      fileReader: uploadReader(),
       requestCount: () => client.requestCount,
       now: Date.now,
       hashText: (text) => hash('sha256', text),

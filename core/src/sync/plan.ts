@@ -27,8 +27,17 @@ export interface LocalFile {
    */
   rawPath?: string;
   size: number;
-  /** SHA-256 of the bytes as 64 hex digits; absent when the file was skipped before hashing. */
+  /**
+   * SHA-256 of the bytes as 64 hex digits; absent when the file was skipped before hashing, or
+   * when `hashOnUpload` is set.
+   */
   sha256?: string;
+  /**
+   * Set when the scan checked the file's type but left its hash to the upload, because the sync
+   * owned no asset in the library, so the plan needs no hash. The upload reads such a file once,
+   * hashes those bytes and sends them, so its fingerprint is that of the bytes stored.
+   */
+  hashOnUpload?: true;
   /** Reason the file cannot be uploaded (unsupported type, too large, empty, unreadable). */
   skipReason?: string;
   /**
@@ -46,7 +55,8 @@ export interface LocalFile {
 export interface PlannedUpload {
   path: string;
   size: number;
-  fingerprint: string;
+  /** Undefined for a file with `hashOnUpload` until the upload has read it. */
+  fingerprint: string | undefined;
   file: LocalFile;
 }
 
@@ -184,6 +194,12 @@ export function planSync(input: PlanInput): PlanResult {
   const keptIds = new Set<string>();
 
   for (const { path, file } of syncable) {
+    if (file.skipReason === undefined && file.hashOnUpload) {
+      // Without a hash the file cannot be compared with an owned asset.
+      if (owned.length > 0) throw new Error(`planSync needs the SHA-256 of ${path}, because the sync owns assets; hash the file first.`);
+      uploads.push({ path, size: file.size, fingerprint: undefined, file });
+      continue;
+    }
     if (file.skipReason !== undefined || file.sha256 === undefined) {
       skipped.push(skippedEntry(path, file.skipReason ?? 'The file was not hashed.', file));
       skippedPaths.add(path);
@@ -267,7 +283,7 @@ export function planSync(input: PlanInput): PlanResult {
   stale.sort((a, b) => compareStrings(a.assetId, b.assetId));
 
   const plan: SyncPlan = {
-    upload: uploads.map(({ path, size, fingerprint, file }) => (file.rawPath === undefined ? { path, size, fingerprint } : { path, size, fingerprint, rawPath: file.rawPath })),
+    upload: uploads.map(plannedEntry),
     unchanged,
     prune,
     skipped,
@@ -300,6 +316,14 @@ function canonicalOrNull(folderPath: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** Returns the plan's entry of an upload. */
+export function plannedEntry({ path, size, fingerprint, file }: PlannedUpload): SyncPlan['upload'][number] {
+  const entry: SyncPlan['upload'][number] = { path, size };
+  if (fingerprint !== undefined) entry.fingerprint = fingerprint;
+  if (file.rawPath !== undefined) entry.rawPath = file.rawPath;
+  return entry;
 }
 
 /** Returns the path of a file as the file system stores it. */

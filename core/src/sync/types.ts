@@ -119,8 +119,12 @@ export interface FileOutcome {
 }
 
 export interface SyncPlan {
-  /** Files to upload. `rawPath` is set as on `FileOutcome`. */
-  upload: Array<{ path: string; size: number; fingerprint: string; rawPath?: string }>;
+  /**
+   * Files to upload. `rawPath` is set as on `FileOutcome`. `fingerprint` is absent from the plan
+   * of a run whose library contained no asset of this sync, as on a first sync. Such a run hashes
+   * each file as it uploads it. Its report's plan has the fingerprint of every file it read.
+   */
+  upload: Array<{ path: string; size: number; fingerprint?: string; rawPath?: string }>;
   unchanged: Array<{ path: string; assetId: string; url: string | null }>;
   /**
    * Owned assets whose file is gone, which the run trashes; empty when prune is off. `path` is the

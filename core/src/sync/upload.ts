@@ -17,7 +17,7 @@ import type { PendingBatch, UploadJournal } from './journal';
 import { listAssetsCreatedSince } from './listing';
 import { TAG_CALLS_PER_BATCH } from './options';
 import { assetNameFor, isAssetNameOf } from './paths';
-import type { PlannedUpload } from './plan';
+import type { LocalFile, PlannedUpload } from './plan';
 import { plural } from './plural';
 import { tagSyncedAsset } from './tag-call';
 import { syncTagsFor } from './tags';
@@ -30,6 +30,20 @@ export const MAX_RESENDS = 2;
 /** First and longest pause between two listings while reconciling, in milliseconds. */
 const RECONCILE_POLL_FIRST_MS = 250;
 const RECONCILE_POLL_MAX_MS = 2_000;
+
+/** A planned upload whose fingerprint is known, as every upload is once its batch was read. */
+type ReadyUpload = PlannedUpload & { fingerprint: string };
+
+/** Reads local files for their upload. */
+export interface FileReader {
+  /**
+   * Reads `file` once: its bytes, and their SHA-256 as 64 hex digits. The bytes are one more
+   * than `file.size` when the file grew, fewer when it shrank. They stay valid until released.
+   */
+  read(file: LocalFile): Promise<{ bytes: Uint8Array; sha256: string }>;
+  /** Gives back bytes that `read` returned, once nothing reads them any more, so that it can reuse their memory. */
+  release(bytes: Uint8Array): void;
+}
 
 /** Failure kinds after which no further batch can succeed, so no new batch starts. */
 const FATAL_KINDS = new Set(['unauthenticated', 'invalid-api-key', 'library-not-reachable', 'read-only-key', 'plan-limit', 'organization-not-found']);
@@ -52,6 +66,14 @@ export interface UploadPhaseInput {
   logger: SyncLogger;
   /** Record of each batch from just before it is sent until it is settled. */
   journal?: UploadJournal | undefined;
+  /**
+   * Reads the files planned without a hash (`fingerprint` undefined). Each is read once, just
+   * before its batch is recorded in the journal, and its bytes are sent as read. They are
+   * released once the upload request has settled.
+   */
+  fileReader?: FileReader | undefined;
+  /** Returns the fingerprint of the file at `path` whose bytes have the SHA-256 `sha256`. */
+  fingerprintOf: (path: string, sha256: string) => string;
   /** Called once per file as soon as its outcome is final. */
   onOutcome: (outcome: FileOutcome) => void;
 }
@@ -107,19 +129,21 @@ function changedFileIndex(error: unknown, batchLength: number): number | undefin
   return Number.isInteger(index) && index < batchLength ? index : undefined;
 }
 
-function filePart(upload: PlannedUpload): FilePart {
+/**
+ * Returns the part of one file: `bytes` when the upload read them for the fingerprint, else the
+ * file's source, with the SHA-256 the transport checks the bytes sent against.
+ */
+function filePart(upload: PlannedUpload, bytes: Uint8Array | undefined): FilePart {
+  const filename = upload.path.split('/').pop() ?? upload.path;
+  const contentType = upload.file.contentType ?? 'application/octet-stream';
+  if (bytes !== undefined) return { filename, contentType, size: upload.size, source: { kind: 'bytes', bytes } };
+
   const source = upload.file.source;
   if (source === undefined) {
     throw new Error(`The file ${upload.path} has no source to read its bytes from.`);
   }
-  return {
-    filename: upload.path.split('/').pop() ?? upload.path,
-    contentType: upload.file.contentType ?? 'application/octet-stream',
-    size: upload.size,
-    source,
-    // The fingerprint tag is derived from this hash, so the bytes sent must still have it.
-    sha256: upload.file.sha256,
-  };
+  // The fingerprint tag is derived from this hash, so the bytes sent must still have it.
+  return { filename, contentType, size: upload.size, source, sha256: upload.file.sha256 };
 }
 
 /** Runs the upload phase. Never rejects for a failed file: each failure is an outcome. */
@@ -167,6 +191,9 @@ class UploadPhase {
   private taggingFailure: { error: unknown } | null = null;
 
   constructor(private readonly input: UploadPhaseInput) {
+    if (input.fileReader === undefined && input.uploads.some((upload) => upload.fingerprint === undefined)) {
+      throw new Error('runUploadPhase needs a fileReader for the files planned without a hash.');
+    }
     this.tagLimiter = new Limiter(input.concurrency * TAG_CALLS_PER_BATCH);
     for (const upload of input.uploads) {
       if (upload.file.rawPath !== undefined) this.rawPaths.set(upload.path, upload.file.rawPath);
@@ -232,7 +259,9 @@ class UploadPhase {
    * it is settled. `resends` counts earlier lost responses. Resolves once the upload returns,
    * while the tagging of its assets goes on in `tagging`.
    */
-  private async sendBatch(batch: PlannedUpload[], resends: number): Promise<void> {
+  private async sendBatch(planned: PlannedUpload[], resends: number): Promise<void> {
+    const { batch, bytes } = await this.readUnhashed(planned);
+    if (batch.length === 0) return;
     const startedAt = this.input.now();
     const pendingId = await this.recordPending(batch, startedAt);
     const settle = async (): Promise<void> => {
@@ -241,7 +270,7 @@ class UploadPhase {
 
     let uploaded: { tagged: Promise<void> } | null;
     try {
-      uploaded = await this.upload(batch, resends, startedAt);
+      uploaded = await this.upload(batch, bytes, resends, startedAt);
     } catch (error) {
       await settle();
       throw error;
@@ -265,12 +294,17 @@ class UploadPhase {
    * wrapped so that awaiting the upload does not await the tagging. After a failed upload, it
    * settles the batch's files and returns null.
    */
-  private async upload(batch: PlannedUpload[], resends: number, startedAt: number): Promise<{ tagged: Promise<void> } | null> {
+  private async upload(
+    batch: ReadyUpload[],
+    bytes: ReadonlyMap<ReadyUpload, Uint8Array>,
+    resends: number,
+    startedAt: number,
+  ): Promise<{ tagged: Promise<void> } | null> {
     let assets: AssetSummary[];
 
     await this.gate.acquireShared();
     try {
-      const result = await this.input.api.uploadAssets(this.input.libraryId, batch.map(filePart));
+      const result = await this.sendParts(batch, bytes);
       assets = result.assets;
       this.window.observe(assets, this.input.now());
       for (const asset of assets) this.claimedIds.add(asset.id);
@@ -287,7 +321,65 @@ class UploadPhase {
     return { tagged };
   }
 
-  private async handleUploadError(batch: PlannedUpload[], error: unknown, startedAt: number, resends: number): Promise<void> {
+  /** Sends a batch, and then releases the bytes read for it, which the transport reads only during the request. */
+  private async sendParts(batch: readonly ReadyUpload[], bytes: ReadonlyMap<ReadyUpload, Uint8Array>): Promise<{ assets: AssetSummary[] }> {
+    try {
+      return await this.input.api.uploadAssets(this.input.libraryId, partsOf(batch, bytes));
+    } finally {
+      for (const read of bytes.values()) this.input.fileReader?.release(read);
+    }
+  }
+
+  /**
+   * Reads the files of `batch` planned without a hash, once each, and sets their SHA-256 and
+   * fingerprint. Returns their bytes, to be sent as read, so that each asset has the bytes its
+   * fingerprint derives from. A file that cannot be read or no longer has its size fails unsent;
+   * the others are returned. A batch sent again sends its files from their source, checked
+   * against the SHA-256 set here.
+   */
+  private async readUnhashed(batch: readonly PlannedUpload[]): Promise<{ batch: ReadyUpload[]; bytes: Map<ReadyUpload, Uint8Array> }> {
+    const ready: ReadyUpload[] = [];
+    const bytes = new Map<ReadyUpload, Uint8Array>();
+    for (const upload of batch) {
+      if (isReady(upload)) {
+        ready.push(upload);
+        continue;
+      }
+      const read = await this.readOnce(upload);
+      if ('problem' in read) {
+        this.finish({
+          path: upload.path,
+          status: 'failed',
+          reason: `The file changed or was removed after it was scanned, so it was not uploaded; run the sync again. (${read.problem})`,
+        });
+        continue;
+      }
+      ready.push(read.upload);
+      bytes.set(read.upload, read.bytes);
+    }
+    return { batch: ready, bytes };
+  }
+
+  /** Reads a file planned without a hash and sets its SHA-256 and fingerprint, or returns why it cannot. */
+  private async readOnce(upload: PlannedUpload): Promise<{ upload: ReadyUpload; bytes: Uint8Array } | { problem: string }> {
+    const reader = this.input.fileReader;
+    if (reader === undefined) return { problem: 'no reader was given for a file planned without a hash' };
+    let result: { bytes: Uint8Array; sha256: string };
+    try {
+      result = await reader.read(upload.file);
+    } catch (error) {
+      return { problem: describeError(error) };
+    }
+    if (result.bytes.length !== upload.size) {
+      reader.release(result.bytes);
+      const now = result.bytes.length > upload.size ? 'more' : String(result.bytes.length);
+      return { problem: `${upload.path} had ${upload.size} bytes when it was scanned and has ${now} now` };
+    }
+    upload.file.sha256 = result.sha256;
+    return { upload: Object.assign(upload, { fingerprint: this.input.fingerprintOf(upload.path, result.sha256) }), bytes: result.bytes };
+  }
+
+  private async handleUploadError(batch: ReadyUpload[], error: unknown, startedAt: number, resends: number): Promise<void> {
     const message = describeError(error);
 
     if (error instanceof RasterNetworkError && error.ambiguous) {
@@ -305,7 +397,7 @@ class UploadPhase {
       this.finish({
         path: upload.path,
         status: 'failed',
-        reason: `The file changed or was removed after it was hashed, so it was not uploaded; run the sync again. (${message})`,
+        reason: `The file changed or was removed after it was scanned, so it was not uploaded; run the sync again. (${message})`,
       });
       const others = batch.filter((_, index) => index !== changed);
       if (others.length > 0) await this.startBatch(others, resends);
@@ -340,7 +432,7 @@ class UploadPhase {
    * are checked. When they disagree, the assets are matched by name and size instead. Assets left
    * without a file are trashed, because nothing else would ever tag or delete them.
    */
-  private async matchAssets(batch: PlannedUpload[], assets: AssetSummary[]): Promise<Array<{ upload: PlannedUpload; asset: AssetSummary }>> {
+  private async matchAssets(batch: ReadyUpload[], assets: AssetSummary[]): Promise<Array<{ upload: ReadyUpload; asset: AssetSummary }>> {
     const inOrder = assets.length === batch.length &&
       batch.every((upload, index) => {
         const name = assets[index]!.name;
@@ -350,7 +442,7 @@ class UploadPhase {
 
     this.input.logger.warn(`An upload returned ${plural(assets.length, 'asset')} for ${plural(batch.length, 'file')}, or in another order; matching them by name and size.`);
     const remaining = [...assets];
-    const pairs: Array<{ upload: PlannedUpload; asset: AssetSummary }> = [];
+    const pairs: Array<{ upload: ReadyUpload; asset: AssetSummary }> = [];
     for (const upload of batch) {
       const index = remaining.findIndex((asset) => asset.name !== null && isAssetNameOf(asset.name, upload.path) && (asset.size === null || asset.size === upload.size));
       if (index === -1) {
@@ -364,7 +456,7 @@ class UploadPhase {
     return pairs;
   }
 
-  private async tagAll(pairs: Array<{ upload: PlannedUpload; asset: AssetSummary }>): Promise<void> {
+  private async tagAll(pairs: Array<{ upload: ReadyUpload; asset: AssetSummary }>): Promise<void> {
     await Promise.all(pairs.map(({ upload, asset }) => this.tagLimiter.run(() => this.tagOne(upload, asset))));
   }
 
@@ -373,7 +465,7 @@ class UploadPhase {
    * the fingerprint without the owner tag. When tagging fails for good, trashes the asset: untagged,
    * it would belong to no sync and never be pruned.
    */
-  private async tagOne(upload: PlannedUpload, asset: AssetSummary): Promise<void> {
+  private async tagOne(upload: ReadyUpload, asset: AssetSummary): Promise<void> {
     const tags = syncTagsFor(this.input.ownerTag, upload.fingerprint, upload.path, this.input.extraTags);
 
     try {
@@ -398,7 +490,7 @@ class UploadPhase {
   }
 
   /** Records a batch in the journal; returns its id, or null without a journal or on failure. */
-  private async recordPending(batch: PlannedUpload[], startedAt: number): Promise<string | null> {
+  private async recordPending(batch: ReadyUpload[], startedAt: number): Promise<string | null> {
     const journal = this.input.journal;
     if (journal === undefined) return null;
 
@@ -449,12 +541,12 @@ class UploadPhase {
    * the files of which nothing was found. Stops at once when the API cannot be reached, since
    * no later listing could reach it either: the files then fail unsent.
    */
-  private async reconcile(batch: PlannedUpload[], startedAt: number, resends: number): Promise<void> {
-    const found = new Map<PlannedUpload, AssetSummary>();
+  private async reconcile(batch: ReadyUpload[], startedAt: number, resends: number): Promise<void> {
+    const found = new Map<ReadyUpload, AssetSummary>();
     const deadline = this.input.now() + this.input.reconcileTimeoutMs;
     let pause = RECONCILE_POLL_FIRST_MS;
     let listingError: string | null = null;
-    let ambiguous = new Set<PlannedUpload>();
+    let ambiguous = new Set<ReadyUpload>();
     /** For each group that matched, its candidate ids and when they were first listed as such. */
     const sightings = new Map<string, { ids: string; since: number }>();
 
@@ -577,6 +669,15 @@ class UploadPhase {
       logger.info(`Found the assets of ${foundCount} of the ${batchLength} files ${lost}; adopting ${foundCount === 1 ? 'it' : 'them'}.`);
     }
   }
+}
+
+function isReady(upload: PlannedUpload): upload is ReadyUpload {
+  return upload.fingerprint !== undefined;
+}
+
+/** Returns the parts of a batch, each from the bytes read for it when there are some. */
+function partsOf(batch: readonly ReadyUpload[], bytes: ReadonlyMap<ReadyUpload, Uint8Array>): FilePart[] {
+  return batch.map((upload) => filePart(upload, bytes.get(upload)));
 }
 
 /** Deletes assets in batches of at most 100 ids; resolves with the ids moved to the trash. */
