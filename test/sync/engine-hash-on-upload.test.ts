@@ -41,7 +41,8 @@ function countingReader(): FileReader & { reads: string[]; released: number } {
     async read(file: LocalFile) {
       if (file.source?.kind !== 'bytes') throw new Error(`${file.path} has no bytes`);
       reader.reads.push(file.path);
-      return { bytes: file.source.bytes, sha256: sha256(file.source.bytes) };
+      const bytes = file.source.bytes;
+      return { length: bytes.length, sha256: sha256(bytes), contentType: 'image/png', bytes };
     },
     release() {
       reader.released += 1;

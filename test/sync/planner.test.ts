@@ -386,6 +386,15 @@ describe('guards', () => {
     expect(reason).toContain('Check the path, the include and exclude patterns and the skipped folders');
   });
 
+  it('names no trash when the sync owns nothing', () => {
+    const files = [{ path: 'notes.txt', size: 5, skipReason: 'Raster does not accept this type of file.' }];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
+
+    expect(checkGuards({ plan, prune: true, maxDeletes: undefined, discoveredCount: 1 })).toBe(
+      'The one file in the folder cannot be uploaded while prune is on. Check the path and the include and exclude patterns, or turn prune off.',
+    );
+  });
+
   it('counts the kept assets of skipped files', () => {
     const owned = [syncedAssetFor('big', 'big.png'), syncedAssetFor('gone', 'gone.png')];
     const files = [{ path: 'big.png', size: 500, skipReason: 'The file is over the limit.' }];

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -222,6 +222,7 @@ describe('scanFolder without hashes', () => {
       ['f-empty.png', undefined, undefined],
     ]);
     expect(files.slice(0, 2).map((file) => file.contentType)).toEqual(['image/png', 'image/png']);
+    expect(files.slice(0, 2).map((file) => file.identity)).toEqual([expect.stringMatching(/^\d+:\d+$/), expect.stringMatching(/^\d+:\d+$/)]);
     expect(files[4]!.skipReason).toContain('does not accept this type');
     expect(files[5]!.skipReason).toContain('empty');
   });
@@ -256,54 +257,99 @@ describe('scanFolder without hashes', () => {
 });
 
 describe('uploadReader', () => {
-  async function localFile(name: string, bytes: Buffer): Promise<LocalFile> {
+  /** Writes `bytes` as `name` and returns the file as a scan without hashes reports it. */
+  async function scannedFile(name: string, bytes: Buffer): Promise<LocalFile> {
     const absolutePath = join(root, name);
     await writeFile(absolutePath, bytes);
-    return { path: name, size: bytes.length, source: { kind: 'path', path: absolutePath } };
+    const result = await scanFolder(root, { include: [name], hashNeeded: () => false });
+    const file = result.found ? result.files.find((candidate) => candidate.path === name) : undefined;
+    if (file?.identity === undefined) throw new Error(`${name} was not scanned without a hash`);
+    return file;
   }
 
-  it('reads each file with its SHA-256', async () => {
+  it('reads each file with its SHA-256 and type', async () => {
     const reader = uploadReader();
     const contents = [pngLike(10), pngLike(5_000), pngLike(HASH_ON_UPLOAD_MAX_BYTES)].map((bytes, index) => bytes.fill(index + 1, 8));
 
     for (const [index, bytes] of contents.entries()) {
-      const read = await reader.read(await localFile(`image-${index}.png`, bytes));
-      expect(Buffer.from(read.bytes).equals(bytes)).toBe(true);
-      expect(read.sha256).toBe(sha256(bytes));
+      const read = await reader.read(await scannedFile(`image-${index}.png`, bytes));
+      expect(Buffer.from(read.bytes!).equals(bytes)).toBe(true);
+      expect(read).toMatchObject({ length: bytes.length, sha256: sha256(bytes), contentType: 'image/png' });
     }
   });
 
   it('reuses released memory only', async () => {
     const reader = uploadReader();
-    const first = await localFile('first.png', pngLike(3_000).fill(1, 8));
-    const second = await localFile('second.png', pngLike(3_000).fill(2, 8));
-    const third = await localFile('third.png', pngLike(2_500).fill(3, 8));
+    const first = await scannedFile('first.png', pngLike(3_000).fill(1, 8));
+    const second = await scannedFile('second.png', pngLike(3_000).fill(2, 8));
+    const third = await scannedFile('third.png', pngLike(2_500).fill(3, 8));
 
     const inUse = await reader.read(first);
     const released = await reader.read(second);
-    reader.release(released.bytes);
+    reader.release(released.bytes!);
     const reused = await reader.read(third);
 
-    expect(reused.bytes.buffer).toBe(released.bytes.buffer);
-    expect(reused.bytes.buffer).not.toBe(inUse.bytes.buffer);
-    expect(Buffer.from(inUse.bytes).equals(pngLike(3_000).fill(1, 8))).toBe(true);
-    expect(Buffer.from(reused.bytes).equals(pngLike(2_500).fill(3, 8))).toBe(true);
+    expect(reused.bytes!.buffer).toBe(released.bytes!.buffer);
+    expect(reused.bytes!.buffer).not.toBe(inUse.bytes!.buffer);
+    expect(Buffer.from(inUse.bytes!).equals(pngLike(3_000).fill(1, 8))).toBe(true);
+    expect(Buffer.from(reused.bytes!).equals(pngLike(2_500).fill(3, 8))).toBe(true);
     expect(reused.sha256).toBe(sha256(pngLike(2_500).fill(3, 8)));
+  });
+
+  it('keeps no bytes past its budget', async () => {
+    const reader = uploadReader(100_000);
+    const bytes = pngLike(60_000);
+    const first = await reader.read(await scannedFile('first.png', bytes));
+    const second = await reader.read(await scannedFile('second.png', bytes));
+    reader.release(first.bytes!);
+    const third = await reader.read(await scannedFile('third.png', bytes));
+
+    expect(first.bytes).toBeDefined();
+    expect(second.bytes).toBeUndefined();
+    expect(second).toMatchObject({ length: 60_000, sha256: sha256(bytes), contentType: 'image/png' });
+    expect(third.bytes).toBeDefined();
   });
 
   it('returns one byte more for a file that grew', async () => {
     const reader = uploadReader();
-    const file = await localFile('image.png', pngLike(1_000));
-    await writeFile(join(root, 'image.png'), pngLike(1_500));
+    const file = await scannedFile('image.png', pngLike(1_000));
+    await appendFile(join(root, 'image.png'), pngLike(500));
 
-    expect((await reader.read(file)).bytes.length).toBe(1_001);
+    expect((await reader.read(file)).length).toBe(1_001);
+  });
+
+  it('returns the type the bytes have now', async () => {
+    const reader = uploadReader();
+    const file = await scannedFile('image.png', pngLike(1_000));
+    await writeFile(join(root, 'image.png'), Buffer.alloc(1_000, 'a'));
+
+    expect((await reader.read(file)).contentType).toBeNull();
   });
 
   it('rejects a file removed since the scan', async () => {
     const reader = uploadReader();
-    const file = await localFile('image.png', pngLike(1_000));
+    const file = await scannedFile('image.png', pngLike(1_000));
     await rm(join(root, 'image.png'));
 
     await expect(reader.read(file)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it.each([
+    ['a link to a file outside the folder', async (path: string, outside: string) => symlink(outside, path)],
+    ['another file', async (path: string, outside: string) => rename(outside, path)],
+  ])('rejects a file replaced by %s', async (_case, replace) => {
+    const reader = uploadReader();
+    const file = await scannedFile('image.png', pngLike(1_000).fill(1, 8));
+    const outside = join(root, '..', `${basename(root)}-outside.png`);
+    await writeFile(outside, pngLike(1_000).fill(2, 8));
+
+    try {
+      await rm(join(root, 'image.png'));
+      await replace(join(root, 'image.png'), outside);
+
+      await expect(reader.read(file)).rejects.toThrow('is no longer the file that was scanned');
+    } finally {
+      await rm(outside, { force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, statSync, writeFileSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -161,8 +161,9 @@ function scanAfterListing(root: string, options: ScanOptions = {}): { run: Param
 /**
  * Runs a sync of the sample folder as `syncFolder` does, through real HTTP and the journal, but
  * with a scan that waits for the listing, so that a first sync hashes its files as it uploads them.
+ * `keptBytes` is the upload reader's budget of bytes kept for sending.
  */
-async function syncAfterListing(options: Partial<SyncOptions> = {}): Promise<{ report: SyncReport; unhashed: number }> {
+async function syncAfterListing(options: Partial<SyncOptions> = {}, keptBytes?: number): Promise<{ report: SyncReport; unhashed: number }> {
   const journalDir = join(folder.path, '..', 'journal');
   const resolved = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: folder.path, syncId: SYNC_ID, ...options }, () => SYNC_ID);
   const transport = createUndiciTransport();
@@ -177,7 +178,7 @@ async function syncAfterListing(options: Partial<SyncOptions> = {}): Promise<{ r
       now: Date.now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       journal: new FileJournal(journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER)),
-      fileReader: uploadReader(),
+      fileReader: uploadReader(keptBytes),
       onEvent: options.onEvent,
     });
     return { report, unhashed: scan.unhashed() };
@@ -688,25 +689,44 @@ describe('syncFolder against the emulator', () => {
     expect(next.counts.uploaded).toBe(0);
   });
 
-  it('fails a file removed or grown after a first scan', async () => {
+  it('fails files changed in kind after a first scan', async () => {
+    const brand = join(folder.path, 'brand');
+    const outside = join(folder.path, '..', 'outside.png');
+    const linked = await readFile(join(brand, 'logo-text-128.png'));
+    // Same size, other bytes, outside the folder.
+    writeFileSync(outside, Buffer.from(linked).fill(7, 64));
     const onEvent = (event: SyncEvent) => {
       if (event.type !== 'plan') return;
-      execFileSync('rm', [join(folder.path, 'brand/logo-128.png')]);
-      appendFileSync(join(folder.path, 'brand/logo-256.png'), 'more bytes');
+      execFileSync('rm', [join(brand, 'logo-128.png')]);
+      appendFileSync(join(brand, 'logo-256.png'), 'more bytes');
+      execFileSync('ln', ['-sf', outside, join(brand, 'logo-text-128.png')]);
+      writeFileSync(join(brand, 'logo-text-256.png'), Buffer.alloc(statSync(join(brand, 'logo-text-256.png')).size, 'a'));
     };
 
     const { report, unhashed } = await syncAfterListing({ include: ['brand/**'], onEvent });
 
-    expect(unhashed).toBeGreaterThan(0);
+    expect(unhashed).toBeGreaterThan(4);
     expect(report.outcome).toBe('failed');
     const failed = Object.fromEntries(report.files.filter((file) => file.status === 'failed').map((file) => [file.path, file.reason]));
-    expect(Object.keys(failed).sort()).toEqual(['brand/logo-128.png', 'brand/logo-256.png']);
-    expect(failed['brand/logo-128.png']).toMatch(/changed or was removed after it was scanned.*ENOENT.*logo-128\.png/);
-    expect(failed['brand/logo-256.png']).toMatch(/changed or was removed after it was scanned.*brand\/logo-256\.png had \d+ bytes when it was scanned and has more now/);
-    const names = (await listAllAssets(emulator)).map((asset) => asset.name);
-    expect(names).not.toContain('logo-128');
-    expect(names).not.toContain('logo-256');
-    expect(names).toHaveLength(report.counts.uploaded);
+    expect(Object.keys(failed).sort()).toEqual(['brand/logo-128.png', 'brand/logo-256.png', 'brand/logo-text-128.png', 'brand/logo-text-256.png']);
+    const prefix = 'changed or was removed after it was scanned';
+    expect(failed['brand/logo-128.png']).toMatch(new RegExp(`${prefix}.*ENOENT.*logo-128\\.png`));
+    expect(failed['brand/logo-256.png']).toMatch(new RegExp(`${prefix}.*brand/logo-256\\.png had \\d+ bytes when it was scanned and has more now`));
+    expect(failed['brand/logo-text-128.png']).toMatch(new RegExp(`${prefix}.*is no longer the file that was scanned`));
+    expect(failed['brand/logo-text-256.png']).toMatch(new RegExp(`${prefix}.*was image/png when it was scanned and is of no accepted type now`));
+    const assets = await listAllAssets(emulator);
+    for (const name of ['logo-128', 'logo-256', 'logo-text-128', 'logo-text-256']) expect(assets.map((asset) => asset.name), name).not.toContain(name);
+    expect(assets).toHaveLength(report.counts.uploaded);
+    expect(emulator.admin.stats().byRoute['upload']).toBeGreaterThan(0);
+  });
+
+  it('sends the files past the kept bytes from disk, checked', async () => {
+    const { report, unhashed } = await syncAfterListing({ batchBytes: 64 * 1024 }, 100_000);
+
+    expect(unhashed).toBeGreaterThan(0);
+    expect(report.outcome).toBe('success');
+    await expectEachFileOnce(folder.path);
+    await expectStoredBytes(report);
   });
 
   it('stops cleanly when aborted mid-upload', async () => {

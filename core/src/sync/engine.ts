@@ -369,9 +369,9 @@ class SyncRun {
       if (!file.hashOnUpload) continue;
       delete file.hashOnUpload;
       try {
-        const { bytes, sha256 } = await reader.read(file);
-        reader.release(bytes);
-        if (bytes.length === file.size) file.sha256 = sha256;
+        const read = await reader.read(file);
+        if (read.bytes !== undefined) reader.release(read.bytes);
+        if (read.length === file.size && read.contentType === file.contentType) file.sha256 = read.sha256;
         else file.skipReason = 'The file changed while it was being read; run the sync again.';
       } catch (error) {
         const code = (error as { code?: unknown }).code;

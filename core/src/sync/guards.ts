@@ -74,13 +74,13 @@ export function checkGuards(input: GuardInput): string | null {
     const trashed = plan.prune.length >= ownedCount
       ? 'every asset this sync owns'
       : `${plural(plan.prune.length, 'asset')} of the ${ownedCount} this sync owns`;
+    // A sync that owns no asset yet would trash nothing, so the message does not say it would.
+    const consequence = ownedCount === 0 ? '' : `, so the run would trash ${trashed}`;
     if (skippedFolders > 0) {
-      return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}, while prune is on, so the run ` +
-        `would trash ${trashed}. Check the path, the include and exclude patterns and the skipped ` +
-        'folders, or turn prune off.';
+      return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}, while prune is on${consequence}. ` +
+        'Check the path, the include and exclude patterns and the skipped folders, or turn prune off.';
     }
-    return `${found} while prune is on, so the run would trash ${trashed}. ` +
-      'Check the path and the include and exclude patterns, or turn prune off.';
+    return `${found} while prune is on${consequence}. Check the path and the include and exclude patterns, or turn prune off.`;
   }
 
   if (input.prune) {

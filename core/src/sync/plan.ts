@@ -38,6 +38,11 @@ export interface LocalFile {
    * hashes those bytes and sends them, so its fingerprint is that of the bytes stored.
    */
   hashOnUpload?: true;
+  /**
+   * Identity of the file the scan read, set with `hashOnUpload`: its device and inode as
+   * `dev:ino`. The upload reads the file only if its path still leads to that file.
+   */
+  identity?: string;
   /** Reason the file cannot be uploaded (unsupported type, too large, empty, unreadable). */
   skipReason?: string;
   /**

@@ -34,14 +34,26 @@ const RECONCILE_POLL_MAX_MS = 2_000;
 /** A planned upload whose fingerprint is known, as every upload is once its batch was read. */
 type ReadyUpload = PlannedUpload & { fingerprint: string };
 
+/** The result of a `FileReader` read: length, hash and type of the bytes, and the bytes if kept. */
+export interface FileRead {
+  /** Bytes read: one more than `file.size` when the file grew, fewer when it shrank. */
+  length: number;
+  /** SHA-256 of the bytes read, as 64 hex digits. */
+  sha256: string;
+  /** Type detected from the first bytes, or null when Raster does not accept them. */
+  contentType: string | null;
+  /**
+   * The bytes, when the reader kept them for sending; they stay valid until released. Without
+   * them, the file is sent from its source, checked against `sha256`.
+   */
+  bytes?: Uint8Array;
+}
+
 /** Reads local files for their upload. */
 export interface FileReader {
-  /**
-   * Reads `file` once: its bytes, and their SHA-256 as 64 hex digits. The bytes are one more
-   * than `file.size` when the file grew, fewer when it shrank. They stay valid until released.
-   */
-  read(file: LocalFile): Promise<{ bytes: Uint8Array; sha256: string }>;
-  /** Gives back bytes that `read` returned, once nothing reads them any more, so that it can reuse their memory. */
+  /** Reads `file` once. */
+  read(file: LocalFile): Promise<FileRead>;
+  /** Gives back bytes that `read` kept, once nothing reads them any more, so that it can reuse their memory. */
   release(bytes: Uint8Array): void;
 }
 
@@ -332,10 +344,10 @@ class UploadPhase {
 
   /**
    * Reads the files of `batch` planned without a hash, once each, and sets their SHA-256 and
-   * fingerprint. Returns their bytes, to be sent as read, so that each asset has the bytes its
-   * fingerprint derives from. A file that cannot be read or no longer has its size fails unsent;
-   * the others are returned. A batch sent again sends its files from their source, checked
-   * against the SHA-256 set here.
+   * fingerprint. Returns the bytes the reader kept, to be sent as read, so that each asset has
+   * the bytes its fingerprint derives from. The other files, and every file of a batch sent
+   * again, are sent from their source, checked against the SHA-256 set here. A file that cannot
+   * be read, or no longer has the size or type the scan found, fails unsent.
    */
   private async readUnhashed(batch: readonly PlannedUpload[]): Promise<{ batch: ReadyUpload[]; bytes: Map<ReadyUpload, Uint8Array> }> {
     const ready: ReadyUpload[] = [];
@@ -355,28 +367,37 @@ class UploadPhase {
         continue;
       }
       ready.push(read.upload);
-      bytes.set(read.upload, read.bytes);
+      if (read.bytes !== undefined) bytes.set(read.upload, read.bytes);
     }
     return { batch: ready, bytes };
   }
 
-  /** Reads a file planned without a hash and sets its SHA-256 and fingerprint, or returns why it cannot. */
-  private async readOnce(upload: PlannedUpload): Promise<{ upload: ReadyUpload; bytes: Uint8Array } | { problem: string }> {
+  /**
+   * Reads a file planned without a hash and sets its SHA-256 and fingerprint, or returns why it
+   * cannot. Returns the bytes read when the reader kept them for sending.
+   */
+  private async readOnce(upload: PlannedUpload): Promise<{ upload: ReadyUpload; bytes: Uint8Array | undefined } | { problem: string }> {
     const reader = this.input.fileReader;
     if (reader === undefined) return { problem: 'no reader was given for a file planned without a hash' };
-    let result: { bytes: Uint8Array; sha256: string };
+    let read: FileRead;
     try {
-      result = await reader.read(upload.file);
+      read = await reader.read(upload.file);
     } catch (error) {
       return { problem: describeError(error) };
     }
-    if (result.bytes.length !== upload.size) {
-      reader.release(result.bytes);
-      const now = result.bytes.length > upload.size ? 'more' : String(result.bytes.length);
-      return { problem: `${upload.path} had ${upload.size} bytes when it was scanned and has ${now} now` };
+
+    let problem: string | undefined;
+    if (read.length !== upload.size) {
+      problem = `${upload.path} had ${upload.size} bytes when it was scanned and has ${read.length > upload.size ? 'more' : read.length} now`;
+    } else if (read.contentType !== upload.file.contentType) {
+      problem = `${upload.path} was ${upload.file.contentType ?? 'of no accepted type'} when it was scanned and is ${read.contentType ?? 'of no accepted type'} now`;
     }
-    upload.file.sha256 = result.sha256;
-    return { upload: Object.assign(upload, { fingerprint: this.input.fingerprintOf(upload.path, result.sha256) }), bytes: result.bytes };
+    if (problem !== undefined) {
+      if (read.bytes !== undefined) reader.release(read.bytes);
+      return { problem };
+    }
+    upload.file.sha256 = read.sha256;
+    return { upload: Object.assign(upload, { fingerprint: this.input.fingerprintOf(upload.path, read.sha256) }), bytes: read.bytes };
   }
 
   private async handleUploadError(batch: ReadyUpload[], error: unknown, startedAt: number, resends: number): Promise<void> {
