@@ -2,8 +2,8 @@
  * Comparison 1: cold upload of about 100 KB images into an empty library, the sync CLI against a
  * curl loop, a sequential batch script and the emulator's ingest ceiling. It also estimates the
  * floor of a client that hashes every byte on one thread, as the sync does to tag each asset with
- * its fingerprint: the ceiling's own start, its time to read and hash every file on one thread,
- * and its posting time.
+ * its fingerprint. The floor adds the ceiling's own start, its time to read and hash every file
+ * on one thread, and its posting time.
  */
 import { join } from 'node:path';
 
