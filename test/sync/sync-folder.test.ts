@@ -187,6 +187,18 @@ async function syncAfterListing(options: Partial<SyncOptions> = {}, keptBytes?: 
   }
 }
 
+/** Returns an event handler that rewrites the file at `path` when the plan is made: same size, last byte changed. */
+async function rewriteOnPlan(path: string): Promise<(event: SyncEvent) => void> {
+  const absolutePath = join(folder.path, path);
+  const original = await readFile(absolutePath);
+  return (event) => {
+    if (event.type !== 'plan') return;
+    const rewritten = Buffer.from(original);
+    rewritten[rewritten.length - 1] = rewritten.at(-1)! ^ 0xff;
+    writeFileSync(absolutePath, rewritten);
+  };
+}
+
 /** Checks that each uploaded file's asset serves exactly the file's bytes. */
 async function expectStoredBytes(report: SyncReport): Promise<void> {
   const uploaded = report.files.filter((file) => file.status === 'uploaded');
@@ -623,14 +635,7 @@ describe('syncFolder against the emulator', () => {
     // each file checked against that hash.
     await sync({ include: ['brand/logo-256.png'] });
     // Same size, other bytes: only the SHA-256 shows that the file is not the one in the plan.
-    const path = join(folder.path, 'brand/logo-128.png');
-    const original = await readFile(path);
-    const onEvent = (event: SyncEvent) => {
-      if (event.type !== 'plan') return;
-      const rewritten = Buffer.from(original);
-      rewritten[rewritten.length - 1] = rewritten.at(-1)! ^ 0xff;
-      writeFileSync(path, rewritten);
-    };
+    const onEvent = await rewriteOnPlan('brand/logo-128.png');
 
     const report = await sync({ include: ['brand/**'], onEvent });
 
@@ -667,14 +672,7 @@ describe('syncFolder against the emulator', () => {
   });
 
   it('uploads the bytes of a file rewritten after a first scan', async () => {
-    const path = join(folder.path, 'brand/logo-128.png');
-    const original = await readFile(path);
-    const onEvent = (event: SyncEvent) => {
-      if (event.type !== 'plan') return;
-      const rewritten = Buffer.from(original);
-      rewritten[rewritten.length - 1] = rewritten.at(-1)! ^ 0xff;
-      writeFileSync(path, rewritten);
-    };
+    const onEvent = await rewriteOnPlan('brand/logo-128.png');
 
     const { report, unhashed } = await syncAfterListing({ include: ['brand/**'], onEvent });
 
