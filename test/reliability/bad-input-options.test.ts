@@ -164,7 +164,7 @@ describe('invalid options of the CLI and the action', () => {
     await mkdir(join(workspace.path, 'empty'));
     const empty = await target.sync({ path: join(workspace.path, 'empty') });
     expect(empty.outcome).toBe('guard');
-    expect(empty.stopReason).toMatch(/matches no files while prune is on/);
+    expect(empty.stopReason).toMatch(/matches no files, and prune is on/);
 
     const fromCli = await cli(['missing']);
     expect(fromCli.code).toBe(3);

@@ -70,7 +70,7 @@ interface Setup {
 
 /**
  * Runs a sync whose scan, like the Node scanner, calls `hashNeeded` before each file. It finds
- * the folder, waits until the listing has answered, and then returns `files` unhashed where
+ * the folder, waits until the listing has returned, and then returns `files` unhashed where
  * hashes were no longer needed. Resolves with the report and the last answer of `hashNeeded`.
  */
 async function syncAfterListing({ api, files, reader, journal, options = {} }: Setup): Promise<{ report: SyncReport; hashNeeded: boolean }> {
@@ -120,6 +120,20 @@ describe('hashing on upload', () => {
       const asset = api.assets.find((candidate) => candidate.name === path.replace('.png', ''));
       expect(asset?.tags).toContain(fingerprintTagFor(OWNER, fingerprints[index]!));
     }
+  });
+
+  it('fails a file whose type changed since the scan', async () => {
+    const api = new FakeApi();
+    const reader = countingReader();
+    const read = reader.read.bind(reader);
+    reader.read = async (file) => ({ ...(await read(file)), contentType: file.path === 'b.png' ? null : 'image/png' });
+
+    const { report } = await syncAfterListing({ api, files: ['a.png', 'b.png'].map(unhashedFile), reader });
+
+    expect(report.counts).toMatchObject({ uploaded: 1, failed: 1 });
+    expect(report.files.find((file) => file.path === 'b.png')?.reason).toMatch(/b\.png was image\/png when it was scanned and is of no accepted type now/);
+    expect(reader.released).toBe(2);
+    expect(api.count('POST /assets ')).toBe(1);
   });
 
   it('plans the files unchanged on the next run', async () => {

@@ -391,7 +391,8 @@ describe('guards', () => {
     const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
 
     expect(checkGuards({ plan, prune: true, maxDeletes: undefined, discoveredCount: 1 })).toBe(
-      'The one file in the folder cannot be uploaded while prune is on. Check the path and the include and exclude patterns, or turn prune off.',
+      'The one file in the folder cannot be uploaded, and prune is on. A sync with prune stops when it has nothing to upload, ' +
+        'because the path or the patterns are likely wrong. Check the path and the include and exclude patterns, or turn prune off.',
     );
   });
 

@@ -222,7 +222,7 @@ describe('scanFolder without hashes', () => {
       ['f-empty.png', undefined, undefined],
     ]);
     expect(files.slice(0, 2).map((file) => file.contentType)).toEqual(['image/png', 'image/png']);
-    expect(files.slice(0, 2).map((file) => file.identity)).toEqual([expect.stringMatching(/^\d+:\d+$/), expect.stringMatching(/^\d+:\d+$/)]);
+    expect(files.slice(0, 2).map((file) => file.identity)).toEqual([expect.stringMatching(/^\d+:\d+:\d+$/), expect.stringMatching(/^\d+:\d+:\d+$/)]);
     expect(files[4]!.skipReason).toContain('does not accept this type');
     expect(files[5]!.skipReason).toContain('empty');
   });
@@ -310,9 +310,19 @@ describe('uploadReader', () => {
     expect(third.bytes).toBeDefined();
   });
 
-  it('returns one byte more for a file that grew', async () => {
+  it('rejects a file written since the scan', async () => {
     const reader = uploadReader();
     const file = await scannedFile('image.png', pngLike(1_000));
+    // The same inode, with a new change time.
+    await appendFile(join(root, 'image.png'), pngLike(500));
+
+    await expect(reader.read(file)).rejects.toThrow('is no longer the file that was scanned: it was written');
+  });
+
+  // Without an identity, as from a scanner that notes none, the read shows the change itself.
+  it('returns one byte more for a file that grew', async () => {
+    const reader = uploadReader();
+    const { identity: _identity, ...file } = await scannedFile('image.png', pngLike(1_000));
     await appendFile(join(root, 'image.png'), pngLike(500));
 
     expect((await reader.read(file)).length).toBe(1_001);
@@ -320,10 +330,19 @@ describe('uploadReader', () => {
 
   it('returns the type the bytes have now', async () => {
     const reader = uploadReader();
-    const file = await scannedFile('image.png', pngLike(1_000));
+    const { identity: _identity, ...file } = await scannedFile('image.png', pngLike(1_000));
     await writeFile(join(root, 'image.png'), Buffer.alloc(1_000, 'a'));
 
     expect((await reader.read(file)).contentType).toBeNull();
+  });
+
+  it('rejects a file replaced by a named pipe', async () => {
+    const reader = uploadReader();
+    const file = await scannedFile('image.png', pngLike(1_000));
+    await rm(join(root, 'image.png'));
+    execFileSync('mkfifo', [join(root, 'image.png')]);
+
+    await expect(reader.read(file)).rejects.toThrow('is no longer a regular file');
   });
 
   it('rejects a file removed since the scan', async () => {

@@ -13,7 +13,7 @@ import type { LocalFile } from '../sync/plan';
 import { discoverFiles, type DiscoverOptions, type DiscoveredFile } from './discover';
 import { eventLoopSlices } from './event-loop';
 import { errorCode } from './file-system';
-import { fileIdentity, READ_NONBLOCKING, readExpectedBytesFromFd } from './sync-read';
+import { fileIdentity, READ_NO_LINKS, READ_NONBLOCKING, readExpectedBytesFromFd } from './sync-read';
 
 /**
  * Per-file size limit of the Raster API. Not published by Raster: 100 MiB is this project's
@@ -101,11 +101,11 @@ const largeReadBuffers: Buffer[] = [];
  * Reads a small file with one synchronous read of its size plus one byte. Hashes it when `hash`
  * is true, and otherwise notes the file's identity for the upload.
  */
-function readSmallFile(absolutePath: string, expectedSize: number, hash: boolean): FileRead {
+function readSmallFile(absolutePath: string, expectedSize: number, hash: boolean, flags: number): FileRead {
   if (smallFileBuffer.length <= expectedSize) smallFileBuffer = Buffer.allocUnsafe(Math.max(expectedSize + 1, 64 * 1024));
   let bytes: Buffer;
   let identity: string | undefined;
-  const fd = openSync(absolutePath, READ_NONBLOCKING);
+  const fd = openSync(absolutePath, flags);
   try {
     if (!hash) identity = fileIdentity(fd);
     bytes = readExpectedBytesFromFd(fd, expectedSize, smallFileBuffer);
@@ -126,7 +126,7 @@ function readSmallFile(absolutePath: string, expectedSize: number, hash: boolean
  * Stops one byte past `expectedSize`, which is enough to tell that the file grew, and stops
  * after the head of a file whose type Raster does not accept, which is then never hashed.
  */
-async function readLargeFile(absolutePath: string, expectedSize: number): Promise<FileRead> {
+async function readLargeFile(absolutePath: string, expectedSize: number, flags: number): Promise<FileRead> {
   const hash = createHash('sha256');
   const head = new Uint8Array(Math.min(MEDIA_SNIFF_BYTES, expectedSize));
   let headLength = 0;
@@ -136,7 +136,7 @@ async function readLargeFile(absolutePath: string, expectedSize: number): Promis
 
   let handle;
   try {
-    handle = await open(absolutePath, READ_NONBLOCKING);
+    handle = await open(absolutePath, flags);
     while (bytesRead <= expectedSize) {
       const { bytesRead: count } = await handle.read(buffer, 0, buffer.length, bytesRead);
       if (count === 0) break;
@@ -225,25 +225,28 @@ function withRead(local: LocalFile, read: FileRead | { error: unknown }): LocalF
  * Checks a file of at most `SYNC_READ_MAX_BYTES`, like `checkFile` but without a promise. Leaves
  * a file of at most `HASH_ON_UPLOAD_MAX_BYTES` unhashed when `hashNeeded` returns false.
  */
-function checkFileSync(file: DiscoveredFile, maxFileSize: number, hashNeeded?: () => boolean): LocalFile {
+function checkFileSync(file: DiscoveredFile, maxFileSize: number, flags: number, hashNeeded?: () => boolean): LocalFile {
   const { local, read } = precheck(file, maxFileSize);
   if (!read) return local;
   const hash = file.size > HASH_ON_UPLOAD_MAX_BYTES || (hashNeeded?.() ?? true);
   let outcome: FileRead | { error: unknown };
   try {
-    outcome = readSmallFile(file.absolutePath, file.size, hash);
+    outcome = readSmallFile(file.absolutePath, file.size, hash, flags);
   } catch (error) {
     outcome = { error };
   }
   return withRead(local, outcome);
 }
 
-/** Runs the local pre-checks on one discovered file and hashes it when it passes them. */
-export async function checkFile(file: DiscoveredFile, maxFileSize: number): Promise<LocalFile> {
-  if (readsSynchronously(file)) return checkFileSync(file, maxFileSize);
+/**
+ * Runs the local pre-checks on one discovered file and hashes it when it passes them. `flags`
+ * are those of the file's open.
+ */
+export async function checkFile(file: DiscoveredFile, maxFileSize: number, flags = READ_NONBLOCKING): Promise<LocalFile> {
+  if (readsSynchronously(file)) return checkFileSync(file, maxFileSize, flags);
   const { local, read } = precheck(file, maxFileSize);
   if (!read) return local;
-  const outcome = await readLargeFile(file.absolutePath, file.size).catch((error: unknown) => ({ error }));
+  const outcome = await readLargeFile(file.absolutePath, file.size, flags).catch((error: unknown) => ({ error }));
   return withRead(local, outcome);
 }
 
@@ -253,6 +256,11 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
   if (!discovery.found) return discovery;
 
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  // The walk found regular files, so unless links are followed, a link at a file's path now was
+  // swapped in since, and reading it could read a file outside the folder.
+  // NOTE: with followSymlinks, a link swapped in between the walk and the read is followed
+  // wherever it points, because the walk checked only the link it found.
+  const flags = options.followSymlinks ? READ_NONBLOCKING : READ_NO_LINKS;
   const total = discovery.files.length;
   const files = new Array<LocalFile>(total);
   let done = 0;
@@ -272,7 +280,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
   // The first failure, from a large file or a small one, stops both before their next file.
   let failure: { error: unknown } | undefined;
   const largeDone = mapWithConcurrency(large, options.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY, async (index) => {
-    if (failure === undefined) record(index, await checkFile(discovery.files[index]!, maxFileSize));
+    if (failure === undefined) record(index, await checkFile(discovery.files[index]!, maxFileSize, flags));
   }).catch((error: unknown) => {
     failure ??= { error };
   });
@@ -282,7 +290,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     for (const index of small) {
       if (failure !== undefined) break;
       await nextSlice();
-      record(index, checkFileSync(discovery.files[index]!, maxFileSize, options.hashNeeded));
+      record(index, checkFileSync(discovery.files[index]!, maxFileSize, flags, options.hashNeeded));
     }
   } catch (error) {
     failure ??= { error };

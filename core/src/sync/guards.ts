@@ -74,13 +74,16 @@ export function checkGuards(input: GuardInput): string | null {
     const trashed = plan.prune.length >= ownedCount
       ? 'every asset this sync owns'
       : `${plural(plan.prune.length, 'asset')} of the ${ownedCount} this sync owns`;
-    // A sync that owns no asset yet would trash nothing, so the message does not say it would.
-    const consequence = ownedCount === 0 ? '' : `, so the run would trash ${trashed}`;
+    // A sync that owns no asset yet would trash nothing, but the folder is as likely wrong.
+    const consequence = ownedCount === 0
+      ? ', and prune is on. A sync with prune stops when it has nothing to upload, because the path or the patterns are likely wrong'
+      : ` while prune is on, so the run would trash ${trashed}`;
     if (skippedFolders > 0) {
-      return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}, while prune is on${consequence}. ` +
+      const what = ownedCount === 0 ? consequence : `,${consequence}`;
+      return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}${what}. ` +
         'Check the path, the include and exclude patterns and the skipped folders, or turn prune off.';
     }
-    return `${found} while prune is on${consequence}. Check the path and the include and exclude patterns, or turn prune off.`;
+    return `${found}${consequence}. Check the path and the include and exclude patterns, or turn prune off.`;
   }
 
   if (input.prune) {
