@@ -10,18 +10,19 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 
 import { RasterClient } from '../../core/src/client';
 import { RasterUsageError } from '../../core/src/errors';
-import { HASH_ON_UPLOAD_MAX_BYTES, scanFolder, type ScanOptions } from '../../core/src/node/scan';
+import { HASH_ON_UPLOAD_MAX_BYTES, scanFolder } from '../../core/src/node/scan';
 import { uploadReader } from '../../core/src/node/sync-read';
 import { syncFolder } from '../../core/src/node/sync';
 import { FileJournal, journalFileFor } from '../../core/src/node/journal';
 import { lockFileFor } from '../../core/src/node/run-lock';
 import { createUndiciTransport } from '../../core/src/node/undici-transport';
 import type { SyncApi } from '../../core/src/sync/api';
-import { runSync, type ScanOutcome } from '../../core/src/sync/engine';
+import { runSync } from '../../core/src/sync/engine';
 import { resolveSyncOptions } from '../../core/src/sync/options';
 import { assetNameFor } from '../../core/src/sync/paths';
 import { fingerprintFor, fingerprintTagFor, ownerTagFor } from '../../core/src/sync/tags';
 import type { SyncEvent, SyncOptions, SyncReport } from '../../core/src/sync/types';
+import { scanAfterListing, syncAfterListing as syncAfterListingIn } from './support/first-sync';
 import { copySampleImages, getLibrary, listAllAssets, SAMPLE_IMAGES, uploadForeign, writeRequests } from './support/library';
 
 const SYNC_ID = 'octo/site:images';
@@ -142,49 +143,13 @@ function startKilledRun(): { tagCallReached: Promise<void>; close: () => Promise
 }
 
 /**
- * Returns a scan of `root` that waits, once it has found the folder, until the run no longer
- * needs hashes or 2 s have passed. On a first sync it then leaves every small file's hash to the
- * upload. `unhashed` counts the files it left.
+ * Runs a sync of the sample folder through real HTTP and the journal, with a scan that waits for
+ * the listing, so that a first sync hashes its files as it uploads them. `keptBytes` is the
+ * upload reader's budget of bytes kept for sending.
  */
-function scanAfterListing(root: string, options: ScanOptions = {}): { run: Parameters<typeof runSync>[1]['scan']; unhashed: () => number } {
-  let unhashed = 0;
-  const run = async (onProgress: (done: number, total: number) => void, onFolderFound?: () => void, hashNeeded?: () => boolean): Promise<ScanOutcome> => {
-    onFolderFound?.();
-    for (let waited = 0; waited < 2_000 && (hashNeeded?.() ?? true); waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
-    const result = await scanFolder(root, { ...options, onProgress, hashNeeded });
-    if (result.found) unhashed = result.files.filter((file) => file.hashOnUpload).length;
-    return result;
-  };
-  return { run, unhashed: () => unhashed };
-}
-
-/**
- * Runs a sync of the sample folder as `syncFolder` does, through real HTTP and the journal, but
- * with a scan that waits for the listing, so that a first sync hashes its files as it uploads them.
- * `keptBytes` is the upload reader's budget of bytes kept for sending.
- */
-async function syncAfterListing(options: Partial<SyncOptions> = {}, keptBytes?: number): Promise<{ report: SyncReport; unhashed: number }> {
+function syncAfterListing(options: Partial<SyncOptions> = {}, keptBytes?: number): Promise<{ report: SyncReport; unhashed: number }> {
   const journalDir = join(folder.path, '..', 'journal');
-  const resolved = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: folder.path, syncId: SYNC_ID, ...options }, () => SYNC_ID);
-  const transport = createUndiciTransport();
-  const client = new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url });
-  const scan = scanAfterListing(folder.path, { include: options.include, exclude: options.exclude });
-  try {
-    const report = await runSync(resolved, {
-      api: client,
-      resolveOrganization: () => client.organizationId(),
-      scan: scan.run,
-      requestCount: () => client.requestCount,
-      now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      journal: new FileJournal(journalFileFor(journalDir, emulator.url, emulator.libraryId, OWNER)),
-      fileReader: uploadReader(keptBytes),
-      onEvent: options.onEvent,
-    });
-    return { report, unhashed: scan.unhashed() };
-  } finally {
-    await transport.close();
-  }
+  return syncAfterListingIn({ emulator, root: folder.path, syncId: SYNC_ID, journalDir, options, reader: uploadReader(keptBytes) });
 }
 
 /** Returns an event handler that rewrites the file at `path` when the plan is made: same size, last byte changed. */

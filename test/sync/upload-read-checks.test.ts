@@ -10,17 +10,13 @@ import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { RasterClient } from '../../core/src/client';
-import { scanFolder, type ScanOptions } from '../../core/src/node/scan';
+import type { ScanOptions } from '../../core/src/node/scan';
 import { uploadReader } from '../../core/src/node/sync-read';
-import { FileJournal, journalFileFor } from '../../core/src/node/journal';
-import { createUndiciTransport } from '../../core/src/node/undici-transport';
-import { runSync, type ScanOutcome } from '../../core/src/sync/engine';
-import { resolveSyncOptions } from '../../core/src/sync/options';
 import { fingerprintFor, fingerprintTagFor, ownerTagFor } from '../../core/src/sync/tags';
 import type { LocalFile } from '../../core/src/sync/plan';
 import type { FileReader } from '../../core/src/sync/upload';
 import type { SyncEvent, SyncOptions, SyncReport } from '../../core/src/sync/types';
+import { syncAfterListing } from './support/first-sync';
 import { listAllAssets } from './support/library';
 
 const SYNC_ID = 'review/checks:images';
@@ -69,23 +65,6 @@ async function writeImages(count: number, size: number, folder = 'sub'): Promise
   return paths;
 }
 
-/** Returns a scan that waits until the run no longer needs hashes, as on a first sync whose listing is fast. */
-function scanAfterListing(scanOptions: ScanOptions, onScanProgress?: (done: number) => void) {
-  let unhashed = 0;
-  const run = async (onProgress: (done: number, total: number) => void, onFolderFound?: () => void, hashNeeded?: () => boolean): Promise<ScanOutcome> => {
-    onFolderFound?.();
-    for (let waited = 0; waited < 2_000 && (hashNeeded?.() ?? true); waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
-    const progress = (done: number, total: number): void => {
-      onScanProgress?.(done);
-      onProgress(done, total);
-    };
-    const result = await scanFolder(root, { ...scanOptions, onProgress: progress, hashNeeded });
-    if (result.found) unhashed = result.files.filter((file) => file.hashOnUpload).length;
-    return result;
-  };
-  return { run, unhashed: () => unhashed };
-}
-
 interface RunInput {
   options?: Partial<SyncOptions>;
   scanOptions?: ScanOptions;
@@ -93,28 +72,8 @@ interface RunInput {
   reader?: FileReader;
 }
 
-async function firstSync(input: RunInput = {}): Promise<{ report: SyncReport; unhashed: number }> {
-  const options = input.options ?? {};
-  const resolved = resolveSyncOptions({ apiKey: emulator.writeKey, library: emulator.libraryId, path: root, syncId: SYNC_ID, ...options }, () => SYNC_ID);
-  const transport = createUndiciTransport();
-  const client = new RasterClient({ transport, apiKey: emulator.writeKey, baseUrl: emulator.url });
-  const scan = scanAfterListing({ followSymlinks: options.followSymlinks, ...input.scanOptions }, input.onScanProgress);
-  try {
-    const report = await runSync(resolved, {
-      api: client,
-      resolveOrganization: () => client.organizationId(),
-      scan: scan.run,
-      requestCount: () => client.requestCount,
-      now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      journal: new FileJournal(journalFileFor(join(parent, 'journal'), emulator.url, emulator.libraryId, OWNER)),
-      fileReader: input.reader ?? uploadReader(),
-      onEvent: options.onEvent,
-    });
-    return { report, unhashed: scan.unhashed() };
-  } finally {
-    await transport.close();
-  }
+function firstSync(input: RunInput = {}): Promise<{ report: SyncReport; unhashed: number }> {
+  return syncAfterListing({ emulator, root, syncId: SYNC_ID, journalDir: join(parent, 'journal'), ...input });
 }
 
 function onPlan(change: () => void): (event: SyncEvent) => void {
