@@ -15,7 +15,8 @@ import type { FileReader } from '../../../core/src/sync/upload';
 /**
  * Returns a scan of `root` that waits, once it has found the folder, until the run no longer
  * needs hashes or 2 s have passed. On a first sync it then leaves every small file's hash to the
- * upload. `unhashed` counts the files it left, and `onScanProgress` sees each file checked.
+ * upload. `unhashed` counts the files it left. `onScanProgress` is called after each file is
+ * checked.
  */
 export function scanAfterListing(
   root: string,
