@@ -6,7 +6,7 @@ import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { checkFile } from '../../core/src/node/scan';
-import { detectMediaType } from '../../core/src/sync/media-type';
+import { detectMediaType, detectMediaTypeFromShortHead, MEDIA_SNIFF_BYTES, SHORT_SNIFF_BYTES } from '../../core/src/sync/media-type';
 import { SAMPLE_IMAGES, uploadForeign } from './support/library';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -94,5 +94,46 @@ describe('local type check against the emulator', () => {
 
       expect(detectMediaType(content.subarray(0, 64 * 1024)) !== null, name).toBe(await emulatorAccepts(name.split('/').pop()!, content));
     }
+  });
+});
+
+describe('detectMediaTypeFromShortHead', () => {
+  /** Returns the cases and the sample files, each also followed by 8 KiB of other bytes. */
+  async function inputs(): Promise<Array<[string, Uint8Array]>> {
+    const entries = await readdir(SAMPLE_IMAGES, { recursive: true, withFileTypes: true });
+    const samples: Array<[string, Uint8Array]> = [];
+    for (const entry of entries.filter((candidate) => candidate.isFile())) {
+      samples.push([entry.name, new Uint8Array(await readFile(join(entry.parentPath, entry.name)))]);
+    }
+    const padded = [...CASES, ...samples].map(([name, content]): [string, Uint8Array] => {
+      const longer = new Uint8Array(content.length + 8 * 1024).fill(0x20);
+      longer.set(content);
+      return [`${name} with 8 KiB more`, longer];
+    });
+    // An ftyp box whose AVIF brand lies past 4 KiB: the first 4 KiB read as HEIF.
+    const longBox = new Uint8Array(8 * 1024).fill(0x78);
+    longBox.set(text('\u0000\u0000\u0020\u0000ftypmif1\u0000\u0000\u0000\u0000'));
+    longBox.set(text('avif'), 5_000);
+    return [...CASES, ...samples, ...padded, ['heif-brand-past-4-kib.heif', longBox]];
+  }
+
+  it('gives the type of the whole head or none', async () => {
+    for (const [name, content] of await inputs()) {
+      const short = detectMediaTypeFromShortHead(content.subarray(0, SHORT_SNIFF_BYTES), content.length);
+      const whole = detectMediaType(content.subarray(0, MEDIA_SNIFF_BYTES));
+
+      if (content.length <= SHORT_SNIFF_BYTES) expect(short, name).toBe(whole);
+      else expect(short === undefined || short === whole, name).toBe(true);
+    }
+  });
+
+  it('decides long images from 4 KiB', async () => {
+    const decided = (await inputs())
+      .filter(([, content]) => content.length > SHORT_SNIFF_BYTES)
+      .map(([name, content]) => [name, detectMediaTypeFromShortHead(content.subarray(0, SHORT_SNIFF_BYTES), content.length)]);
+
+    expect(decided.filter(([, type]) => type === 'image/png').length).toBeGreaterThan(5);
+    expect(decided.filter(([name]) => String(name).startsWith('svg-after-long-comment')).map(([, type]) => type)).toEqual([undefined, undefined]);
+    expect(decided.filter(([name]) => name === 'heif-brand-past-4-kib.heif').map(([, type]) => type)).toEqual([undefined]);
   });
 });

@@ -227,6 +227,27 @@ describe('scanFolder without hashes', () => {
     expect(files[5]!.skipReason).toContain('empty');
   });
 
+  it('reads past 4 KiB only for types it needs', async () => {
+    const svg = Buffer.from(`<!--${'x'.repeat(10_000)}-->\n<svg xmlns="http://www.w3.org/2000/svg"/>`);
+    const entries: Array<[string, Buffer]> = [
+      ['a-long-prolog.svg', svg],
+      ['b-text.png', Buffer.alloc(20_000, 'a')],
+      ['c-image.png', pngLike(20_000)],
+      ['d-short.png', pngLike(100)],
+    ];
+    await Promise.all(entries.map(([name, bytes]) => writeFile(join(root, name), bytes)));
+
+    const result = await scanFolder(root, { hashNeeded: () => false });
+
+    const files = result.found ? result.files : [];
+    expect(files.map((file) => [file.path, file.contentType ?? file.skipReason?.slice(0, 40)])).toEqual([
+      ['a-long-prolog.svg', 'image/svg+xml'],
+      ['b-text.png', 'Raster does not accept this type of file'],
+      ['c-image.png', 'image/png'],
+      ['d-short.png', 'image/png'],
+    ]);
+  });
+
   it('hashes the files read before hashes were no longer needed', async () => {
     await Promise.all(Array.from({ length: 6 }, (_, index) => writeFile(join(root, `image-${index}.png`), pngLike(1_000 + index))));
     let calls = 0;

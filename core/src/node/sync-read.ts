@@ -49,12 +49,13 @@ export function readExpectedBytesFromFd(fd: number, expectedSize: number, into?:
 export const READ_NO_LINKS = READ_NONBLOCKING | (constants.O_NOFOLLOW ?? 0);
 
 /**
- * Returns the identity of an open file as `dev:ino:ctime`, with the change time in nanoseconds.
- * The device and inode differ between live files. The change time also differs for a file created
- * on the inode number of a removed one, and it changes on every write to the file.
+ * Returns the identity of an open file as `dev:ino:ctime`, with the change time in nanoseconds,
+ * and its size. The device and inode differ between live files. The change time also differs for
+ * a file created on the inode number of a removed one, and it changes on every write to the file.
  */
-export function fileIdentity(fd: number): string {
-  return identityOf(fstatSync(fd, { bigint: true }));
+export function fileIdentity(fd: number): { identity: string; size: number } {
+  const stats = fstatSync(fd, { bigint: true });
+  return { identity: identityOf(stats), size: Number(stats.size) };
 }
 
 function identityOf(stats: BigIntStats): string {

@@ -53,6 +53,26 @@ function containsBytes(bytes: Uint8Array, needle: readonly number[]): boolean {
 }
 
 /**
+ * Bytes of a file's head that decide JPEG, PNG, GIF, WebP, TIFF, BMP and WebM, whose rules read
+ * only the first 64 bytes. `detectMediaType` tries them before the others, so a longer head
+ * cannot change them.
+ */
+export const SHORT_SNIFF_BYTES = 4 * 1024;
+
+const SHORT_HEAD_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/tiff', 'image/bmp', 'video/webm']);
+
+/**
+ * Returns the type `detectMediaType` gives the file whose first bytes are `head`, when `head`
+ * decides it: a head of at least `SHORT_SNIFF_BYTES` bytes that shows one of the types decided
+ * by their first 64 bytes, or the whole file. Returns undefined when a longer head is needed.
+ */
+export function detectMediaTypeFromShortHead(head: Uint8Array, fileSize: number): string | null | undefined {
+  const type = detectMediaType(head);
+  if (head.length >= fileSize) return type;
+  return type !== null && head.length >= 64 && SHORT_HEAD_TYPES.has(type) ? type : undefined;
+}
+
+/**
  * Returns the content type of an accepted file, or null when Raster does not accept it. `head`
  * contains at least the first `MEDIA_SNIFF_BYTES` bytes of the file, or all of a shorter file.
  */
