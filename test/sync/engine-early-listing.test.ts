@@ -25,16 +25,7 @@ type Scan = (onProgress: (done: number, total: number) => void, onFolderFound?: 
 
 function sync(api: FakeApi, scan: Scan): Promise<SyncReport> {
   const resolved = resolveSyncOptions({ apiKey: 'pk_test', library: api.libraryId, path: '/virtual', syncId: SYNC_ID }, () => SYNC_ID);
-  return runSync(resolved, {
-    api,
-    resolveOrganization: async () => 'org',
-    scan,
-    requestCount: () => api.calls.length,
-    now: () => api.clock,
-    sleep: async (ms) => {
-      api.clock += ms;
-    },
-  });
+  return runSync(resolved, api.dependencies(scan));
 }
 
 describe('listing during the scan', () => {

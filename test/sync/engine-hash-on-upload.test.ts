@@ -71,31 +71,20 @@ interface Setup {
 /**
  * Runs a sync whose scan, like the Node scanner, calls `hashNeeded` before each file. It finds
  * the folder, waits until the listing has returned, and then returns `files` unhashed where
- * hashes were no longer needed. Resolves with the report and the last answer of `hashNeeded`.
+ * hashes were no longer needed. Resolves with the report and the value `hashNeeded` last returned.
  */
 async function syncAfterListing({ api, files, reader, journal, options = {} }: Setup): Promise<{ report: SyncReport; hashNeeded: boolean }> {
   const resolved = resolveSyncOptions({ apiKey: 'pk_test', library: api.libraryId, path: '/virtual', syncId: SYNC_ID, ...options }, () => SYNC_ID);
-  let lastAnswer = true;
+  let lastResult = true;
   const scan = async (_onProgress: (done: number, total: number) => void, onFolderFound?: () => void, hashNeeded?: () => boolean): Promise<ScanOutcome> => {
     onFolderFound?.();
     // The listing and the journal read each take a few turns of the event loop.
     for (let turn = 0; turn < 20 && (hashNeeded?.() ?? true); turn += 1) await new Promise((resolve) => setTimeout(resolve, 1));
-    lastAnswer = hashNeeded?.() ?? true;
-    return { found: true, files: files.map((file) => (lastAnswer && file.hashOnUpload ? hashedFile(file.path) : file)) };
+    lastResult = hashNeeded?.() ?? true;
+    return { found: true, files: files.map((file) => (lastResult && file.hashOnUpload ? hashedFile(file.path) : file)) };
   };
-  const report = await runSync(resolved, {
-    api,
-    resolveOrganization: async () => 'org',
-    scan,
-    requestCount: () => api.calls.length,
-    now: () => api.clock,
-    sleep: async (ms) => {
-      api.clock += ms;
-    },
-    fileReader: reader,
-    journal,
-  });
-  return { report, hashNeeded: lastAnswer };
+  const report = await runSync(resolved, { ...api.dependencies(scan), fileReader: reader, journal });
+  return { report, hashNeeded: lastResult };
 }
 
 describe('hashing on upload', () => {

@@ -68,8 +68,9 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 interface FileRead {
   /** Undefined when the file was read without hashing. */
   sha256: string | undefined;
-  /** Device and inode of a file read without hashing, which its upload checks. */
+  /** Identity (device, inode and change time) of a file checked without hashing, which its upload checks. */
   identity?: string;
+  /** Bytes read, or the size from `fstat` for a file checked without hashing. */
   bytesRead: number;
   /** Content type detected from the head, or null when Raster does not accept the file. */
   contentType: string | null;

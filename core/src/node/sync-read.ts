@@ -1,4 +1,4 @@
-/** Reads of the files to sync, shared by the scan and the multipart upload body. */
+/** Reads of the files to sync, shared by the scan, the upload reader and the multipart upload body. */
 
 import { hash } from 'node:crypto';
 import { type BigIntStats, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
@@ -102,7 +102,7 @@ export function uploadReader(keptBytes = DEFAULT_KEPT_BYTES): FileReader {
       const source = file.source;
       if (source === undefined) throw new Error(`${file.path} has no source to read its bytes from.`);
       await nextSlice();
-      if (source.kind === 'bytes') return described(source.bytes, source.bytes);
+      if (source.kind === 'bytes') return readResult(source.bytes, source.bytes);
 
       const capacity = poolCapacity(file.size);
       const keep = keptNow + capacity <= keptBytes;
@@ -115,10 +115,10 @@ export function uploadReader(keptBytes = DEFAULT_KEPT_BYTES): FileReader {
         if (keep) release(buffer);
         throw error;
       }
-      if (!keep) return described(bytes, undefined);
+      if (!keep) return readResult(bytes, undefined);
       keptNow += capacity;
       pooled.set(bytes, buffer);
-      return described(bytes, bytes);
+      return readResult(bytes, bytes);
     },
     release(bytes) {
       const buffer = pooled.get(bytes);
@@ -153,8 +153,8 @@ export function uploadReader(keptBytes = DEFAULT_KEPT_BYTES): FileReader {
   }
 }
 
-/** Returns what the reader tells of `bytes`: their length, SHA-256 and type, and `keptBytes` to send. */
-function described(bytes: Uint8Array, keptBytes: Uint8Array | undefined): FileRead {
+/** Returns the length, SHA-256 and type of `bytes`, with `keptBytes` to send when the reader kept them. */
+function readResult(bytes: Uint8Array, keptBytes: Uint8Array | undefined): FileRead {
   const read: FileRead = {
     length: bytes.length,
     sha256: hash('sha256', bytes, 'hex'),

@@ -45,11 +45,11 @@ export interface SyncDependencies {
    */
   journal?: UploadJournal | undefined;
   /**
-   * Reads files once for their upload: their bytes and SHA-256. Without it, `hashNeeded`
-   * always returns true. With it, `hashNeeded` turns false once the listing shows that the sync
-   * owns no asset in the library and the journal contains none of its batches, as on a first
-   * sync that is not a dry run. The upload then reads each file the scan did not hash, hashes those
-   * bytes for the fingerprint and sends them.
+   * Reads files once for their upload: their bytes and SHA-256. Without it, `hashNeeded` always
+   * returns true. With it, `hashNeeded` turns false once the listing shows that the sync owns no
+   * asset in the library and the journal contains none of its batches, as on a first sync that
+   * is not a dry run. The upload then reads each file the scan did not hash, hashes those bytes
+   * for the fingerprint and sends them.
    */
   fileReader?: FileReader | undefined;
   /**

@@ -76,14 +76,14 @@ export function checkGuards(input: GuardInput): string | null {
       : `${plural(plan.prune.length, 'asset')} of the ${ownedCount} this sync owns`;
     // A sync that owns no asset yet would trash nothing, but the folder is as likely wrong.
     const consequence = ownedCount === 0
-      ? ', and prune is on. A sync with prune stops when it has nothing to upload, because the path or the patterns are likely wrong'
-      : ` while prune is on, so the run would trash ${trashed}`;
+      ? 'and prune is on. A sync with prune stops when it has nothing to upload, because the path or the patterns are likely wrong'
+      : `while prune is on, so the run would trash ${trashed}`;
     if (skippedFolders > 0) {
-      const what = ownedCount === 0 ? consequence : `,${consequence}`;
-      return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}${what}. ` +
+      return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}, ${consequence}. ` +
         'Check the path, the include and exclude patterns and the skipped folders, or turn prune off.';
     }
-    return `${found}${consequence}. Check the path and the include and exclude patterns, or turn prune off.`;
+    const separator = ownedCount === 0 ? ', ' : ' ';
+    return `${found}${separator}${consequence}. Check the path and the include and exclude patterns, or turn prune off.`;
   }
 
   if (input.prune) {

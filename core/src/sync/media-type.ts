@@ -54,10 +54,13 @@ function containsBytes(bytes: Uint8Array, needle: readonly number[]): boolean {
 
 /**
  * Bytes of a file's head that decide JPEG, PNG, GIF, WebP, TIFF, BMP and WebM, whose rules read
- * only the first 64 bytes. `detectMediaType` tries them before the others, so a longer head
- * cannot change them.
+ * only the first `SHORT_HEAD_RULE_BYTES`. `detectMediaType` tries them before the others, so a
+ * longer head cannot change them.
  */
 export const SHORT_SNIFF_BYTES = 4 * 1024;
+
+/** Bytes that the rules of the types in `SHORT_HEAD_TYPES` read at most (WebM's EBML header). */
+const SHORT_HEAD_RULE_BYTES = 64;
 
 const SHORT_HEAD_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/tiff', 'image/bmp', 'video/webm']);
 
@@ -69,7 +72,7 @@ const SHORT_HEAD_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image
 export function detectMediaTypeFromShortHead(head: Uint8Array, fileSize: number): string | null | undefined {
   const type = detectMediaType(head);
   if (head.length >= fileSize) return type;
-  return type !== null && head.length >= 64 && SHORT_HEAD_TYPES.has(type) ? type : undefined;
+  return type !== null && head.length >= SHORT_HEAD_RULE_BYTES && SHORT_HEAD_TYPES.has(type) ? type : undefined;
 }
 
 /**

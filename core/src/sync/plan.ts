@@ -28,7 +28,7 @@ export interface LocalFile {
   rawPath?: string;
   size: number;
   /**
-   * SHA-256 of the bytes as 64 hex digits; absent when the file was skipped before hashing, or
+   * SHA-256 of the bytes as 64 hex digits. Absent when the file was skipped before hashing, or
    * when `hashOnUpload` is set.
    */
   sha256?: string;
@@ -39,8 +39,9 @@ export interface LocalFile {
    */
   hashOnUpload?: true;
   /**
-   * Identity of the file the scan read, set with `hashOnUpload`: its device and inode as
-   * `dev:ino`. The upload reads the file only if its path still leads to that file.
+   * Identity of the file the scan read, set with `hashOnUpload`: its device, inode and change
+   * time as `dev:ino:ctime`. The upload reads the file only if its path still leads to that file,
+   * unchanged.
    */
   identity?: string;
   /** Reason the file cannot be uploaded (unsupported type, too large, empty, unreadable). */
@@ -201,7 +202,7 @@ export function planSync(input: PlanInput): PlanResult {
   for (const { path, file } of syncable) {
     if (file.skipReason === undefined && file.hashOnUpload) {
       // Without a hash the file cannot be compared with an owned asset.
-      if (owned.length > 0) throw new Error(`planSync needs the SHA-256 of ${path}, because the sync owns assets; hash the file first.`);
+      if (owned.length > 0) throw new Error(`planSync needs the SHA-256 of ${path}, because the sync owns assets. Hash the file first.`);
       uploads.push({ path, size: file.size, fingerprint: undefined, file });
       continue;
     }

@@ -378,7 +378,8 @@ class UploadPhase {
    */
   private async readOnce(upload: PlannedUpload): Promise<{ upload: ReadyUpload; bytes: Uint8Array | undefined } | { problem: string }> {
     const reader = this.input.fileReader;
-    if (reader === undefined) return { problem: 'no reader was given for a file planned without a hash' };
+    // The constructor checked that a reader was given for files planned without a hash.
+    if (reader === undefined) throw new Error(`runUploadPhase has no fileReader for ${upload.path}.`);
     let read: FileRead;
     try {
       read = await reader.read(upload.file);

@@ -1,5 +1,6 @@
 import type { Asset, DeleteResult, Library, TagResult, UploadResult } from '../../../core/src/api/types';
 import type { SyncApi } from '../../../core/src/sync/api';
+import type { SyncDependencies } from '../../../core/src/sync/engine';
 import { assetNameFor } from '../../../core/src/sync/paths';
 import type { FilePart } from '../../../core/src/transport';
 
@@ -104,6 +105,20 @@ export class FakeApi implements SyncApi {
     this.maxInFlight[kind] = Math.max(this.maxInFlight[kind], this.inFlight[kind]);
     await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     this.inFlight[kind] -= 1;
+  }
+
+  /** Returns the engine's dependencies on this library, its clock and `scan`, with the organization `org`. */
+  dependencies(scan: SyncDependencies['scan']): SyncDependencies {
+    return {
+      api: this,
+      resolveOrganization: async () => 'org',
+      scan,
+      requestCount: () => this.calls.length,
+      now: () => this.clock,
+      sleep: async (ms) => {
+        this.clock += ms;
+      },
+    };
   }
 
   count(prefix: string): number {
