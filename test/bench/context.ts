@@ -1,6 +1,7 @@
 /** What every comparison shares: the emulator, the work folder, the sizes and the commands. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 import type { RunningEmulator } from '@raster-toolkit/emulator';
 
@@ -117,6 +118,11 @@ export interface MeasuredSide {
   byRoute: Record<string, number>;
   /** `pageSize` of each asset listing the side requested. */
   listPageSizes: number[];
+  /**
+   * Time the emulator's event loop was busy while the side ran, less the harness's memory
+   * sampling, which runs on the same loop. It serves every request of the side on that one thread.
+   */
+  emulatorBusyMs: number;
 }
 
 /**
@@ -133,7 +139,9 @@ export async function measureSide(
   if (context.signal.aborted) throw new Error(`${what} was not started because the benchmark was interrupted`);
   const before = context.emulator.admin.stats();
   const listingsBefore = context.listPageSizes.length;
+  const loopBefore = performance.eventLoopUtilization();
   const run = await runMeasured(command, args, { timeoutMs: context.sideTimeoutMs, ...options });
+  const loop = performance.eventLoopUtilization(loopBefore);
   const after = context.emulator.admin.stats();
   assertSucceeded(run, what);
   return {
@@ -141,6 +149,7 @@ export async function measureSide(
     requests: after.requests - before.requests,
     byRoute: requestDelta(before.byRoute, after.byRoute),
     listPageSizes: context.listPageSizes.slice(listingsBefore),
+    emulatorBusyMs: Math.max(0, loop.active - run.samplingMs),
   };
 }
 
@@ -152,6 +161,7 @@ export function toSide(label: string, measured: MeasuredSide, note?: string): Si
     peakRssBytes: measured.run.peakRssBytes,
     byRoute: measured.byRoute,
     listPageSizes: measured.listPageSizes,
+    emulatorBusyMs: measured.emulatorBusyMs,
     ...(note === undefined ? {} : { note }),
   };
 }

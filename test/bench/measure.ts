@@ -45,6 +45,8 @@ export interface ProcessRun {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Time this process spent sampling the tree's memory, on its own event loop. */
+  samplingMs: number;
 }
 
 function readKilobytes(status: string, field: string): number {
@@ -109,10 +111,13 @@ export function runMeasured(command: string, args: string[], options: RunOptions
     child.stderr.on('data', (piece: Buffer) => stderr.push(piece));
 
     let peakRssBytes = 0;
+    let samplingMs = 0;
     const sample = (): void => {
       if (child.pid === undefined) return;
+      const sampleStarted = performance.now();
       const { rssSum, hwmMax } = sampleTree(child.pid);
       peakRssBytes = Math.max(peakRssBytes, rssSum, hwmMax);
+      samplingMs += performance.now() - sampleStarted;
     };
     const poller = setInterval(sample, POLL_INTERVAL_MS);
 
@@ -149,6 +154,7 @@ export function runMeasured(command: string, args: string[], options: RunOptions
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
         timedOut,
+        samplingMs,
       });
     });
     sample();

@@ -11,6 +11,8 @@ export interface SideResult {
   byRoute?: Record<string, number>;
   /** `pageSize` of each asset listing this side requested. */
   listPageSizes?: number[];
+  /** Time the emulator's event loop spent on this side, when measured. */
+  emulatorBusyMs?: number;
   note?: string;
 }
 
@@ -83,9 +85,12 @@ export function renderReport(results: ComparisonResult[]): string {
         formatMs(side.wallMs),
         String(side.requests),
         formatBytes(side.peakRssBytes),
+        side.emulatorBusyMs === undefined ? '' : formatMs(side.emulatorBusyMs),
         side.note ?? '',
       ]);
-      lines.push(...renderRows(['side', 'wall time', 'requests', 'peak RSS', 'note'], rows, [false, true, true, true, false]));
+      lines.push(
+        ...renderRows(['side', 'wall time', 'requests', 'peak RSS', 'emulator busy', 'note'], rows, [false, true, true, true, true, false]),
+      );
     }
     for (const ratio of result.ratios) lines.push(`  ${ratio}`);
     for (const target of result.targets) {

@@ -19,5 +19,8 @@ it('benchmark harness runs in quick mode', () => {
   for (const title of ['Cold upload of', 'No-op re-sync of', 'Memory with large files', 'Action start']) {
     expect(run.stdout).toContain(title);
   }
+  expect(run.stdout).toMatch(/^ {2}side +wall time +requests +peak RSS +emulator busy +note$/m);
+  // The floor row adds the start to the emulator's busy time, which must have been measured.
+  expect(run.stdout).toMatch(/^ {2}floor of the sync's requests +\d+ ms +\d+ .+ +[1-9]\d* ms +start \d+ ms/m);
   expect(run.stdout).not.toContain('COULD NOT RUN');
 }, 150_000);

@@ -60,6 +60,7 @@ export async function compareNoopResync(context: BenchContext): Promise<Comparis
       wallMs: hashing.run.wallMs + listing.run.wallMs,
       requests: hashing.requests + listing.requests,
       peakRssBytes: Math.max(hashing.run.peakRssBytes, listing.run.peakRssBytes),
+      emulatorBusyMs: hashing.emulatorBusyMs + listing.emulatorBusyMs,
       byRoute: listing.byRoute,
       note: `hashing ${formatMs(hashing.run.wallMs)}, listing ${formatMs(listing.run.wallMs)}`,
     });
