@@ -33,10 +33,10 @@ export interface BenchSizes {
 export const DEFAULT_SIZES: BenchSizes = {
   coldFiles: 1000,
   coldFileBytes: 100_000,
-  coldRounds: 3,
+  coldRounds: 5,
   noopFiles: 10_000,
   noopFileBytes: 1_500,
-  noopRounds: 3,
+  noopRounds: 5,
   largeTotals: [200_000_000, 2_000_000_000],
   largeFileMinBytes: 20_000_000,
   largeFileMaxBytes: 100_000_000,
