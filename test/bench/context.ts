@@ -1,7 +1,6 @@
 /** What every comparison shares: the emulator, the work folder, the sizes and the commands. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 
 import type { RunningEmulator } from '@raster-toolkit/emulator';
 
@@ -120,7 +119,7 @@ export interface MeasuredSide {
   listPageSizes: number[];
   /**
    * Time the emulator's event loop was busy while the side ran, less the harness's memory
-   * sampling, which runs on the same loop. It serves every request of the side on that one thread.
+   * sampling, which runs on the same loop. The emulator serves every request of the side on it.
    */
   emulatorBusyMs: number;
 }
@@ -139,9 +138,7 @@ export async function measureSide(
   if (context.signal.aborted) throw new Error(`${what} was not started because the benchmark was interrupted`);
   const before = context.emulator.admin.stats();
   const listingsBefore = context.listPageSizes.length;
-  const loopBefore = performance.eventLoopUtilization();
   const run = await runMeasured(command, args, { timeoutMs: context.sideTimeoutMs, ...options });
-  const loop = performance.eventLoopUtilization(loopBefore);
   const after = context.emulator.admin.stats();
   assertSucceeded(run, what);
   return {
@@ -149,7 +146,7 @@ export async function measureSide(
     requests: after.requests - before.requests,
     byRoute: requestDelta(before.byRoute, after.byRoute),
     listPageSizes: context.listPageSizes.slice(listingsBefore),
-    emulatorBusyMs: Math.max(0, loop.active - run.samplingMs),
+    emulatorBusyMs: run.loopBusyMs,
   };
 }
 

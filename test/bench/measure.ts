@@ -45,8 +45,12 @@ export interface ProcessRun {
   stdout: string;
   stderr: string;
   timedOut: boolean;
-  /** Time this process spent sampling the tree's memory, on its own event loop. */
-  samplingMs: number;
+  /**
+   * Time this process's event loop was busy from the spawn's return to the child's exit, less
+   * the time it spent sampling the tree's memory. It covers whatever else runs on the loop, such
+   * as an emulator started in this process.
+   */
+  loopBusyMs: number;
 }
 
 function readKilobytes(status: string, field: string): number {
@@ -105,6 +109,8 @@ export function runMeasured(command: string, args: string[], options: RunOptions
       detached: true,
     });
     if (child.pid !== undefined) activeGroups.add(child.pid);
+    // Measured from here, because the spawn call itself takes a few milliseconds of the loop.
+    const loopAtSpawn = performance.eventLoopUtilization();
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (piece: Buffer) => stdout.push(piece));
@@ -131,8 +137,10 @@ export function runMeasured(command: string, args: string[], options: RunOptions
     let exitCode: number | null = null;
     let signal: NodeJS.Signals | null = null;
     let wallMs = 0;
+    let loopBusyMs = 0;
     child.on('exit', (code, exitSignal) => {
       wallMs = performance.now() - started;
+      loopBusyMs = Math.max(0, performance.eventLoopUtilization(loopAtSpawn).active - samplingMs);
       if (child.pid !== undefined) activeGroups.delete(child.pid);
       exitCode = code;
       signal = exitSignal;
@@ -154,7 +162,7 @@ export function runMeasured(command: string, args: string[], options: RunOptions
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
         timedOut,
-        samplingMs,
+        loopBusyMs,
       });
     });
     sample();
