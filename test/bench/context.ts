@@ -122,6 +122,8 @@ export interface MeasuredSide {
    * sampling, which runs on the same loop. The emulator serves every request of the side on it.
    */
   emulatorBusyMs: number;
+  /** CPU time of the emulator's thread while the side ran, less the harness's memory sampling. */
+  emulatorCpuMs: number;
 }
 
 /**
@@ -147,6 +149,7 @@ export async function measureSide(
     byRoute: requestDelta(before.byRoute, after.byRoute),
     listPageSizes: context.listPageSizes.slice(listingsBefore),
     emulatorBusyMs: run.loopBusyMs,
+    emulatorCpuMs: run.loopCpuMs,
   };
 }
 
@@ -159,6 +162,7 @@ export function toSide(label: string, measured: MeasuredSide, note?: string): Si
     byRoute: measured.byRoute,
     listPageSizes: measured.listPageSizes,
     emulatorBusyMs: measured.emulatorBusyMs,
+    emulatorCpuMs: measured.emulatorCpuMs,
     ...(note === undefined ? {} : { note }),
   };
 }
@@ -181,6 +185,14 @@ export async function countAssets(emulator: Emulator): Promise<number> {
 export async function expectAssetCount(emulator: Emulator, expected: number, after: string): Promise<void> {
   const count = await countAssets(emulator);
   if (count !== expected) throw new Error(`after ${after} the library holds ${count} assets, expected ${expected}`);
+}
+
+/**
+ * Temporary folder of the sync CLI and the action, passed as TMPDIR. Their upload journals and
+ * run locks go there instead of the user's own journal folder, and go with the work folder.
+ */
+export function childTempDir(context: BenchContext): string {
+  return join(context.workDir, 'tmp');
 }
 
 export function syncWorkDir(context: BenchContext, name: string): string {

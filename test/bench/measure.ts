@@ -51,6 +51,17 @@ export interface ProcessRun {
    * as an emulator started in this process.
    */
   loopBusyMs: number;
+  /**
+   * CPU time of this process's main thread over the same interval, less the sampling's wall time.
+   * Unlike `loopBusyMs` it leaves out the time the thread waited for a CPU while the loop was busy.
+   */
+  loopCpuMs: number;
+}
+
+/** CPU time (user and system) of the calling thread, in milliseconds. */
+function threadCpuMs(): number {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1000;
 }
 
 function readKilobytes(status: string, field: string): number {
@@ -111,6 +122,7 @@ export function runMeasured(command: string, args: string[], options: RunOptions
     if (child.pid !== undefined) activeGroups.add(child.pid);
     // Measured from here, because the spawn call itself takes a few milliseconds of the loop.
     const loopAtSpawn = performance.eventLoopUtilization();
+    const cpuAtSpawn = threadCpuMs();
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (piece: Buffer) => stdout.push(piece));
@@ -138,9 +150,13 @@ export function runMeasured(command: string, args: string[], options: RunOptions
     let signal: NodeJS.Signals | null = null;
     let wallMs = 0;
     let loopBusyMs = 0;
+    let loopCpuMs = 0;
     child.on('exit', (code, exitSignal) => {
       wallMs = performance.now() - started;
       loopBusyMs = Math.max(0, performance.eventLoopUtilization(loopAtSpawn).active - samplingMs);
+      // The sampling's wall time stands in for its CPU time: the kernel updates a running
+      // thread's CPU time only at ticks and switches, so a read around one sample misses most of it.
+      loopCpuMs = Math.max(0, threadCpuMs() - cpuAtSpawn - samplingMs);
       if (child.pid !== undefined) activeGroups.delete(child.pid);
       exitCode = code;
       signal = exitSignal;
@@ -163,6 +179,7 @@ export function runMeasured(command: string, args: string[], options: RunOptions
         stderr: Buffer.concat(stderr).toString('utf8'),
         timedOut,
         loopBusyMs,
+        loopCpuMs,
       });
     });
     sample();

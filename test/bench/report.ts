@@ -13,6 +13,8 @@ export interface SideResult {
   listPageSizes?: number[];
   /** Time the emulator's event loop spent on this side, when measured. */
   emulatorBusyMs?: number;
+  /** CPU time of the emulator's thread during this side, when measured. */
+  emulatorCpuMs?: number;
   note?: string;
 }
 
@@ -86,10 +88,11 @@ export function renderReport(results: ComparisonResult[]): string {
         String(side.requests),
         formatBytes(side.peakRssBytes),
         side.emulatorBusyMs === undefined ? '' : formatMs(side.emulatorBusyMs),
+        side.emulatorCpuMs === undefined ? '' : formatMs(side.emulatorCpuMs),
         side.note ?? '',
       ]);
       lines.push(
-        ...renderRows(['side', 'wall time', 'requests', 'peak RSS', 'emulator busy', 'note'], rows, [false, true, true, true, true, false]),
+        ...renderRows(['side', 'wall time', 'requests', 'peak RSS', 'emulator busy', 'emulator CPU', 'note'], rows, [false, true, true, true, true, true, false]),
       );
     }
     for (const ratio of result.ratios) lines.push(`  ${ratio}`);

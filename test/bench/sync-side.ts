@@ -1,5 +1,5 @@
 /** Runs the sync CLI, `raster-sync`, as one side of a comparison. */
-import { type BenchContext, measureSide, type MeasuredSide } from './context';
+import { type BenchContext, childTempDir, measureSide, type MeasuredSide } from './context';
 
 /**
  * Syncs `root` into the emulator's seed library with the built CLI and returns the measured run.
@@ -22,6 +22,6 @@ export function runSyncCli(context: BenchContext, what: string, root: string, sy
     '--json',
   ];
   return measureSide(context, what, programs.node, args, {
-    env: { ...process.env, RASTER_API_KEY: emulator.writeKey },
+    env: { ...process.env, RASTER_API_KEY: emulator.writeKey, TMPDIR: childTempDir(context) },
   });
 }

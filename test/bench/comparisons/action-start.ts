@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { type BenchContext, type Emulator, measureSide, toSide } from '../context';
+import { type BenchContext, childTempDir, type Emulator, measureSide, toSide } from '../context';
 import { writeImageSet } from '../datasets';
 import { formatBytes, formatMs, ratioLine, type ComparisonResult, type SideResult } from '../report';
 
@@ -98,6 +98,7 @@ export async function compareActionStart(context: BenchContext): Promise<Compari
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
       RUNNER_TEMP: runnerTemp,
+      TMPDIR: childTempDir(context),
     };
     const bareEnv: NodeJS.ProcessEnv = {
       ...process.env,
@@ -119,8 +120,8 @@ export async function compareActionStart(context: BenchContext): Promise<Compari
         last = toSide(label, measured);
       }
       const startMs = median(startTimes);
-      // The emulator's busy time covers a whole run, not the start this side reports.
-      const { emulatorBusyMs: _wholeRun, ...lastRun } = last as SideResult;
+      // The emulator's busy and CPU times cover a whole run, not the start this side reports.
+      const { emulatorBusyMs: _wholeRunBusy, emulatorCpuMs: _wholeRunCpu, ...lastRun } = last as SideResult;
       return {
         ...lastRun,
         wallMs: startMs,

@@ -61,6 +61,7 @@ export async function compareNoopResync(context: BenchContext): Promise<Comparis
       requests: hashing.requests + listing.requests,
       peakRssBytes: Math.max(hashing.run.peakRssBytes, listing.run.peakRssBytes),
       emulatorBusyMs: hashing.emulatorBusyMs + listing.emulatorBusyMs,
+      emulatorCpuMs: hashing.emulatorCpuMs + listing.emulatorCpuMs,
       byRoute: listing.byRoute,
       note: `hashing ${formatMs(hashing.run.wallMs)}, listing ${formatMs(listing.run.wallMs)}`,
     });
