@@ -21,18 +21,21 @@ function relativePath(index: number, perFolder: number): string {
 
 /**
  * Writes `count` noise PNGs of about `averageBytes` each (between 90% and 110% of it) under
- * `root`. `seed` separates datasets so that no two of them share a file.
+ * `root`. `seed` separates datasets so that no two of them share a file. Stops before the next
+ * file once `signal` aborts.
  */
 export async function writeImageSet(
   root: string,
   seed: string,
   count: number,
   averageBytes: number,
+  signal?: AbortSignal,
   perFolder = 100,
 ): Promise<Dataset> {
   const files: string[] = [];
   let totalBytes = 0;
   for (let index = 0; index < count; index += 1) {
+    signal?.throwIfAborted();
     const path = relativePath(index, perFolder);
     const size = Math.round(averageBytes * (0.9 + 0.2 * (((index * 7919) % 101) / 100)));
     totalBytes += await writeNoisePng(join(root, path), `${seed}/${path}`, size);
@@ -67,18 +70,23 @@ export function largeFileSizes(totalBytes: number, minBytes: number, maxBytes: n
   return sizes;
 }
 
-/** Writes large noise PNGs whose sizes are given by `largeFileSizes`. */
+/**
+ * Writes large noise PNGs whose sizes are given by `largeFileSizes`. Stops before the next file
+ * once `signal` aborts.
+ */
 export async function writeLargeSet(
   root: string,
   seed: string,
   totalBytes: number,
   minBytes: number,
   maxBytes: number,
+  signal?: AbortSignal,
 ): Promise<Dataset> {
   const files: string[] = [];
   let written = 0;
   const sizes = largeFileSizes(totalBytes, minBytes, maxBytes);
   for (const [index, size] of sizes.entries()) {
+    signal?.throwIfAborted();
     const path = `large/image-${String(index).padStart(3, '0')}-${Math.round(size / MB)}mb.png`;
     written += await writeNoisePng(join(root, path), `${seed}/${path}`, size);
     files.push(path);

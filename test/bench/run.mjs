@@ -23,6 +23,15 @@ const harnessArgs = process.argv.slice(2).filter((arg) => arg !== '--from-source
 // CommonJS dependencies of the emulator and the action call require(), which an ES module lacks.
 const banner = "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
 
+// Until the harness installs its own handlers, a signal ends the run once the build is removed.
+let stoppedBy;
+const stopBeforeRun = (signal) => {
+  stoppedBy = signal;
+};
+process.on('SIGINT', stopBeforeRun);
+process.on('SIGTERM', stopBeforeRun);
+const exitCodeOf = (signal) => (signal === 'SIGINT' ? 130 : 143);
+
 let exitCode = 1;
 try {
   await build({
@@ -50,12 +59,22 @@ try {
   }
   const actionDir = fromSource ? join(outDir, 'action') : join(repoRoot, 'action', 'dist');
   const { main } = await import(pathToFileURL(join(outDir, 'main.js')).href);
-  exitCode = await main(harnessArgs, {
-    syncCli: join(actionDir, 'cli.cjs'),
-    action: join(actionDir, 'index.cjs'),
-    clientsDir: join(outDir, 'clients'),
-    scriptsDir: join(benchDir, 'clients'),
-  });
+  process.off('SIGINT', stopBeforeRun);
+  process.off('SIGTERM', stopBeforeRun);
+  if (stoppedBy === undefined) {
+    exitCode = await main(harnessArgs, {
+      syncCli: join(actionDir, 'cli.cjs'),
+      action: join(actionDir, 'index.cjs'),
+      clientsDir: join(outDir, 'clients'),
+      scriptsDir: join(benchDir, 'clients'),
+    });
+  } else {
+    exitCode = exitCodeOf(stoppedBy);
+  }
+} catch (error) {
+  // A signal to the whole process group also stops esbuild's service, which fails the build.
+  if (stoppedBy === undefined) throw error;
+  exitCode = exitCodeOf(stoppedBy);
 } finally {
   await rm(outDir, { recursive: true, force: true });
 }

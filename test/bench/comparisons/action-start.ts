@@ -77,7 +77,7 @@ export async function compareActionStart(context: BenchContext): Promise<Compari
   };
 
   const workspace = join(context.workDir, 'action-workspace');
-  await writeImageSet(join(workspace, 'images'), 'action-start', 1, 10_000);
+  await writeImageSet(join(workspace, 'images'), 'action-start', 1, 10_000, context.signal);
   const runnerTemp = join(context.workDir, 'runner-temp');
   await mkdir(runnerTemp, { recursive: true });
   const outputFile = join(runnerTemp, 'output');

@@ -36,7 +36,7 @@ export async function compareColdUpload(context: BenchContext): Promise<Comparis
   };
 
   context.log(`cold upload: writing ${count} images`);
-  const dataset = await writeImageSet(join(context.workDir, 'cold'), 'cold', count, sizes.coldFileBytes);
+  const dataset = await writeImageSet(join(context.workDir, 'cold'), 'cold', count, sizes.coldFileBytes, context.signal);
   const listPath = await writeFileList(join(context.workDir, 'cold-files.txt'), dataset.files);
   result.setup =
     `${count} noise PNGs, ${formatBytes(dataset.totalBytes)} in total; the library is reset before each side; ` +

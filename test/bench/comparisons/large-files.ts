@@ -29,7 +29,7 @@ export async function compareLargeFiles(context: BenchContext): Promise<Comparis
   for (const total of sizes.largeTotals) {
     const name = `large-${formatBytes(total).replace(/[ .]/g, '')}`;
     context.log(`large files: writing ${formatBytes(total)}`);
-    const dataset = await writeLargeSet(join(context.workDir, name), name, total, sizes.largeFileMinBytes, sizes.largeFileMaxBytes);
+    const dataset = await writeLargeSet(join(context.workDir, name), name, total, sizes.largeFileMinBytes, sizes.largeFileMaxBytes, context.signal);
     descriptions.push(`${dataset.files.length} files, ${formatBytes(dataset.totalBytes)}`);
 
     context.log(`large files: syncing ${formatBytes(total)}`);

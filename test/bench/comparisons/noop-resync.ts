@@ -25,7 +25,7 @@ export async function compareNoopResync(context: BenchContext): Promise<Comparis
   };
 
   context.log(`no-op re-sync: writing ${count} images`);
-  const dataset = await writeImageSet(join(context.workDir, 'noop'), 'noop', count, sizes.noopFileBytes);
+  const dataset = await writeImageSet(join(context.workDir, 'noop'), 'noop', count, sizes.noopFileBytes, context.signal);
 
   context.log('no-op re-sync: first sync');
   await emulator.admin.reset();
