@@ -15,6 +15,8 @@ export interface SideResult {
   emulatorBusyMs?: number;
   /** CPU time of the emulator's thread during this side, when measured. */
   emulatorCpuMs?: number;
+  /** Set on a row computed from other sides' figures: it ran no process, so it has no peak RSS. */
+  derived?: true;
   note?: string;
 }
 
@@ -86,7 +88,7 @@ export function renderReport(results: ComparisonResult[]): string {
         side.label,
         formatMs(side.wallMs),
         String(side.requests),
-        formatBytes(side.peakRssBytes),
+        side.derived ? '' : formatBytes(side.peakRssBytes),
         side.emulatorBusyMs === undefined ? '' : formatMs(side.emulatorBusyMs),
         side.emulatorCpuMs === undefined ? '' : formatMs(side.emulatorCpuMs),
         side.note ?? '',
