@@ -1,14 +1,16 @@
 /**
  * The benchmark harness behind `npm run bench`: starts one emulator in this process, runs every
  * comparison against it as child process trees on generated files, prints a table and exits
- * with 1 when a comparison could not run. Missed targets are printed, not fatal.
+ * with 1 when a comparison could not run or the JSON file could not be written. Missed targets
+ * are printed, not fatal.
  *
  * Flags: `--quick` (small sizes, seconds), `--only NAME[,NAME]` (cold, noop, large, start),
  * `--json FILE` (write the results as JSON), `--keep` (keep the generated files).
  */
+import { constants } from 'node:fs';
+import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startEmulator } from '@raster-toolkit/emulator';
@@ -65,11 +67,23 @@ export async function main(argv: string[], programs: Omit<Programs, 'node'>): Pr
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 2;
   }
-  const names = values.only ? values.only.split(',').map((name) => name.trim()) : Object.keys(COMPARISONS);
+  // Empty names, as in `--only cold,`, are dropped.
+  const names = values.only
+    ? values.only.split(',').map((name) => name.trim()).filter((name) => name !== '')
+    : Object.keys(COMPARISONS);
   const unknown = names.filter((name) => !(name in COMPARISONS));
-  if (unknown.length > 0) {
-    process.stderr.write(`Unknown comparison ${unknown.join(', ')}; choose from ${Object.keys(COMPARISONS).join(', ')}.\n${USAGE}`);
+  if (unknown.length > 0 || names.length === 0) {
+    const named = unknown.length > 0 ? `Unknown comparison ${unknown.map((name) => `"${name}"`).join(', ')}` : 'No comparison named';
+    process.stderr.write(`${named} in --only; choose from ${Object.keys(COMPARISONS).join(', ')}.\n${USAGE}`);
     return 2;
+  }
+  // The JSON file is written after the run, so a folder it cannot be written to fails now.
+  if (values.json !== undefined) {
+    const problem = await jsonPathProblem(values.json);
+    if (problem !== undefined) {
+      process.stderr.write(`Invalid --json ${values.json}: ${problem}\n${USAGE}`);
+      return 2;
+    }
   }
 
   const started = performance.now();
@@ -140,9 +154,35 @@ export async function main(argv: string[], programs: Omit<Programs, 'node'>): Pr
   const load = `load average ${loadAtStart} at the start, ${describeLoad()} at the end`;
   process.stdout.write(`\nRaster Toolkit benchmarks (${mode})\n${describeMachine()}\n${load}\n\n${renderReport(results)}`);
   process.stdout.write(`Finished in ${formatMs(performance.now() - started)}.\n`);
+  let jsonFailed = false;
   if (values.json) {
-    await writeFile(values.json, `${JSON.stringify({ machine: describeMachine(), load, quick: values.quick, results }, null, 2)}\n`);
+    try {
+      await writeFile(values.json, `${JSON.stringify({ machine: describeMachine(), load, quick: values.quick, results }, null, 2)}\n`);
+    } catch (error) {
+      jsonFailed = true;
+      process.stderr.write(`Writing the figures to --json ${values.json} failed (${errorText(error)}); the table above has them.\n`);
+    }
   }
   if (controller.signal.aborted) return controller.signal.reason === 'SIGINT' ? 130 : 143;
-  return results.some((result) => result.error !== undefined) ? 1 : 0;
+  return jsonFailed || results.some((result) => result.error !== undefined) ? 1 : 0;
+}
+
+function errorText(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Returns why the figures could not be written to `path`, or undefined when its folder takes them. */
+async function jsonPathProblem(path: string): Promise<string | undefined> {
+  const absolute = resolve(path);
+  const existing = await stat(absolute).catch(() => undefined);
+  if (existing?.isDirectory()) return 'it is a folder. Pass a file path, such as bench.json.';
+  const folder = dirname(absolute);
+  try {
+    await access(folder, constants.W_OK);
+  } catch (error) {
+    return `its folder ${folder} cannot be written to (${errorText(error)}). Pass a file in an existing, writable folder.`;
+  }
+  return undefined;
 }
