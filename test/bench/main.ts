@@ -173,7 +173,7 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Returns why the figures could not be written to `path`, or undefined when its folder takes them. */
+/** Returns why the figures could not be written to `path`, or undefined when the file can be written. */
 async function jsonPathProblem(path: string): Promise<string | undefined> {
   const absolute = resolve(path);
   const existing = await stat(absolute).catch(() => undefined);

@@ -154,7 +154,7 @@ export function runMeasured(command: string, args: string[], options: RunOptions
     child.on('exit', (code, exitSignal) => {
       wallMs = performance.now() - started;
       loopBusyMs = Math.max(0, performance.eventLoopUtilization(loopAtSpawn).active - samplingMs);
-      // The sampling's wall time stands in for its CPU time: the kernel updates a running
+      // The sampling's wall time is used for its CPU time: the kernel updates a running
       // thread's CPU time only at ticks and switches, so a read around one sample misses most of it.
       loopCpuMs = Math.max(0, threadCpuMs() - cpuAtSpawn - samplingMs);
       if (child.pid !== undefined) activeGroups.delete(child.pid);
