@@ -10,7 +10,7 @@ import {
   parseDeletionBudget,
   parseTags,
 } from './parse';
-import { checkPatterns } from './patterns';
+import { checkFlagPatterns } from './patterns';
 
 export const HELP = `Usage: raster-sync [options] [folder]
 
@@ -125,8 +125,8 @@ export function parseCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): C
     throw new InputError('Missing library. Pass --library <slug> or set RASTER_LIBRARY.');
   }
 
-  checkPatterns('--include', values.include ?? []);
-  checkPatterns('--exclude', values.exclude ?? []);
+  checkFlagPatterns('--include', values.include ?? []);
+  checkFlagPatterns('--exclude', values.exclude ?? []);
 
   const folder = positionals[0] ?? values.path ?? '.';
   const options: CliOptions = {

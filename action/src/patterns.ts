@@ -14,6 +14,27 @@ export function checkPatterns(name: string, lines: readonly string[]): void {
 }
 
 /**
+ * Throws `InputError` for a command-line pattern value that would have no effect: an empty one,
+ * or one that starts with `#`, which the pattern lists read as a comment. Each flag value is one
+ * pattern, so such a value is a mistake. Then checks the values as `checkPatterns` does.
+ */
+export function checkFlagPatterns(flag: string, values: readonly string[]): void {
+  for (const value of values) {
+    const pattern = value.trim();
+    if (pattern === '') {
+      throw new InputError(`Invalid pattern in ${flag}: ${JSON.stringify(value)}: it is empty. Pass a glob such as *.png.`);
+    }
+    if (pattern.startsWith('#')) {
+      throw new InputError(
+        `Invalid pattern in ${flag}: ${JSON.stringify(pattern)}: a pattern that starts with # is read as a comment. ` +
+          `Write \\${pattern} to match a name that starts with #.`,
+      );
+    }
+  }
+  checkPatterns(flag, values);
+}
+
+/**
  * Returns one warning for each include pattern that selected no file of the run. A run that
  * failed before planning found no files to compare with, so it gets none.
  */
