@@ -407,6 +407,18 @@ describe('guards', () => {
     );
   });
 
+  it('names no trash when every owned asset is kept', () => {
+    const owned = [syncedAssetFor('big', 'big.png')];
+    const files = [{ path: 'big.png', size: 500, skipReason: 'The file is over the limit.' }];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+
+    expect(plan.prune).toEqual([]);
+    expect(checkGuards({ plan, prune: true, maxDeletes: undefined, discoveredCount: 1 })).toBe(
+      'The one file in the folder cannot be uploaded, and prune is on. A sync with prune stops when it has nothing to upload, ' +
+        'because the path or the patterns are likely wrong. Check the path and the include and exclude patterns, or turn prune off.',
+    );
+  });
+
   it('stops a plan over the deletion budget', () => {
     const reason = checkGuards({ plan: planWith(1, 10, 3), prune: true, maxDeletes: { count: 2 }, discoveredCount: 11 });
     expect(reason).toContain('would trash 3 assets');

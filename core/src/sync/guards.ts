@@ -74,15 +74,17 @@ export function checkGuards(input: GuardInput): string | null {
     const trashed = plan.prune.length >= ownedCount
       ? 'every asset this sync owns'
       : `${plural(plan.prune.length, 'asset')} of the ${ownedCount} this sync owns`;
-    // A sync that owns no asset yet would trash nothing, but the folder is as likely wrong.
-    const consequence = ownedCount === 0
+    // A sync that would trash nothing (it owns no asset yet, or keeps the assets of skipped
+    // files) stops all the same, because the folder is as likely wrong.
+    const trashesNothing = plan.prune.length === 0;
+    const consequence = trashesNothing
       ? 'and prune is on. A sync with prune stops when it has nothing to upload, because the path or the patterns are likely wrong'
       : `while prune is on, so the run would trash ${trashed}`;
     if (skippedFolders > 0) {
       return `${found}, and the scan skipped ${plural(skippedFolders, 'folder')}, ${consequence}. ` +
         'Check the path, the include and exclude patterns and the skipped folders, or turn prune off.';
     }
-    const separator = ownedCount === 0 ? ', ' : ' ';
+    const separator = trashesNothing ? ', ' : ' ';
     return `${found}${separator}${consequence}. Check the path and the include and exclude patterns, or turn prune off.`;
   }
 
