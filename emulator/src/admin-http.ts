@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIPv4, isIPv6 } from 'node:net';
 import { AdminError, type EmulatorAdmin } from './admin';
 import { ApiError } from './api-error';
 import { readJsonObject } from './body';
@@ -24,6 +25,36 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
   return readJsonObject(request);
 }
 
+/** Returns true when `host`, a Host header, names `localhost` or an IP address, with or without a port. */
+function isAddressHost(host: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (bracketed) return isIPv6(bracketed[1] ?? '');
+  const name = host.replace(/:\d+$/, '');
+  return name.toLowerCase() === 'localhost' || isIPv4(name);
+}
+
+/**
+ * Returns why an administration request is refused because a web page may have sent it, or
+ * undefined. These routes take no key, so a page open in a browser while the emulator runs could
+ * otherwise reset it with a form post, or read its keys through a host name that resolves to
+ * loopback (DNS rebinding). Browsers send `Origin` and `Sec-Fetch-Site`; Node and curl do not.
+ */
+export function crossSiteProblem(request: IncomingMessage): string | undefined {
+  const host = request.headers.host ?? '';
+  if (host !== '' && !isAddressHost(host)) {
+    return `the Host header ${JSON.stringify(host)} is a host name. Use localhost or an IP address, such as 127.0.0.1`;
+  }
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return `a web page of another site sent this one (Sec-Fetch-Site: ${site})`;
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) {
+    return `a web page of another site sent this one (Origin: ${origin})`;
+  }
+  return undefined;
+}
+
 /**
  * Handles `/_emulator/...` requests (JSON in, `{ data }` or `{ error }` out):
  * `GET info`, `POST organizations`, `POST libraries`, `POST keys`, `POST reset`, `GET stats`,
@@ -38,6 +69,11 @@ export async function handleAdminRequest(
   info: () => SeedInfo,
 ): Promise<void> {
   const route = `${request.method ?? ''} ${path.slice(ADMIN_PREFIX.length)}`;
+  const problem = crossSiteProblem(request);
+  if (problem !== undefined) {
+    sendJson(response, 403, { error: { code: 'FORBIDDEN', message: `Rejected ${route}: the administration routes take no request that a web page could send, and ${problem}.` } });
+    return;
+  }
   try {
     switch (route) {
       case 'GET /info':
