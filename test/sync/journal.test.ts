@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -287,6 +287,19 @@ describe('FileJournal', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toHaveLength(2);
   });
 
+  it('removes the file of an empty journal', async () => {
+    const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
+    const journal = new FileJournal(file);
+
+    await journal.add(pending({ id: 'one' }));
+    expect(JSON.parse(await readFile(file, 'utf8'))).toHaveLength(1);
+    await journal.remove('one');
+
+    await expect(readFile(file, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readdir(folder)).toEqual([]);
+    expect(await new FileJournal(file).load()).toEqual([]);
+  });
+
   it('writes each batch before add resolves', async () => {
     const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
     const journal = new FileJournal(file);
@@ -318,12 +331,28 @@ describe('FileJournal', () => {
   it('keeps a batch whose remove failed', async () => {
     const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
     const journal = new FileJournal(file);
+    await journal.add(pending({ id: 'stays' }));
     await journal.add(pending({ id: 'kept' }));
     const temporary = `${file}.${process.pid}.tmp`;
     await mkdir(temporary);
 
     await expect(journal.remove('kept')).rejects.toMatchObject({ code: 'EISDIR' });
     await rm(temporary, { recursive: true });
+    await journal.add(pending({ id: 'next' }));
+
+    expect((await new FileJournal(file).load()).map((batch) => batch.id)).toEqual(['stays', 'kept', 'next']);
+  });
+
+  it('keeps the last batch when its file cannot be removed', async () => {
+    const file = journalFileFor(folder, 'http://127.0.0.1:1', 'lib', OWNER);
+    const journal = new FileJournal(file);
+    await journal.add(pending({ id: 'kept' }));
+    // A folder in the file's place makes the removal fail.
+    await rm(file);
+    await mkdir(file);
+
+    await expect(journal.remove('kept')).rejects.toMatchObject({ code: expect.stringMatching(/^(EISDIR|EPERM)$/) });
+    await rm(file, { recursive: true });
     await journal.add(pending({ id: 'next' }));
 
     expect((await new FileJournal(file).load()).map((batch) => batch.id)).toEqual(['kept', 'next']);

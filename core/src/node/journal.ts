@@ -1,6 +1,6 @@
 /** The upload journal kept in a JSON file, by default under the system's temporary folder. */
 
-import { chmod, lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -53,7 +53,7 @@ export function journalFileFor(folder: string, apiUrl: string, libraryId: string
 
 /**
  * A journal in one JSON file, rewritten through a temporary file and a rename so that a killed
- * process leaves either the old or the new content. The file is read once, and the batches are
+ * process leaves either the old or the new content, and removed when it has no batch. The file is read once, and the batches are
  * then kept in memory. Changes made while a write is in progress go to disk together in the next
  * write, and each `add` and `remove` resolves once a write that contains its change has finished.
  * Two processes must not write one journal at once: `syncFolder` holds a lock file beside it for
@@ -114,7 +114,8 @@ export class FileJournal implements UploadJournal {
     if (this.waitingWrite !== undefined) return this.waitingWrite;
     const write = this.lastWrite.catch(() => undefined).then(() => {
       this.waitingWrite = undefined;
-      return this.write(JSON.stringify(batches));
+      // A journal with no batch is no file, so finished runs leave nothing in the folder.
+      return batches.length === 0 ? this.removeFile() : this.write(JSON.stringify(batches));
     });
     this.waitingWrite = write;
     this.lastWrite = write;
@@ -131,6 +132,14 @@ export class FileJournal implements UploadJournal {
     }
     const parsed: unknown = JSON.parse(text);
     return Array.isArray(parsed) ? (parsed as PendingBatch[]) : [];
+  }
+
+  private async removeFile(): Promise<void> {
+    try {
+      await unlink(this.filePath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
 
   private async write(text: string): Promise<void> {
