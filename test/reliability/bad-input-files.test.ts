@@ -234,7 +234,9 @@ describe('sync of links and unreadable files', () => {
     });
 
     expect(statusOf(report, 'u-2.png').status).toBe('failed');
-    expect(statusOf(report, 'u-2.png').reason).toMatch(/changed or was removed after it was scanned.*u-2\.png/);
+    expect(statusOf(report, 'u-2.png').reason).toBe(
+      `The file changed or was removed after it was scanned, so it was not uploaded: its size is no longer the ${files['u-2.png']!.length} bytes the scan found. Run the sync again.`,
+    );
     for (const path of ['u-0.png', 'u-1.png', 'u-3.png', 'u-4.png']) expect(statusOf(report, path).status, path).toBe('uploaded');
     expect(report.counts.pruned).toBe(0);
 
@@ -254,7 +256,9 @@ describe('sync of links and unreadable files', () => {
     });
 
     expect(statusOf(report, 'r-3.png').status).toBe('failed');
-    expect(statusOf(report, 'r-3.png').reason).toMatch(/changed or was removed after it was scanned.*r-3\.png/);
+    expect(statusOf(report, 'r-3.png').reason).toBe(
+      'The file changed or was removed after it was scanned, so it was not uploaded: it can no longer be read (ENOENT). Run the sync again.',
+    );
     expect(report.counts.uploaded).toBe(4);
     expect(target.rejected()).toEqual([]);
   });

@@ -607,7 +607,9 @@ describe('syncFolder against the emulator', () => {
     expect(report.outcome).toBe('failed');
     const failed = report.files.filter((file) => file.status === 'failed');
     expect(failed.map((file) => file.path)).toEqual(['brand/logo-128.png']);
-    expect(failed[0]!.reason).toMatch(/changed or was removed after it was scanned/);
+    expect(failed[0]!.reason).toBe(
+      'The file changed or was removed after it was scanned, so it was not uploaded: its bytes are no longer those the scan hashed. Run the sync again.',
+    );
     expect(report.counts.uploaded).toBe(report.plan.upload.length - 1);
     const names = (await listAllAssets(emulator)).map((asset) => asset.name);
     expect(names).not.toContain('logo-128');

@@ -142,6 +142,18 @@ function changedFileIndex(error: unknown, batchLength: number): number | undefin
 }
 
 /**
+ * Describes, for the user, how the file of a part changed since the scan, from the transport's
+ * error about that part, which names the part by its index in the request.
+ */
+function describeChange(error: RasterUsageError, upload: PlannedUpload): string {
+  if (error.parameter.endsWith('.size')) return `its size is no longer the ${upload.size} bytes the scan found`;
+  if (error.parameter.endsWith('.sha256')) return 'its bytes are no longer those the scan hashed';
+  if (/not a regular file/.test(error.message)) return 'it is no longer a regular file';
+  const code = /\(([A-Z][A-Z0-9_]*)\)/.exec(error.message)?.[1];
+  return code === undefined ? 'it can no longer be read' : `it can no longer be read (${code})`;
+}
+
+/**
  * Returns the part of one file: `bytes` when the upload read them for the fingerprint, else the
  * file's source, with the SHA-256 the transport checks the bytes sent against.
  */
@@ -419,7 +431,7 @@ class UploadPhase {
       this.finish({
         path: upload.path,
         status: 'failed',
-        reason: `The file changed or was removed after it was scanned, so it was not uploaded; run the sync again. (${message})`,
+        reason: `The file changed or was removed after it was scanned, so it was not uploaded: ${describeChange(error as RasterUsageError, upload)}. Run the sync again.`,
       });
       const others = batch.filter((_, index) => index !== changed);
       if (others.length > 0) await this.startBatch(others, resends);
