@@ -206,8 +206,15 @@ function checkFlags(args: readonly string[]): string[] {
       continue;
     }
     const value = args[index + 1];
-    if (value === undefined || (value.startsWith('-') && !/^-\d/.test(value))) {
+    if (value === undefined) {
       throw new InputError(`Missing value for ${written}. Pass it as ${written} <value>.`);
+    }
+    if (value.startsWith('-') && !/^-\d/.test(value)) {
+      // The next argument may be a flag the user meant, or a value that starts with a dash.
+      throw new InputError(
+        `Missing value for ${written}: the next argument, ${JSON.stringify(value)}, starts with a dash, so it is read as a flag. ` +
+          `Pass a value after ${written}, or write ${written}=${value} for a value that starts with a dash.`,
+      );
     }
     checked.push(`${written}=${value}`);
     index++;

@@ -243,7 +243,16 @@ describe('invalid use messages', () => {
     [['--max-deletes', '-5'], '--max-deletes must be a count of 0 or more such as 25, or a percentage from 0% to 100% such as 10%, got "-5".'],
     [['--max-deletes', '101%'], '--max-deletes must be a count of 0 or more such as 25, or a percentage from 0% to 100% such as 10%, got "101%".'],
     [['--library'], 'Missing value for --library. Pass it as --library <value>.'],
-    [['--include', '--json'], 'Missing value for --include. Pass it as --include <value>.'],
+    [
+      ['--include', '--json'],
+      'Missing value for --include: the next argument, "--json", starts with a dash, so it is read as a flag. ' +
+        'Pass a value after --include, or write --include=--json for a value that starts with a dash.',
+    ],
+    [
+      ['--path', '-dash'],
+      'Missing value for --path: the next argument, "-dash", starts with a dash, so it is read as a flag. ' +
+        'Pass a value after --path, or write --path=-dash for a value that starts with a dash.',
+    ],
     [['--prune=false'], '--prune takes no value. Pass --prune or --no-prune without a value.'],
     [['--no-prune=true'], '--no-prune takes no value. Pass --prune or --no-prune without a value.'],
     [['--json=yes'], '--json takes no value. Pass --json without a value.'],
