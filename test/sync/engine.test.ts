@@ -357,7 +357,10 @@ describe('runSync with a fake API', () => {
     const report = await sync(api, files(3), {}, memory);
 
     const failed = report.files.find((file) => file.status === 'failed');
-    expect(failed?.reason).toContain('delete it by hand');
+    expect(failed?.reason).toContain(
+      'Moving the untagged asset asset-1 to the trash failed too. The next run of this sync on this machine adopts it ' +
+        'from the upload journal if it starts within 10 minutes; after that, delete the asset by hand.',
+    );
     expect([...journal.values()].map((batch) => batch.files.length)).toEqual([3]);
 
     // The next run adopts the asset that could be neither tagged nor trashed.
@@ -367,6 +370,17 @@ describe('runSync with a fake API', () => {
     expect(next.counts.uploaded).toBe(0);
     expect(next.counts.unchanged).toBe(3);
     expect(journal.size).toBe(0);
+  });
+
+  it('asks to delete an untrashable asset without a journal', async () => {
+    const api = new FakeApi();
+    api.tagFault = (ids) => (ids[0] === 'asset-1' ? new Error('tag failed') : undefined);
+    api.deleteFault = () => new Error('delete failed');
+
+    const report = await sync(api, files(3));
+
+    const failed = report.files.find((file) => file.status === 'failed');
+    expect(failed?.reason).toContain('Moving the untagged asset asset-1 to the trash failed too; delete it by hand.');
   });
 
   it('splits a batch to find the file at fault', async () => {

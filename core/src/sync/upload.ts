@@ -13,7 +13,7 @@ import { groupCandidates } from './adoption-groups';
 import { ADOPTION_SETTLE_MS, AdoptionWindow } from './adoption-window';
 import { mapWithConcurrency } from './concurrency';
 import { Limiter, UploadGate } from './gate';
-import type { PendingBatch, UploadJournal } from './journal';
+import { PENDING_BATCH_EXPIRY_MS, type PendingBatch, type UploadJournal } from './journal';
 import { listAssetsCreatedSince } from './listing';
 import { TAG_CALLS_PER_BATCH } from './options';
 import { assetNameFor, isAssetNameOf } from './paths';
@@ -511,7 +511,10 @@ class UploadPhase {
       const trashed = await this.trash([asset.id], `left untagged after ${upload.path} was uploaded`);
       const after = trashed
         ? 'The untagged asset was moved to the trash.'
-        : `Moving the untagged asset ${asset.id} to the trash failed too; delete it by hand.`;
+        : this.input.journal === undefined
+          ? `Moving the untagged asset ${asset.id} to the trash failed too; delete it by hand.`
+          : `Moving the untagged asset ${asset.id} to the trash failed too. The next run of this sync on this machine adopts it ` +
+            `from the upload journal if it starts within ${PENDING_BATCH_EXPIRY_MS / 60_000} minutes; after that, delete the asset by hand.`;
       this.finish({ path: upload.path, status: 'failed', assetId: asset.id, reason: `Tagging the uploaded asset failed: ${message} ${after}` });
       return;
     }
