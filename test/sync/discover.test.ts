@@ -9,7 +9,7 @@ import { discoverFiles, type DiscoverOptions } from '../../core/src/node/discove
 import { isInside } from '../../core/src/node/file-system';
 import { compilePatterns, selects, splitPatterns } from '../../core/src/node/patterns';
 import { checkFile, DEFAULT_MAX_FILE_SIZE, scanFolder } from '../../core/src/node/scan';
-import { defaultSyncId } from '../../core/src/node/sync';
+import { defaultSyncId, remoteRepositoryPath } from '../../core/src/node/sync';
 import { planSync } from '../../core/src/sync/plan';
 import { ownerTagFor } from '../../core/src/sync/tags';
 
@@ -309,6 +309,30 @@ describe('defaultSyncId', () => {
     expect(defaultSyncId(join(root, 'docs/images'), {})).toBe('octo/site:docs/images');
     expect(defaultSyncId(root, {})).toBe('octo/site:.');
     expect(defaultSyncId(join(root, 'docs/images'), { GITHUB_REPOSITORY: 'octo/other' })).toBe('octo/other:docs/images');
+  });
+
+  it('keeps every group of a nested remote', async () => {
+    await mkdir(join(root, '.git'), { recursive: true });
+    await writeFile(join(root, '.git', 'config'), '[remote "origin"]\n\turl = ssh://git@gitlab.example:2222/group/sub/site.git\n');
+    await put('images/a.png');
+
+    expect(defaultSyncId(join(root, 'images'), {})).toBe('group/sub/site:images');
+  });
+
+  it.each([
+    ['git@github.com:octo/site.git', 'octo/site'],
+    ['https://github.com/Octo/Site.git', 'Octo/Site'],
+    ['https://github.com/octo/site/', 'octo/site'],
+    ['ssh://git@gitlab.example:2222/group/sub/site.git', 'group/sub/site'],
+    ['https://gitlab-ci-token:secret@gitlab.example.com/group/sub/site.git', 'group/sub/site'],
+    ['git@gitlab.example.com:group/sub/site.git', 'group/sub/site'],
+    ['/srv/git/site.git', 'git/site'],
+    ['../mirrors/site', 'mirrors/site'],
+    ['file:///srv/git/site.git', 'git/site'],
+    ['C:\\repos\\site.git', 'repos/site'],
+    ['https://host.example/site.git', undefined],
+  ])('reads the repository of remote %s', (url, repository) => {
+    expect(remoteRepositoryPath(url)).toBe(repository);
   });
 
   it('falls back to the absolute path', async () => {

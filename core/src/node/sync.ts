@@ -35,7 +35,12 @@ function findRepositoryRoot(start: string): string | undefined {
   }
 }
 
-/** Reads `owner/name` from the `origin` remote of a repository, when it has one. */
+/**
+ * Reads the repository's path on its host from the `origin` remote, when it has one. That is
+ * `owner/name` on GitHub, and every group on hosts that nest them, such as `group/sub/site` on
+ * GitLab, so that projects of different groups never share an id. A remote that is a local path
+ * gives its last two folders.
+ */
 function originRepository(root: string): string | undefined {
   let config: string;
   try {
@@ -46,8 +51,23 @@ function originRepository(root: string): string | undefined {
 
   const section = /\[remote "origin"\]([^[]*)/.exec(config)?.[1];
   const url = section ? /^\s*url\s*=\s*(.+)$/m.exec(section)?.[1]?.trim() : undefined;
-  const match = url ? /[/:]([^/:]+\/[^/]+?)(?:\.git)?\/?$/.exec(url) : null;
-  return match?.[1];
+  return url === undefined ? undefined : remoteRepositoryPath(url);
+}
+
+/**
+ * Returns the repository path of a remote URL, such as `a/b` for `https://host/a/b.git`,
+ * `ssh://git@host:22/a/b` or `git@host:a/b.git`, or undefined when it has fewer than two parts.
+ */
+export function remoteRepositoryPath(url: string): string | undefined {
+  const withScheme = /^file:/i.test(url) ? undefined : /^[a-z][a-z0-9+.-]*:\/\/[^/]*\/(.+)$/i.exec(url)?.[1];
+  // The scp-like form host:path has a colon before any slash, and is not a Windows drive.
+  const scpLike = withScheme === undefined ? /^(?:[^@/]+@)?[^/:]{2,}:(?!\/)(.+)$/.exec(url)?.[1] : undefined;
+  let repository = (withScheme ?? scpLike)?.replace(/\/+$/, '').replace(/\.git$/, '');
+  if (repository === undefined) {
+    // A local path: its last two folders, as for a remote without groups.
+    repository = /([^/\\]+[/\\][^/\\]+?)(?:\.git)?[/\\]?$/.exec(url)?.[1]?.replace(/\\/g, '/');
+  }
+  return repository?.includes('/') ? repository : undefined;
 }
 
 function toPosix(relative: string): string {
