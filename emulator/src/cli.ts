@@ -15,7 +15,8 @@ Options:
   --data DIR               folder for state and files that survive restarts (default: in memory)
   --processing-delay MS    milliseconds before thumbnails and dimensions appear (default 2000)
   --listing-lag MS         milliseconds before a new upload shows in lists and search (default 1000)
-  --max-file-size BYTES    per-file upload limit in bytes (default ${DEFAULT_MAX_FILE_SIZE})
+  --max-file-size SIZE     per-file upload limit, in bytes or with KiB, MiB or GiB, such as
+                           250MiB (default ${DEFAULT_MAX_FILE_SIZE})
   --json                   print one JSON line with url, ids and keys once listening
   --verbose                log one line per request to stderr
   --allow-remote           allow a --host that other machines can reach
@@ -32,6 +33,23 @@ function readInteger(value: string | undefined, option: string, fallback: number
     throw new UsageError(`Invalid ${option} "${value}": expected an integer from 0 to ${max}.`);
   }
   return Number(value);
+}
+
+const BYTE_UNITS: Record<string, number> = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** Reads a size of 1 byte or more, in bytes or with the unit KiB, MiB or GiB, as raster-sync does. */
+function readByteSize(value: string | undefined, option: string, fallback: number): number {
+  if (value === undefined) {
+    return fallback;
+  }
+  const match = /^([0-9]+)(KiB|MiB|GiB)?$/.exec(value.trim());
+  const bytes = match === null ? Number.NaN : Number(match[1]) * (BYTE_UNITS[match[2] ?? ''] ?? 1);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new UsageError(
+      `Invalid ${option} "${value}": expected a whole number of bytes of 1 or more such as 104857600, or a whole number with the unit KiB, MiB or GiB such as 250MiB.`,
+    );
+  }
+  return bytes;
 }
 
 function formatEntry(entry: RequestLogEntry): string {
@@ -105,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
       ...(values.data === undefined ? {} : { dataDir: values.data }),
       processingDelayMs: readInteger(values['processing-delay'], '--processing-delay', 2000),
       listingLagMs: readInteger(values['listing-lag'], '--listing-lag', 1000),
-      maxFileSize: readInteger(values['max-file-size'], '--max-file-size', DEFAULT_MAX_FILE_SIZE),
+      maxFileSize: readByteSize(values['max-file-size'], '--max-file-size', DEFAULT_MAX_FILE_SIZE),
       allowNonLoopback: values['allow-remote'] === true,
       onRequest(entry) {
         if (verbose) {

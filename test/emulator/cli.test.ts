@@ -79,6 +79,14 @@ describe('raster-emulator --json', () => {
     expect(list.json.data).toEqual([]);
   });
 
+  test('size limit takes a unit', async () => {
+    const { info } = await startJson(['--max-file-size', '1KiB']);
+
+    const config = await raw(info, 'GET', '/_emulator/config');
+
+    expect(config.json.data.maxFileSize).toBe(1024);
+  });
+
   test('options set delays and the size limit', async () => {
     const { info } = await startJson(['--processing-delay', '0', '--listing-lag', '0', '--max-file-size', '1000']);
 
@@ -117,7 +125,7 @@ describe('raster-emulator arguments', () => {
 
     expect(await process.exited).toBe(0);
     expect(process.stdout()).toContain('Usage: raster-emulator');
-    expect(process.stdout()).toContain('--max-file-size BYTES');
+    expect(process.stdout()).toContain('--max-file-size SIZE');
   });
 
   test('non-loopback host is refused', async () => {
@@ -130,7 +138,7 @@ describe('raster-emulator arguments', () => {
   });
 
   test('invalid values exit 2', async () => {
-    for (const args of [['--port', 'abc'], ['--port', '70000'], ['--listing-lag', '-1'], ['--max-file-size', '1e6'], ['--bogus']]) {
+    for (const args of [['--port', 'abc'], ['--port', '70000'], ['--listing-lag', '-1'], ['--max-file-size', '1e6'], ['--max-file-size', '0'], ['--max-file-size', '2MB'], ['--bogus']]) {
       const process = await spawnCli(args);
       expect(await process.exited, args.join(' ')).toBe(2);
       expect(process.stderr(), args.join(' ')).toMatch(/raster-emulator: /);
