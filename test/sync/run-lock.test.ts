@@ -82,13 +82,30 @@ describe('acquireRunLock', () => {
   it('keeps a lock of a live process', async () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
-      await writeFile(lockFile, JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: '2026-01-01T00:00:00.000Z', syncId: 'a' }));
+      // The lock was taken after the process started, as a run takes it.
+      const startedAt = new Date(Date.now() + 2000).toISOString();
+      await writeFile(lockFile, JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt, syncId: 'a' }));
 
       const result = await acquireRunLock(lockFile, 'a');
 
       expect(result.acquired).toBe(false);
       if (result.acquired) return;
-      expect(result.reason).toContain(`process ${child.pid}, started 2026-01-01T00:00:00.000Z`);
+      expect(result.reason).toContain(`process ${child.pid}, started ${startedAt}`);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('takes over a lock whose pid a later process has', async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      // The lock's run ended before this process, which now has its id, started.
+      await writeFile(lockFile, JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: '2026-01-01T00:00:00.000Z', syncId: 'a' }));
+
+      const result = await acquireRunLock(lockFile, 'a');
+
+      expect(result.acquired).toBe(true);
+      expect(JSON.parse(await readFile(lockFile, 'utf8')).pid).toBe(process.pid);
     } finally {
       child.kill();
     }

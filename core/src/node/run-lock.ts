@@ -4,6 +4,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { link, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
@@ -61,15 +62,38 @@ function processExists(pid: number): boolean {
 }
 
 /**
+ * Returns when process `pid` started, in milliseconds since the epoch, from Linux's /proc, or
+ * undefined where that cannot be read.
+ */
+function processStartedAt(pid: number): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name in parentheses may contain spaces, so fields are counted after its end.
+    const startTicks = Number(fields.slice(fields.lastIndexOf(')') + 2).split(' ')[19]);
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1]);
+    // NOTE: assumes 100 clock ticks a second (USER_HZ), as Linux uses on x86 and ARM.
+    return Number.isFinite(startTicks) && Number.isFinite(bootSeconds) ? bootSeconds * 1000 + startTicks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Returns true when the lock's owner is known to be gone: a process of this machine that no
- * longer exists. A lock written on another host, or one that cannot be parsed, is not stale,
- * because nothing here can check it.
+ * longer exists, or whose id now belongs to a process started after the lock was taken. A lock
+ * written on another host, or one that cannot be parsed, is not stale, because nothing here can
+ * check it.
  */
 function isStale(filePath: string, owner: LockOwner | null): boolean {
   if (owner === null) return false;
   if (owner.hostname !== '' && owner.hostname !== hostname()) return false;
   if (owner.pid === process.pid) return !heldByThisProcess.has(filePath);
-  return !processExists(owner.pid);
+  if (!processExists(owner.pid)) return true;
+  const started = processStartedAt(owner.pid);
+  const lockedAt = Date.parse(owner.startedAt);
+  // A second of slack for the clock ticks that the start time is counted in.
+  return started !== undefined && Number.isFinite(lockedAt) && started > lockedAt + 1000;
 }
 
 async function readOwnerText(filePath: string): Promise<string | null> {
@@ -135,8 +159,8 @@ async function createExclusive(filePath: string, content: string, onCreated: () 
 
 /**
  * Creates the lock file, which contains this process's id, host and start time, unless it exists.
- * A lock left by a process of this machine that no longer exists, or by an earlier process with
- * this process's id, is taken over. Any other existing lock makes the result `acquired: false`,
+ * A lock left by a process of this machine that no longer exists, or whose id a later process
+ * now has (this one included), is taken over. Any other existing lock makes the result `acquired: false`,
  * with a reason that names its holder.
  * NOTE: the lock only covers runs that share the lock folder, normally runs on one machine.
  * Runs on different machines (two CI jobs) need to be serialized by other means, such as a
