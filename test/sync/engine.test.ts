@@ -372,6 +372,32 @@ describe('runSync with a fake API', () => {
     expect(journal.size).toBe(0);
   });
 
+  it('names the assets a dry run would adopt', async () => {
+    const api = new FakeApi();
+    const journal = new Map<string, PendingBatch>();
+    const memory: UploadJournal = {
+      load: async () => [...journal.values()],
+      add: async (batch) => void journal.set(batch.id, batch),
+      remove: async (id) => void journal.delete(id),
+    };
+    api.tagFault = (ids) => (ids[0] === 'asset-1' ? new Error('tag failed') : undefined);
+    api.deleteFault = () => new Error('delete failed');
+    await sync(api, files(3), {}, memory);
+    api.tagFault = undefined;
+    const lines: string[] = [];
+    const logger = { debug: () => {}, info: (line: string) => void lines.push(line), warn: () => {} };
+
+    const report = await sync(api, files(3), { dryRun: true }, memory, logger);
+
+    expect(report.counts.unchanged).toBe(3);
+    expect(report.adoptedAssetIds).toBeUndefined();
+    expect(lines).toContain(
+      'Dry run: 1 asset that an interrupted run uploaded for files of this sync would be adopted: ' +
+        "the plan counts it as unchanged, and a run tags it as this sync's.",
+    );
+    expect(api.assets.find((asset) => asset.id === 'asset-1')?.tags).toEqual([]);
+  });
+
   it('asks to delete an untrashable asset without a journal', async () => {
     const api = new FakeApi();
     api.tagFault = (ids) => (ids[0] === 'asset-1' ? new Error('tag failed') : undefined);

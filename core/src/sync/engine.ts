@@ -250,6 +250,14 @@ class SyncRun {
     }
 
     if (options.dryRun) {
+      const adoptable = recovery?.adoptions.length ?? 0;
+      if (adoptable > 0) {
+        const them = adoptable === 1 ? 'it' : 'them';
+        logger.info(
+          `Dry run: ${plural(adoptable, 'asset')} that an interrupted run uploaded for files of this sync would be adopted: ` +
+            `the plan counts ${them} as unchanged, and a run tags ${them} as this sync's.`,
+        );
+      }
       logger.info('Dry run: nothing was written.');
       return this.report('success');
     }
