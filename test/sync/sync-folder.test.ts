@@ -316,8 +316,10 @@ describe('syncFolder against the emulator', () => {
       clockOffsetLowerBound: 0,
       files: [{ path: 'brand/logo-256.png', name: 'logo-256', size: 4589, fingerprint: 'f' }],
     });
-    // The parent process is alive, so the lock counts as held by a live run.
-    await writeFile(lockFileFor(journalFile), JSON.stringify({ pid: process.ppid, hostname: hostname(), startedAt: '2026-12-05T10:00:00.000Z', syncId: SYNC_ID }));
+    // The parent process is alive and started before the lock was taken, so the lock counts as
+    // held by a live run.
+    const startedAt = new Date().toISOString();
+    await writeFile(lockFileFor(journalFile), JSON.stringify({ pid: process.ppid, hostname: hostname(), startedAt, syncId: SYNC_ID }));
     const lines: string[] = [];
     const logger = { debug: (line: string) => lines.push(line), info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) };
 
@@ -325,7 +327,7 @@ describe('syncFolder against the emulator', () => {
 
     expect(report.outcome).toBe('success');
     expect(lines).toContain(
-      `Another run of this sync into this library is in progress (process ${process.ppid}, started 2026-12-05T10:00:00.000Z). ` +
+      `Another run of this sync into this library is in progress (process ${process.ppid}, started ${startedAt}). ` +
         'This dry run leaves out its uploads in flight, so the plan may list them as uploads.',
     );
     expect(lines.filter((line) => line.includes('interrupted run'))).toEqual([]);
