@@ -268,6 +268,33 @@ describe('planSync', () => {
     expect(plan.upload).toEqual([]);
   });
 
+  it('skips files under folders equal when case is ignored', () => {
+    const files = [file('DIR/b.png', 'one'), file('dir/a.png', 'two'), file('dir/sub/c.png', 'three'), file('other/d.png', 'four')];
+    const owned = [ownedAssetFor('synced-before', 'DIR/b.png', 'one')];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned, foreignCount: 0 });
+
+    expect(plan.collisions).toEqual([{ kind: 'case', paths: ['DIR/', 'dir/'], names: ['DIR/', 'dir/'] }]);
+    expect(plan.upload.map((entry) => entry.path)).toEqual(['other/d.png']);
+    expect(plan.skipped).toEqual([
+      { path: 'DIR/b.png', reason: 'Its folder "DIR/" equals "dir/" when case is ignored; rename one of them.' },
+      { path: 'dir/a.png', reason: 'Its folder "dir/" equals "DIR/" when case is ignored; rename one of them.' },
+      { path: 'dir/sub/c.png', reason: 'Its folder "dir/" equals "DIR/" when case is ignored; rename one of them.' },
+    ]);
+    expect(plan.prune).toEqual([]);
+  });
+
+  it('reports nested folder twins once', () => {
+    const files = [file('A/x/one.png', 'one'), file('a/X/two.png', 'two'), file('p/Q/three.png', 'three'), file('p/q/four.png', 'four')];
+    const { plan } = planSync({ syncId: SYNC_ID, ownerTag: OWNER, files, owned: [], foreignCount: 0 });
+
+    expect(plan.collisions).toEqual([
+      { kind: 'case', paths: ['A/', 'a/'], names: ['A/', 'a/'] },
+      { kind: 'case', paths: ['p/Q/', 'p/q/'], names: ['p/Q/', 'p/q/'] },
+    ]);
+    expect(plan.skipped).toHaveLength(4);
+    expect(plan.upload).toEqual([]);
+  });
+
   it('keeps the asset of a file that now collides', () => {
     const owned = [ownedAssetFor('synced-before', 'logo.png', 'two')];
     const files = [file('Logo.png', 'one'), file('logo.png', 'two')];

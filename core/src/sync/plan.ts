@@ -130,23 +130,46 @@ export function planSync(input: PlanInput): PlanResult {
     }
   }
 
+  const protectedFingerprints = new Set<string>();
+  const collidingPaths = new Set<string>();
+  /** Skips a file that collides with another name, keeping the assets synced from it. */
+  const skipColliding = (path: string, reason: string, file: LocalFile): void => {
+    skipped.push(skippedEntry(path, reason, file));
+    collidingPaths.add(path);
+    if (file.sha256 && !file.skipReason) protectedFingerprints.add(fingerprintFor(input.syncId, path, file.sha256, input.hashText));
+  };
+
+  // Folders whose names differ only by case are one folder on a file system that ignores case,
+  // where their files would get other paths. Skip every file under such folders.
+  const underCollidingFolder = collidingFolders(candidates.map((candidate) => candidate.path));
+  for (const group of underCollidingFolder.groups) collisions.push({ kind: 'case', paths: group, names: group });
+  const outsideCollidingFolders: typeof candidates = [];
+  for (const candidate of candidates) {
+    const group = underCollidingFolder.groupOf(candidate.path);
+    if (group === undefined) {
+      outsideCollidingFolders.push(candidate);
+      continue;
+    }
+    const folder = group.find((spelling) => candidate.path.startsWith(spelling)) ?? group[0]!;
+    const others = group.filter((spelling) => spelling !== folder).map((spelling) => `"${spelling}"`).join(', ');
+    skipColliding(candidate.path, `Its folder "${folder}" equals ${others} when case is ignored; rename one of them.`, candidate.file);
+  }
+
   // Names that collide after NFC normalisation or by case cannot be distinguished on every
   // file system, so the plan would differ between machines. Skip every member of such a group, but
   // keep the assets already uploaded for them (see `protectedFingerprints`).
   const byFolded = new Map<string, Array<{ path: string; file: LocalFile }>>();
-  for (const candidate of candidates) {
+  for (const candidate of outsideCollidingFolders) {
     const key = caseFoldedPath(candidate.path);
     const group = byFolded.get(key);
     if (group) group.push(candidate);
     else byFolded.set(key, [candidate]);
   }
 
-  const protectedFingerprints = new Set<string>();
   // Some files are there but are not uploaded this run: too large, unreadable, no longer an image,
   // a link that is not followed, or a name that collides. They keep the assets synced for their
   // path, because only an asset whose file is gone is stale. The path tag names that file.
   const skippedPaths = new Set<string>();
-  const collidingPaths = new Set<string>();
   const syncable: Array<{ path: string; file: LocalFile }> = [];
   for (const group of byFolded.values()) {
     if (group.length === 1) {
@@ -171,11 +194,7 @@ export function planSync(input: PlanInput): PlanResult {
       if (equalInNfc.length > 0) clauses.push(`${equalInNfc.map(show).join(', ')} after Unicode NFC normalisation`);
       if (equalIgnoringCase.length > 0) clauses.push(`${equalIgnoringCase.map(show).join(', ')} when case is ignored`);
       const name = kind === 'unicode' ? ` ${show(member)}` : '';
-      skipped.push(skippedEntry(member.path, `Its name${name} equals ${clauses.join(', and ')}; rename one of them.`, member.file));
-      collidingPaths.add(member.path);
-      if (member.file.sha256 && !member.file.skipReason) {
-        protectedFingerprints.add(fingerprintFor(input.syncId, member.path, member.file.sha256, input.hashText));
-      }
+      skipColliding(member.path, `Its name${name} equals ${clauses.join(', and ')}; rename one of them.`, member.file);
     }
   }
 
@@ -333,6 +352,46 @@ export function plannedEntry({ path, size, fingerprint, file }: PlannedUpload): 
 }
 
 /** Returns the path of a file as the file system stores it. */
+/**
+ * Finds the folders of `paths` (canonical file paths) whose names differ only by case, such as
+ * `Photos/` and `photos/`. Returns each group of spellings, ending in `/`, and a function that
+ * returns the group a path lies under, the outermost one when groups nest.
+ */
+function collidingFolders(paths: readonly string[]): { groups: string[][]; groupOf: (path: string) => string[] | undefined } {
+  const spellings = new Map<string, Set<string>>();
+  let lastFolder: string | undefined;
+  for (const path of paths) {
+    const folder = path.slice(0, path.lastIndexOf('/') + 1);
+    // Files of one folder share its prefixes, and paths come sorted, so each folder is read once.
+    if (folder === '' || folder === lastFolder) continue;
+    lastFolder = folder;
+    for (let slash = folder.indexOf('/'); slash !== -1; slash = folder.indexOf('/', slash + 1)) {
+      const prefix = folder.slice(0, slash + 1);
+      const key = caseFoldedPath(prefix);
+      const known = spellings.get(key);
+      if (known === undefined) spellings.set(key, new Set([prefix]));
+      else known.add(prefix);
+    }
+  }
+
+  const colliding = new Map<string, string[]>();
+  for (const [key, set] of spellings) {
+    if (set.size > 1) colliding.set(key, [...set].sort(compareStrings));
+  }
+  const groupOf = (path: string): string[] | undefined => {
+    if (colliding.size === 0) return undefined;
+    const folded = caseFoldedPath(path);
+    for (let slash = folded.indexOf('/'); slash !== -1; slash = folded.indexOf('/', slash + 1)) {
+      const group = colliding.get(folded.slice(0, slash + 1));
+      if (group !== undefined) return group;
+    }
+    return undefined;
+  };
+  // A group inside another colliding folder is reported with the outer one.
+  const groups = [...colliding.values()].filter((group) => groupOf(group[0]!.slice(0, -1)) === undefined || groupOf(group[0]!.slice(0, -1)) === group);
+  return { groups, groupOf };
+}
+
 function storedPath(file: LocalFile): string {
   return file.rawPath ?? file.path;
 }

@@ -140,7 +140,9 @@ export interface SyncPlan {
    * Groups of local files whose paths are equal after Unicode NFC normalisation or differ only
    * by case. They cannot be distinguished on every file system, so each member is also in
    * `skipped`. `kind` is `unicode` when two of `paths` are equal, and `case` otherwise. `names`
-   * are the same members as the file system stores them, in the order of `paths`.
+   * are the same members as the file system stores them, in the order of `paths`. A group of
+   * folders whose names differ only by case has paths that end in `/`, and every file under them
+   * is in `skipped`.
    */
   collisions?: Array<{ kind: 'unicode' | 'case'; paths: string[]; names: string[] }>;
   /** Owned assets listed before planning. */
