@@ -362,7 +362,7 @@ function collidingFolders(paths: readonly string[]): { groups: string[][]; group
   let lastFolder: string | undefined;
   for (const path of paths) {
     const folder = path.slice(0, path.lastIndexOf('/') + 1);
-    // Files of one folder share its prefixes, and paths come sorted, so each folder is read once.
+    // The scan sorts its paths, so the files of one folder follow each other and share its prefixes.
     if (folder === '' || folder === lastFolder) continue;
     lastFolder = folder;
     for (let slash = folder.indexOf('/'); slash !== -1; slash = folder.indexOf('/', slash + 1)) {
@@ -388,7 +388,7 @@ function collidingFolders(paths: readonly string[]): { groups: string[][]; group
     return undefined;
   };
   // A group inside another colliding folder is reported with the outer one.
-  const groups = [...colliding.values()].filter((group) => groupOf(group[0]!.slice(0, -1)) === undefined || groupOf(group[0]!.slice(0, -1)) === group);
+  const groups = [...colliding.values()].filter((group) => groupOf(group[0]!.slice(0, -1)) === undefined);
   return { groups, groupOf };
 }
 
