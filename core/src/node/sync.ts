@@ -182,7 +182,8 @@ async function runLocked(options: SyncOptions, resolved: ResolvedSyncOptions, jo
 
     return await runSync(resolved, {
       api: client,
-      resolveOrganization: () => client.organizationId(),
+      // The key's own lookup takes the run's signal, so a stop aborts it; me() caches the slug.
+      resolveOrganization: async (signal) => resolved.organization ?? (await client.me({ signal })).organizationId,
       scan: (onProgress, onFolderFound, hashNeeded) => scanFolder(resolved.path, {
         include: options.include,
         exclude: options.exclude,

@@ -23,8 +23,11 @@ export type ScanOutcome = { found: true; files: LocalFile[] } | { found: false; 
 
 export interface SyncDependencies {
   api: SyncApi;
-  /** The organization slug, read from the key when the options name none. */
-  resolveOrganization: () => Promise<string>;
+  /**
+   * The organization slug, read from the key when the options name none. Rejects when `signal`,
+   * the run's own, aborts.
+   */
+  resolveOrganization: (signal?: AbortSignal) => Promise<string>;
   /**
    * Scans the folder. A scanner may call `onFolderFound` once it has found the folder and before
    * it walks it. The engine then lists the library while the files are found and hashed. A
@@ -230,6 +233,8 @@ class SyncRun {
     // List every owned asset; without a complete listing nothing may be written.
     this.phase('list');
     const listing = await (earlyListing ?? this.listOwned());
+    // A stop during the listing aborts its requests, and the run ends before it plans.
+    if (deps.signal?.aborted) return this.stoppedBeforeWriting();
     if ('failure' in listing) {
       this.logError(listing.failure);
       return this.report('failed', listing.failure);
@@ -323,14 +328,19 @@ class SyncRun {
 
   /** Lists the owned assets and counts the foreign ones; returns why it failed instead of throwing. */
   private async listOwned(): Promise<Listing> {
+    const { signal } = this.deps;
     try {
-      this.organization = await this.deps.resolveOrganization();
+      this.organization = await this.deps.resolveOrganization(signal);
     } catch (error) {
       return { failure: `Resolving the organization from the API key failed, so nothing was written: ${describeKeyError(error)}` };
     }
     // The library's asset count is read while the owned assets are listed. When one fails, the
     // other is stopped and awaited, so that no request or retry of it outlives the run's report.
+    // A stop of the run stops both.
     const stopBoth = new AbortController();
+    const stopWithRun = (): void => stopBoth.abort(signal?.reason);
+    if (signal?.aborted) stopWithRun();
+    else signal?.addEventListener('abort', stopWithRun, { once: true });
     let failure: { error: unknown } | undefined;
     const stopOthersOnFailure = <T>(work: Promise<T>): Promise<T> => work.catch((error: unknown) => {
       if (failure === undefined) {
@@ -343,6 +353,7 @@ class SyncRun {
       stopOthersOnFailure(listOwnedAssets(this.deps.api, this.options.library, this.ownerTag, stopBoth.signal)),
       stopOthersOnFailure(this.libraryAssetCount(stopBoth.signal)),
     ]);
+    signal?.removeEventListener('abort', stopWithRun);
     if (failure !== undefined || owned.status === 'rejected' || assetsCount.status === 'rejected') {
       return { failure: `Listing the library failed, so nothing was written: ${describeError(failure?.error)}` };
     }
