@@ -80,22 +80,28 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
   groups.close();
 
-  for (const warning of unmatchedPatternWarnings('include', options.include, report)) core.warning(warning);
-
   const workspace = env['GITHUB_WORKSPACE'] || process.cwd();
-  await publishReport(report, { root: options.path, workspace, tempDir: env['RUNNER_TEMP'] || os.tmpdir() });
+  const patternWarnings = unmatchedPatternWarnings('include', options.include, report);
+  const outputsFailure = await publishReport(report, { root: options.path, workspace, tempDir: env['RUNNER_TEMP'] || os.tmpdir() }, patternWarnings);
 
   if (report.outcome !== 'success') {
     // A fatal stop was already reported as an error annotation with its reason.
     core.setFailed(outcomeHeadline(report, { withReason: !logger.reportedError }));
+  } else if (outputsFailure !== null) {
+    core.setFailed(outputsFailure);
   }
 }
 
 /**
  * Prints the result (the plan was printed when the engine sent it), sets the outputs, writes the
- * report file, summary and annotations.
+ * report file, summary and annotations, with `laterWarnings` after the files' annotations.
+ * Returns why the outputs could not be written, or null.
  */
-async function publishReport(report: SyncReport, where: { root: string; workspace: string; tempDir: string }): Promise<void> {
+async function publishReport(
+  report: SyncReport,
+  where: { root: string; workspace: string; tempDir: string },
+  laterWarnings: readonly string[],
+): Promise<string | null> {
   // The engine logged why the run stopped, and the step's failure message repeats it.
   for (const line of formatResult(report, { withReason: false })) logLine(line);
   const urls = formatAssetUrls(report);
@@ -122,10 +128,20 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
 
   // File annotations come first, because GitHub shows only the first 10 warnings of a step.
   annotateFiles(report, where);
+  for (const warning of laterWarnings) core.warning(warning);
   if (reportFailure !== null) core.warning(reportFailure);
 
   const { outputs, warnings } = stepOutputs(report, reportPath);
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  let outputsFailure: string | null = null;
+  try {
+    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  } catch (error) {
+    // An output file that cannot be written leaves later steps without these values.
+    outputsFailure =
+      `The step outputs could not be written to GITHUB_OUTPUT (${process.env['GITHUB_OUTPUT'] ?? ''}): ` +
+      `${error instanceof Error ? error.message : String(error)}. The sync itself finished; its result is in the log and the job summary.`;
+    core.error(outputsFailure);
+  }
   for (const warning of warnings) core.warning(warning);
 
   // A summary that cannot be written must not fail a sync that succeeded.
@@ -136,6 +152,7 @@ async function publishReport(report: SyncReport, where: { root: string; workspac
       core.warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  return outputsFailure;
 }
 
 /** Writes text to the run's log, with any workflow command in it escaped (see `commandSafe`). */

@@ -146,9 +146,14 @@ export interface ActionRun extends ProcessResult {
 /**
  * Starts the action bundle with `inputs` passed as the runner passes them: every default of
  * action.yml, then the given inputs, each as `INPUT_` and the name in upper case with spaces
- * replaced by underscores and dashes kept.
+ * replaced by underscores and dashes kept. `runnerEnv` replaces runner variables such as
+ * `GITHUB_OUTPUT`.
  */
-export async function startAction(workspace: Workspace, inputs: Record<string, string>): Promise<RunningProcess & { run: Promise<ActionRun> }> {
+export async function startAction(
+  workspace: Workspace,
+  inputs: Record<string, string>,
+  runnerEnv: Record<string, string> = {},
+): Promise<RunningProcess & { run: Promise<ActionRun> }> {
   await writeFile(workspace.outputFile, '');
   await writeFile(workspace.summaryFile, '');
   const env: Record<string, string> = {
@@ -158,6 +163,7 @@ export async function startAction(workspace: Workspace, inputs: Record<string, s
     GITHUB_OUTPUT: workspace.outputFile,
     GITHUB_STEP_SUMMARY: workspace.summaryFile,
     RUNNER_TEMP: workspace.runnerTemp,
+    ...runnerEnv,
   };
   const { inputs: declared } = await readActionMetadata();
   const withDefaults: Record<string, string> = {};

@@ -1,11 +1,15 @@
 /**
  * The built action bundle against the emulator: a workflow cancelled while the library is listed,
- * and the order of the warning annotations that GitHub caps at 10 per step.
+ * the order of the warning annotations that GitHub caps at 10 per step, and an outputs file that
+ * cannot be written.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { startEmulator } from '@raster-toolkit/emulator';
+
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { startEmulator } from '@raster-toolkit/emulator';
+
 import { buildAction, createWorkspace, runAction, startAction, type Workspace } from './harness';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -85,5 +89,20 @@ describe('action warning annotations', () => {
     const skippedWarning = warnings.findIndex((line) => line.includes('file=images/brand/logo-256.png'));
     expect(skippedWarning, warnings.join('\n')).toBeGreaterThanOrEqual(0);
     expect(skippedWarning, warnings.join('\n')).toBeLessThan(SHOWN_WARNINGS_PER_STEP);
+  }, 60_000);
+});
+
+describe('action outputs file', () => {
+  it('fails a sync whose outputs cannot be written', async () => {
+    const missing = path.join(workspace.runnerTemp, 'missing', 'github-output');
+
+    const run = await (await startAction(workspace, inputs, { GITHUB_OUTPUT: missing })).run;
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('Sync into demo-org/demo-library succeeded.');
+    expect(run.stdout).toContain(`::error::The step outputs could not be written to GITHUB_OUTPUT (${missing}): `);
+    expect(run.stdout).toContain('The sync itself finished; its result is in the log and the job summary.');
+    expect(run.stdout).not.toContain('failed unexpectedly');
+    expect(run.summary).toContain('Raster sync');
   }, 60_000);
 });
