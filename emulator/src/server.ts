@@ -91,7 +91,8 @@ async function applyFaultsBeforeHandler(
 ): Promise<boolean> {
   for (const fault of faults) {
     if (fault.kind === 'latency') {
-      await sleep(fault.latencyMs ?? 0);
+      // An unreferenced timer, so that a stopped emulator exits without waiting out the delay.
+      await sleep(fault.latencyMs ?? 0, undefined, { ref: false });
     }
   }
   const terminal = faults.find((fault) => fault.kind !== 'latency');

@@ -157,6 +157,23 @@ describe('raster-emulator arguments', () => {
 });
 
 describe('raster-emulator signals', () => {
+  test('SIGTERM does not wait out a latency fault', async () => {
+    const { process, info } = await startJson();
+    const injected = await raw(info, 'POST', '/_emulator/faults', { body: { faults: [{ route: 'me', kind: 'latency', latencyMs: 60_000 }] } });
+    expect(injected.status).toBe(200);
+    // The client gives up at once, so only the emulator's delay is left.
+    const delayed = request(`${info.url}/me`, { headers: { 'Api-Version': '2026-05-20', Authorization: `Bearer ${info.writeKey}` } });
+    delayed.on('error', () => {});
+    delayed.end();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    delayed.destroy();
+
+    process.child.kill('SIGTERM');
+    const exited = await Promise.race([process.exited, new Promise((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000))]);
+
+    expect(exited).toBe(0);
+  }, 30_000);
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`${signal} stops cleanly`, async () => {
       const { process, info } = await startJson();
