@@ -363,39 +363,25 @@ describe('runSync with a fake API', () => {
     );
     expect([...journal.values()].map((batch) => batch.files.length)).toEqual([3]);
 
-    // The next run adopts the asset that could be neither tagged nor trashed.
-    api.tagFault = undefined;
-    const next = await sync(api, files(3), {}, memory);
-    expect(next.adoptedAssetIds).toEqual(['asset-1']);
-    expect(next.counts.uploaded).toBe(0);
-    expect(next.counts.unchanged).toBe(3);
-    expect(journal.size).toBe(0);
-  });
-
-  it('names the assets a dry run would adopt', async () => {
-    const api = new FakeApi();
-    const journal = new Map<string, PendingBatch>();
-    const memory: UploadJournal = {
-      load: async () => [...journal.values()],
-      add: async (batch) => void journal.set(batch.id, batch),
-      remove: async (id) => void journal.delete(id),
-    };
-    api.tagFault = (ids) => (ids[0] === 'asset-1' ? new Error('tag failed') : undefined);
-    api.deleteFault = () => new Error('delete failed');
-    await sync(api, files(3), {}, memory);
+    // A dry run names the asset a run would adopt, and writes nothing.
     api.tagFault = undefined;
     const lines: string[] = [];
     const logger = { debug: () => {}, info: (line: string) => void lines.push(line), warn: () => {} };
-
-    const report = await sync(api, files(3), { dryRun: true }, memory, logger);
-
-    expect(report.counts.unchanged).toBe(3);
-    expect(report.adoptedAssetIds).toBeUndefined();
+    const dryRun = await sync(api, files(3), { dryRun: true }, memory, logger);
+    expect(dryRun.counts.unchanged).toBe(3);
+    expect(dryRun.adoptedAssetIds).toBeUndefined();
     expect(lines).toContain(
       'Dry run: 1 asset that an interrupted run uploaded for files of this sync would be adopted: ' +
         "the plan counts it as unchanged, and a run tags it as this sync's.",
     );
     expect(api.assets.find((asset) => asset.id === 'asset-1')?.tags).toEqual([]);
+
+    // The next run adopts the asset that could be neither tagged nor trashed.
+    const next = await sync(api, files(3), {}, memory);
+    expect(next.adoptedAssetIds).toEqual(['asset-1']);
+    expect(next.counts.uploaded).toBe(0);
+    expect(next.counts.unchanged).toBe(3);
+    expect(journal.size).toBe(0);
   });
 
   it('asks to delete an untrashable asset without a journal', async () => {
