@@ -465,7 +465,7 @@ const RUNNER_KILL_DELAY_MS = 10_000;
 /** Warning annotations GitHub shows per step, dropping later ones (actions/toolkit, docs/problem-matchers.md). */
 const SHOWN_WARNINGS_PER_STEP = 10;
 
-/** The inputs of a sync of `images/brand` into the organization named, so no key lookup runs. */
+/** Returns the inputs of a sync of `images/brand` into the organization named, so no key lookup runs. */
 function brandInputs(): Record<string, string> {
   return { ...inputs, organization: emulator.organizationId, path: 'images/brand' };
 }
