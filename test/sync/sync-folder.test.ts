@@ -342,6 +342,7 @@ describe('syncFolder against the emulator', () => {
       [{ concurrency: 0 }, /concurrency/],
       [{ tags: ['index'] }, /reserved/],
       [{ maxDeletes: { count: -1 } }, /maxDeletes/],
+      [{ syncId: 'octo/site:a\nb' }, /^Invalid syncId "octo\/site:a\\nb": it contains a control character such as a line break\./],
       [{ apiUrl: 'http://example.com' }, /^Invalid apiUrl: http:\/\/example\.com uses plain http:\/\//],
       [{ apiUrl: 'https://u:p@127.0.0.1:9' }, /^Invalid apiUrl: the URL for https:\/\/127\.0\.0\.1:9 contains a user name or password/],
     ];

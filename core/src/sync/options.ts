@@ -54,6 +54,18 @@ function nonEmpty(name: string, value: unknown): string {
   return value.trim();
 }
 
+/** Returns `id`, or throws when it has a control character, which would split the log line that names it. */
+function checkSyncId(id: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(id)) {
+    throw new RasterUsageError(
+      'syncId',
+      `Invalid syncId ${JSON.stringify(id)}: it contains a control character such as a line break. Pass an id on one line, such as octo-org/site:images.`,
+    );
+  }
+  return id;
+}
+
 function integerIn(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -127,7 +139,7 @@ export function resolveSyncOptions(options: SyncOptions, defaultSyncId: () => st
   const organization = options.organization === undefined || options.organization.trim() === ''
     ? undefined
     : checkSlug('organization', options.organization.trim());
-  const syncId = options.syncId === undefined ? defaultSyncId() : nonEmpty('syncId', options.syncId);
+  const syncId = options.syncId === undefined ? defaultSyncId() : checkSyncId(nonEmpty('syncId', options.syncId));
   checkStringList('include', options.include);
   checkStringList('exclude', options.exclude);
   checkStringList('tags', options.tags);
