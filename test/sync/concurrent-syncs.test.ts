@@ -2,13 +2,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '@raster-toolkit/emulator';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { syncFolder } from '../../core/src/node/sync';
 import { ownerTagFor } from '../../core/src/sync/tags';
 import type { SyncLogger, SyncReport } from '../../core/src/sync/types';
 import { listAllAssets } from './support/library';
+import { emulatorPerFile } from './support/emulator';
 
 const OWNERS = [ownerTagFor('concurrent-a'), ownerTagFor('concurrent-b')] as const;
 
@@ -30,16 +31,9 @@ function png(seed: number): Uint8Array {
 let emulator: RunningEmulator;
 let root: string;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
-});
-
-afterAll(async () => {
-  await emulator.stop();
-});
+emulatorPerFile((running) => (emulator = running));
 
 beforeEach(async () => {
-  await emulator.admin.reset();
   root = await mkdtemp(join(tmpdir(), 'raster-concurrent-'));
   for (const name of ['a', 'b']) {
     await mkdir(join(root, name));

@@ -5,8 +5,8 @@ import { appendFile, copyFile, mkdir, readFile, readdir, rename, rm, symlink, wr
 import { hostname } from 'node:os';
 import { join, relative, sep } from 'node:path';
 
-import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '@raster-toolkit/emulator';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { RasterClient } from '../../core/src/client';
 import { RasterUsageError } from '../../core/src/errors';
@@ -24,6 +24,7 @@ import { fingerprintFor, fingerprintTagFor, ownerTagFor } from '../../core/src/s
 import type { SyncEvent, SyncOptions, SyncReport } from '../../core/src/sync/types';
 import { scanAfterListing, syncAfterListing as syncAfterListingIn } from './support/first-sync';
 import { copySampleImages, getLibrary, listAllAssets, SAMPLE_IMAGES, uploadForeign, writeRequests } from './support/library';
+import { emulatorPerFile } from './support/emulator';
 
 const SYNC_ID = 'octo/site:images';
 const OWNER = ownerTagFor(SYNC_ID);
@@ -40,17 +41,9 @@ const NOT_UPLOADABLE: Record<string, string> = {
 let emulator: RunningEmulator;
 let folder: { path: string; remove: () => Promise<void> };
 
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
-});
-
-afterAll(async () => {
-  await emulator.stop();
-});
+emulatorPerFile((running) => (emulator = running), { listingLagMs: 0, processingDelayMs: 0, maxFileSize: 100 * 1024 * 1024 });
 
 beforeEach(async () => {
-  await emulator.admin.reset();
-  emulator.admin.configure({ listingLagMs: 0, processingDelayMs: 0, maxFileSize: 100 * 1024 * 1024 });
   folder = await copySampleImages();
 });
 

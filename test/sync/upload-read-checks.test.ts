@@ -7,8 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 
-import { startEmulator, type RunningEmulator } from '@raster-toolkit/emulator';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '@raster-toolkit/emulator';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { ScanOptions } from '../../core/src/node/scan';
 import { uploadReader } from '../../core/src/node/sync-read';
@@ -18,6 +18,7 @@ import type { FileReader } from '../../core/src/sync/upload';
 import type { SyncEvent, SyncOptions, SyncReport } from '../../core/src/sync/types';
 import { syncAfterListing } from './support/first-sync';
 import { listAllAssets } from './support/library';
+import { emulatorPerFile } from './support/emulator';
 
 const SYNC_ID = 'review/checks:images';
 const OWNER = ownerTagFor(SYNC_ID);
@@ -28,17 +29,9 @@ let parent: string;
 let root: string;
 let outside: string;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
-});
-
-afterAll(async () => {
-  await emulator.stop();
-});
+emulatorPerFile((running) => (emulator = running), { listingLagMs: 0, processingDelayMs: 0 });
 
 beforeEach(async () => {
-  await emulator.admin.reset();
-  emulator.admin.configure({ listingLagMs: 0, processingDelayMs: 0 });
   parent = await mkdtemp(join(tmpdir(), 'raster-review-'));
   root = join(parent, 'images');
   outside = join(parent, 'outside');
