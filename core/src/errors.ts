@@ -197,8 +197,8 @@ export class RasterUsageError extends RasterError {
   /** The option or argument that was invalid. */
   readonly parameter: string;
 
-  constructor(parameter: string, message: string) {
-    super(message);
+  constructor(parameter: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.parameter = parameter;
   }
 }

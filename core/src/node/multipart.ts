@@ -99,6 +99,7 @@ async function* readFilePart(file: FilePart, path: string, index: number): Async
     throw new RasterUsageError(
       `files[${index}].source`,
       `Invalid files[${index}].source: ${path} could not be read while it was uploaded (${String(code ?? error)}). Upload it again.`,
+      { cause: error },
     );
   }
 }
@@ -199,6 +200,7 @@ function checkFileSize(file: FilePart, index: number): void {
     throw new RasterUsageError(
       `${parameter}.source`,
       `Invalid ${parameter}.source: ${file.source.path} cannot be read (${String(code ?? error)}). Pass a readable file.`,
+      { cause: error },
     );
   }
 

@@ -143,14 +143,15 @@ function changedFileIndex(error: unknown, batchLength: number): number | undefin
 
 /**
  * Describes, for the user, how the file of a part changed since the scan, from the transport's
- * error about that part, which names the part by its index in the request.
+ * error about that part. A source that could not be read carries the file system's error as its
+ * cause; one without a cause is no longer a regular file.
  */
 function describeChange(error: RasterUsageError, upload: PlannedUpload): string {
   if (error.parameter.endsWith('.size')) return `its size is no longer the ${upload.size} bytes the scan found`;
   if (error.parameter.endsWith('.sha256')) return 'its bytes are no longer those the scan hashed';
-  if (/not a regular file/.test(error.message)) return 'it is no longer a regular file';
-  const code = /\(([A-Z][A-Z0-9_]*)\)/.exec(error.message)?.[1];
-  return code === undefined ? 'it can no longer be read' : `it can no longer be read (${code})`;
+  if (error.cause === undefined) return 'it is no longer a regular file';
+  const code = (error.cause as { code?: unknown }).code;
+  return typeof code === 'string' ? `it can no longer be read (${code})` : 'it can no longer be read';
 }
 
 /**
